@@ -1,0 +1,155 @@
+"""The ``pax`` command line: database, migrations, demo data, serving.
+
+Errors are printed as one sentence saying what is wrong and what to do, with exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+
+from pax_geo import cluster, config, db, migrate
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class CliError(RuntimeError):
+    pass
+
+
+def _cfg() -> config.Settings:
+    return config.settings()
+
+
+# --- db -------------------------------------------------------------------------------------
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    cfg = _cfg()
+    if args.action == "url":
+        print(db.owner_url(cfg).render_as_string(hide_password=True))
+        return 0
+    if not cfg.embedded:
+        if args.action == "status":
+            db.check_reachable(db.owner_url(cfg))
+            print(f"external database reachable: {db.owner_url(cfg).render_as_string()}")
+            return 0
+        raise CliError("DATABASE_URL is set: the embedded cluster is not used (unset it first).")
+    if args.action == "start":
+        st = cluster.start(cfg)
+    elif args.action == "stop":
+        st = cluster.stop(cfg)
+    else:
+        st = cluster.status(cfg)
+    print(st.detail)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    head = migrate.upgrade()
+    print(f"schema at {head}; privileges synced from layers/")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from pax_geo.demo import load_demo
+    from pax_geo.demo.load import is_empty
+
+    migrate.check_current()
+    with db.owner_engine().begin() as conn:
+        if args.if_empty and not is_empty(conn):
+            print("database already has data; demo not loaded")
+            return 0
+        summary = load_demo(conn, incidents=args.incidents, seed=args.seed, reset_first=args.reset)
+    print(json.dumps(summary, ensure_ascii=False, indent=1))
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    """Everything 'make run' needs before serving: start, migrate, demo if empty."""
+    cfg = _cfg()
+    if cfg.embedded:
+        print(cluster.start(cfg).detail)
+    head = migrate.upgrade()
+    print(f"schema at {head}")
+    if not args.no_demo:
+        ns = argparse.Namespace(incidents=4000, seed=42, reset=False, if_empty=True)
+        cmd_demo(ns)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    cfg = _cfg()
+    port = args.port or cfg.app_port
+    if cluster.port_in_use(port):
+        raise CliError(f"Port {port} is in use. Stop what runs there or use PAX_PORT=8502 make run")
+    migrate.check_current()
+    app = str(config.PROJECT_ROOT / "app.py")
+    argv = [
+        sys.executable, "-m", "streamlit", "run", app,
+        "--server.port", str(port),
+        "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+    ]
+    print(f"Pax lägesbild on http://localhost:{port}")
+    sys.stdout.flush()
+    os.execv(sys.executable, argv)
+    return 0  # pragma: no cover
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pax", description="Pax lägesbild")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("db", help="the embedded PostGIS cluster")
+    s.add_argument("action", choices=["start", "stop", "status", "url"])
+    s.set_defaults(func=cmd_db)
+
+    s = sub.add_parser("migrate", help="apply migrations and sync privileges")
+    s.set_defaults(func=cmd_migrate)
+
+    s = sub.add_parser("demo", help="load synthetic demo data")
+    s.add_argument("--incidents", type=int, default=4000)
+    s.add_argument("--seed", type=int, default=42)
+    s.add_argument("--reset", action="store_true", help="delete existing layer data first")
+    s.add_argument("--if-empty", action="store_true", help="only load into an empty database")
+    s.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("up", help="start the database, migrate, load demo data if empty")
+    s.add_argument("--no-demo", action="store_true")
+    s.set_defaults(func=cmd_up)
+
+    s = sub.add_parser("serve", help="serve the app")
+    s.add_argument("--port", type=int)
+    s.set_defaults(func=cmd_serve)
+
+    for register in _extensions():
+        register(sub)
+    return p
+
+
+def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
+    """Sub-commands that live beside their feature (users, import …)."""
+    regs: list[Callable] = []
+    return regs
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (
+        CliError,
+        cluster.ClusterError,
+        db.DatabaseError,
+        migrate.MigrationsBehind,
+    ) as exc:
+        print(f"pax: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

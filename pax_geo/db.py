@@ -1,0 +1,155 @@
+"""Database URLs and engines.
+
+Two kinds of connection exist:
+
+* the *owner* connection (migrations, imports, demo data, user administration): the embedded
+  cluster's superuser, or whatever ``DATABASE_URL`` names;
+* one *reader* connection per application role. Each role logs in as its own database role
+  (``pax_police_analyst`` …) whose grants and views allow only that role's precision, so a bug
+  in a page cannot read more than the role may see. Reader passwords are derived from the
+  project secret with HMAC, so nothing extra has to be stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from functools import lru_cache
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
+
+from pax_geo import cluster
+from pax_geo.config import Settings, settings
+
+ROLE_PREFIX = "pax_"
+AUTH_ROLE = "pax_auth"
+
+
+class DatabaseError(RuntimeError):
+    """The database cannot be used; the message says what to do."""
+
+
+def owner_url(cfg: Settings | None = None, database: str | None = None) -> URL:
+    cfg = cfg or settings()
+    if cfg.database_url:
+        url = make_url(cfg.database_url)
+        if url.drivername in ("postgresql", "postgres"):
+            url = url.set(drivername="postgresql+psycopg")
+    else:
+        url = URL.create(
+            "postgresql+psycopg",
+            username="postgres",
+            password=cluster.superuser_password(cfg),
+            host="127.0.0.1",
+            port=cfg.pg_port,
+            database=cfg.db_name,
+        )
+    if database:
+        url = url.set(database=database)
+    return url
+
+
+def project_secret(cfg: Settings | None = None) -> str:
+    cfg = cfg or settings()
+    explicit = os.environ.get("PAX_SECRET")
+    if explicit:
+        return explicit
+    if cfg.embedded:
+        return cluster.superuser_password(cfg)
+    password = make_url(cfg.database_url).password
+    if not password:
+        raise DatabaseError(
+            "Set PAX_SECRET: with a DATABASE_URL that has no password the reader roles' "
+            "passwords cannot be derived."
+        )
+    return password
+
+
+def db_role_name(app_role: str) -> str:
+    return f"{ROLE_PREFIX}{app_role}"
+
+
+def db_role_password(db_role: str, cfg: Settings | None = None) -> str:
+    key = project_secret(cfg).encode()
+    return hmac.new(key, db_role.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def reader_url(app_role: str, cfg: Settings | None = None, database: str | None = None) -> URL:
+    role = db_role_name(app_role) if app_role != "auth" else AUTH_ROLE
+    return owner_url(cfg, database).set(username=role, password=db_role_password(role, cfg))
+
+
+@lru_cache(maxsize=64)
+def _engine(url_str: str) -> Engine:
+    return create_engine(url_str, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def engine_for(url: URL) -> Engine:
+    return _engine(url.render_as_string(hide_password=False))
+
+
+def owner_engine(cfg: Settings | None = None) -> Engine:
+    return engine_for(owner_url(cfg))
+
+
+def reader_engine(app_role: str, cfg: Settings | None = None) -> Engine:
+    return engine_for(reader_url(app_role, cfg))
+
+
+def check_reachable(url: URL) -> None:
+    try:
+        with create_engine(url, poolclass=None).connect() as conn:
+            conn.execute(text("select 1"))
+    except OperationalError as exc:
+        where = f"{url.host}:{url.port}/{url.database}"
+        hint = (
+            "Start the embedded database with 'pax db start' (or 'make run')."
+            if settings().embedded
+            else "Check DATABASE_URL and that the server is running."
+        )
+        raise DatabaseError(f"Database {where} is unreachable: {exc.orig}. {hint}") from exc
+
+
+def ensure_database(cfg: Settings | None = None, name: str | None = None) -> URL:
+    """Create the database (and PostGIS in it) if missing; return its owner URL."""
+    cfg = cfg or settings()
+    target = owner_url(cfg, name)
+    admin = target.set(database="postgres")
+    check_reachable(admin)
+    eng = create_engine(admin, isolation_level="AUTOCOMMIT")
+    try:
+        with eng.connect() as conn:
+            exists = conn.execute(
+                text("select 1 from pg_database where datname = :n"), {"n": target.database}
+            ).scalar()
+            if not exists:
+                conn.execute(text(f'create database "{target.database}"'))
+    finally:
+        eng.dispose()
+    eng = create_engine(target, isolation_level="AUTOCOMMIT")
+    try:
+        with eng.connect() as conn:
+            available = conn.execute(
+                text("select 1 from pg_available_extensions where name = 'postgis'")
+            ).scalar()
+            if not available:
+                raise DatabaseError(
+                    "PostGIS is not available on this server: install postgresql-15-postgis-3."
+                )
+            conn.execute(text("create extension if not exists postgis"))
+    finally:
+        eng.dispose()
+    return target
+
+
+def drop_database(name: str, cfg: Settings | None = None) -> None:
+    admin = owner_url(cfg, "postgres")
+    eng = create_engine(admin, isolation_level="AUTOCOMMIT")
+    try:
+        with eng.connect() as conn:
+            conn.execute(text(f'drop database if exists "{name}" with (force)'))
+    finally:
+        eng.dispose()

@@ -1,0 +1,98 @@
+"""Shared fixtures: a real PostGIS database per test session.
+
+Each pytest session creates its own database (``pax_test_<pid>``) on the embedded cluster (or on
+the server that ``DATABASE_URL`` names), migrates it, loads a small deterministic demo data set,
+and drops it at the end. Database tests run inside a transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.engine import URL
+
+from pax_geo import cluster, config, db, migrate
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+ARTIFACTS = ROOT / "artifacts"
+
+#: The demo data set every test session loads (small, deterministic).
+TEST_DEMO_INCIDENTS = 3000
+TEST_DEMO_SEED = 7
+
+
+def pytest_configure(config_: pytest.Config) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+
+
+@pytest.fixture(scope="session")
+def test_db_name() -> str:
+    return f"pax_test_{os.getpid()}"
+
+
+@pytest.fixture(scope="session")
+def pg_url(test_db_name: str) -> Iterator[URL]:
+    cfg = config.settings()
+    if cfg.embedded:
+        cluster.start(cfg)
+    db.drop_database(test_db_name, cfg)
+    url = db.ensure_database(cfg, test_db_name)
+    migrate.upgrade(url, cfg)
+    # Everything that reads settings (app pages, reader engines) now uses the test database.
+    os.environ["PAX_DB_NAME"] = test_db_name
+    config.settings.cache_clear()
+    yield url
+    db.drop_database(test_db_name, cfg)
+
+
+@pytest.fixture(scope="session")
+def owner_engine(pg_url: URL) -> Iterator[Engine]:
+    eng = create_engine(pg_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_loaded(owner_engine: Engine) -> dict:
+    """Load the test demo data set once per session; returns the generator's summary."""
+    from pax_geo.demo import load_demo
+
+    with owner_engine.begin() as conn:
+        return load_demo(conn, incidents=TEST_DEMO_INCIDENTS, seed=TEST_DEMO_SEED)
+
+
+@pytest.fixture
+def conn(owner_engine: Engine) -> Iterator[Connection]:
+    """An owner connection in a transaction that is rolled back after the test."""
+    with owner_engine.connect() as c:
+        tx = c.begin()
+        try:
+            yield c
+        finally:
+            tx.rollback()
+
+
+@pytest.fixture(scope="session")
+def reader_engines(pg_url: URL) -> Iterator[dict[str, Engine]]:
+    from pax_geo.layers import ROLES
+
+    engines = {r: create_engine(db.reader_url(r, database=pg_url.database)) for r in ROLES}
+    yield engines
+    for e in engines.values():
+        e.dispose()
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.exists():
+        pytest.fail(f"../shared/data is missing: expected it at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+def count(conn: Connection, sql: str, **params) -> int:
+    return int(conn.execute(text(sql), params).scalar() or 0)
