@@ -89,10 +89,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     migrate.check_current()
     app = str(config.PROJECT_ROOT / "app.py")
     argv = [
-        sys.executable, "-m", "streamlit", "run", app,
-        "--server.port", str(port),
-        "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        app,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
     ]
     print(f"Pax lägesbild on http://localhost:{port}")
     sys.stdout.flush()

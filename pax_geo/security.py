@@ -137,7 +137,6 @@ def sync_privileges(conn: Connection, cfg: Settings | None = None) -> None:
     conn.execute(text(f"grant usage on schema pax_api to {AUTH_ROLE}"))
     conn.execute(
         text(
-            f"grant execute on function pax_api.audit(text, text, text, text, jsonb) "
-            f"to {AUTH_ROLE}"
+            f"grant execute on function pax_api.audit(text, text, text, text, jsonb) to {AUTH_ROLE}"
         )
     )

@@ -115,11 +115,7 @@ def _draw_times(
     day_idx = rng.choice(n_days, size=n, p=w / w.sum())
     hour = rng.choice(24, size=n, p=hours / hours.sum())
     secs = rng.integers(0, 3600, size=n)
-    local = (
-        days.to_numpy()[day_idx]
-        + hour.astype("timedelta64[h]")
-        + secs.astype("timedelta64[s]")
-    )
+    local = days.to_numpy()[day_idx] + hour.astype("timedelta64[h]") + secs.astype("timedelta64[s]")
     # Local wall time -> UTC (DST-aware) through pandas.
     ts = pd.DatetimeIndex(local).tz_localize(TZ, ambiguous="NaT", nonexistent="shift_forward")
     ts = ts.fillna(pd.Timestamp(days[0], tz=TZ))
@@ -192,9 +188,7 @@ def generate_incidents(
 
 
 def _frame(kind: str, x, y, t, code: str) -> pd.DataFrame:
-    return pd.DataFrame(
-        {"kind": kind, "x": x, "y": y, "occurred_at": t, "district_code": code}
-    )
+    return pd.DataFrame({"kind": kind, "x": x, "y": y, "occurred_at": t, "district_code": code})
 
 
 def _near_repeats(rng, parents: pd.DataFrame, n: int, districts, end: datetime) -> pd.DataFrame:
@@ -229,9 +223,7 @@ def _finish(rng, df: pd.DataFrame, end: datetime) -> pd.DataFrame:
     u = rng.random(n)
     ver = np.where(u < 0.80, "confirmed", np.where(u < 0.95, "unverified", "suspected"))
     ver = np.where((kind == "shooting") & (u > 0.70), "suspected", ver)
-    subtype = np.where(
-        kind == "cache", rng.choice(CACHE_SUBTYPES, size=n, p=CACHE_SUBTYPE_P), None
-    )
+    subtype = np.where(kind == "cache", rng.choice(CACHE_SUBTYPES, size=n, p=CACHE_SUBTYPE_P), None)
     # Windows: caches were placed some time before they were found; ~12% of car fires are
     # found in the morning and known only as a night window.
     occ_from = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
@@ -335,7 +327,9 @@ def generate_routes(rng, districts) -> list[dict]:
         d = districts.loc[districts["name"] == dname].iloc[0]
         ang = np.sort(rng.uniform(0, 2 * np.pi, 9))
         rad = radius * rng.uniform(0.7, 1.2, 9)
-        pts = [(d.cx + r * math.cos(a), d.cy + r * math.sin(a)) for a, r in zip(ang, rad, strict=True)]
+        pts = [
+            (d.cx + r * math.cos(a), d.cy + r * math.sin(a)) for a, r in zip(ang, rad, strict=True)
+        ]
         pts.append(pts[0])
         line = LineString(pts).intersection(d.geometry)
         lines = [g for g in getattr(line, "geoms", [line]) if isinstance(g, LineString)]
@@ -440,7 +434,15 @@ def generate_operations(rng, districts, end: datetime) -> list[dict]:
 
 INDICATOR_KEYS = (
     # key, label sv, label en, unit, higher is better, base at vulnerability 0, at 1
-    ("school_eligibility", "Behörighet till gymnasiet", "Eligible for upper secondary", "%", True, 92, 58),
+    (
+        "school_eligibility",
+        "Behörighet till gymnasiet",
+        "Eligible for upper secondary",
+        "%",
+        True,
+        92,
+        58,
+    ),
     ("employment_rate", "Förvärvsfrekvens 20–64 år", "Employment rate 20-64", "%", True, 86, 52),
     ("economic_assistance", "Ekonomiskt bistånd", "Economic assistance", "%", False, 1.5, 14),
     ("overcrowding", "Trångboddhet", "Overcrowding", "%", False, 4, 38),

@@ -30,7 +30,9 @@ COPY_CHUNK = 200_000
 def ewkb_points_hex(x: np.ndarray, y: np.ndarray, srid: int = 3006) -> np.ndarray:
     """Hex EWKB for many points at once (little endian, with SRID), as an object array."""
     n = len(x)
-    buf = np.zeros(n, dtype=[("bo", "u1"), ("t", "<u4"), ("srid", "<u4"), ("x", "<f8"), ("y", "<f8")])
+    buf = np.zeros(
+        n, dtype=[("bo", "u1"), ("t", "<u4"), ("srid", "<u4"), ("x", "<f8"), ("y", "<f8")]
+    )
     buf["bo"] = 1
     buf["t"] = 0x20000001
     buf["srid"] = srid
@@ -74,20 +76,38 @@ def _insert_areas(conn: Connection, data: DemoData) -> dict[str, int]:
     outline = geo.municipality_outline()
     conn.execute(
         stmt,
-        {"code": geo.MUNICIPALITY_CODE, "name": geo.MUNICIPALITY_NAME, "kind": "municipality",
-         "wkb": outline.wkb, "pop": int(data.districts["population"].sum()), "sid": "kommun-0181"},
+        {
+            "code": geo.MUNICIPALITY_CODE,
+            "name": geo.MUNICIPALITY_NAME,
+            "kind": "municipality",
+            "wkb": outline.wkb,
+            "pop": int(data.districts["population"].sum()),
+            "sid": "kommun-0181",
+        },
     )
     for _, d in data.districts.iterrows():
         ids[d["code"]] = conn.execute(
             stmt,
-            {"code": d["code"], "name": d["name"], "kind": "district", "wkb": d.geometry.wkb,
-             "pop": int(d["population"]), "sid": f"district-{d['code']}"},
+            {
+                "code": d["code"],
+                "name": d["name"],
+                "kind": "district",
+                "wkb": d.geometry.wkb,
+                "pop": int(d["population"]),
+                "sid": f"district-{d['code']}",
+            },
         ).scalar_one()
     for _, v in geo.vulnerable_areas().iterrows():
         conn.execute(
             stmt,
-            {"code": v["code"], "name": v["name"], "kind": "vulnerable_area",
-             "wkb": v.geometry.wkb, "pop": None, "sid": f"vulnerable-{v['code']}"},
+            {
+                "code": v["code"],
+                "name": v["name"],
+                "kind": "vulnerable_area",
+                "wkb": v.geometry.wkb,
+                "pop": None,
+                "sid": f"vulnerable-{v['code']}",
+            },
         )
     return ids
 
@@ -124,9 +144,15 @@ def _load_rest(conn: Connection, data: DemoData, area_ids: dict[str, int]) -> No
             "st_geomfromwkb(:g, 3006), st_geomfromwkb(:c, 3006), 'demo', :sid, 'confirmed')"
         ),
         [
-            {"name": c["name"], "owner": c["owner"], "status": c["status"],
-             "dir": c["direction_deg"], "g": c["geom"].wkb, "c": c["coverage"].wkb,
-             "sid": c["source_id"]}
+            {
+                "name": c["name"],
+                "owner": c["owner"],
+                "status": c["status"],
+                "dir": c["direction_deg"],
+                "g": c["geom"].wkb,
+                "c": c["coverage"].wkb,
+                "sid": c["source_id"],
+            }
             for c in data.cameras
         ],
     )
@@ -137,8 +163,13 @@ def _load_rest(conn: Connection, data: DemoData, area_ids: dict[str, int]) -> No
                 "source, source_id, verification) values (:name, :org, cast(:sched as jsonb), "
                 "st_multi(st_geomfromwkb(:g, 3006)), 'demo', :sid, 'confirmed') returning id"
             ),
-            {"name": r["name"], "org": r["organisation"], "sched": json.dumps(r["schedule"]),
-             "g": r["geom"].wkb, "sid": r["source_id"]},
+            {
+                "name": r["name"],
+                "org": r["organisation"],
+                "sched": json.dumps(r["schedule"]),
+                "g": r["geom"].wkb,
+                "sid": r["source_id"],
+            },
         ).scalar_one()
         for r in data.routes
     ]
@@ -178,8 +209,14 @@ def _load_rest(conn: Connection, data: DemoData, area_ids: dict[str, int]) -> No
             "st_multi(st_geomfromwkb(:g, 3006)), 'demo', :sid, 'confirmed')"
         ),
         [
-            {"name": o["name"], "d": o["description"], "s": o["starts_at"], "e": o["ends_at"],
-             "g": o["geom"].wkb, "sid": o["source_id"]}
+            {
+                "name": o["name"],
+                "d": o["description"],
+                "s": o["starts_at"],
+                "e": o["ends_at"],
+                "g": o["geom"].wkb,
+                "sid": o["source_id"],
+            }
             for o in data.operations
         ],
     )
@@ -188,7 +225,10 @@ def _load_rest(conn: Connection, data: DemoData, area_ids: dict[str, int]) -> No
             "insert into pax_data.indicator_key (key, label_sv, label_en, unit, higher_is_better) "
             "values (:k, :sv, :en, :u, :b) on conflict (key) do nothing"
         ),
-        [{"k": k, "sv": sv, "en": en, "u": u, "b": b} for k, sv, en, u, b, _lo, _hi in INDICATOR_KEYS],
+        [
+            {"k": k, "sv": sv, "en": en, "u": u, "b": b}
+            for k, sv, en, u, b, _lo, _hi in INDICATOR_KEYS
+        ],
     )
     ind = data.indicators
     frame = pd.DataFrame(

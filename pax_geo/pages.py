@@ -1,0 +1,41 @@
+"""Which pages exist and which roles may open them. Core (no Streamlit): tests and the
+navigation both read it, so the role x page matrix lives here only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pax_geo.layers import ROLES
+
+ALL = frozenset(ROLES)
+ANALYSTS = frozenset({"police_analyst", "security_chief", "municipal_staff"})
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    key: str
+    path: str  # relative to the project root
+    title_key: str  # i18n key
+    icon: str
+    roles: frozenset[str]
+    section: str = "main"
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("har_och_nu", "pages/har_och_nu.py", "page_har_och_nu", ":material/map:", ALL),
+)
+
+
+def page(key: str) -> PageSpec:
+    for p in PAGES:
+        if p.key == key:
+            return p
+    raise KeyError(key)
+
+
+def may_open(role: str, key: str) -> bool:
+    return role in page(key).roles
+
+
+def pages_for(role: str) -> list[PageSpec]:
+    return [p for p in PAGES if role in p.roles]

@@ -1,0 +1,306 @@
+"""Named read queries. Every function takes a connection opened as an application role's own
+database login (:func:`pax_geo.db.reader_engine`), so the database decides what it may see:
+exact points, grid-snapped points, or suppressed per-area counts.
+
+All SQL here uses bound parameters; geometry stays in EPSG:3006 unless a function says WGS84.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from sqlalchemy import Connection, text
+
+from pax_geo.layers import INCIDENT_KINDS
+
+TZ = ZoneInfo("Europe/Stockholm")
+
+#: Quick time windows offered by the pages (key -> length).
+WINDOWS: dict[str, timedelta | None] = {
+    "24h": timedelta(hours=24),
+    "7d": timedelta(days=7),
+    "30d": timedelta(days=30),
+    "90d": timedelta(days=90),
+    "1y": timedelta(days=365),
+    "custom": None,
+}
+
+
+@dataclass(frozen=True)
+class Filter:
+    """What the user asked to see. start/end are timezone-aware; end is exclusive."""
+
+    start: datetime
+    end: datetime
+    kinds: tuple[str, ...] = INCIDENT_KINDS
+    area_ids: tuple[int, ...] = ()
+    subtypes: tuple[str, ...] = ()
+    verifications: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("Filter times must be timezone-aware")
+        if self.start >= self.end:
+            raise ValueError("Filter start must be before its end")
+        unknown = set(self.kinds) - set(INCIDENT_KINDS)
+        if unknown:
+            raise ValueError(f"unknown incident kind(s): {', '.join(sorted(unknown))}")
+
+    @classmethod
+    def last(cls, window: str, now: datetime | None = None, **kw) -> Filter:
+        length = WINDOWS.get(window)
+        if length is None:
+            raise ValueError(f"unknown window {window!r}")
+        end = now or datetime.now(TZ)
+        return cls(start=end - length, end=end, **kw)
+
+    def as_dict(self) -> dict:
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "kinds": list(self.kinds),
+            "area_ids": list(self.area_ids),
+            "subtypes": list(self.subtypes),
+        }
+
+
+def my_precision(conn: Connection) -> dict[str, str]:
+    """layer -> precision for the connected role (from the database, not the page)."""
+    rows = conn.execute(text("select layer, precision from pax_api.my_precision")).all()
+    return {layer: prec for layer, prec in rows}
+
+
+def point_view(precision: str) -> str | None:
+    return {"exact": "pax_api.incident_exact", "grid": "pax_api.incident_grid"}.get(precision)
+
+
+def _where(flt: Filter, kinds: list[str]) -> tuple[str, dict]:
+    clauses = ["i.occurred_at >= :start", "i.occurred_at < :end", "i.kind = any(:kinds)"]
+    params: dict = {"start": flt.start, "end": flt.end, "kinds": kinds}
+    if flt.area_ids:
+        clauses.append("i.area_id = any(:areas)")
+        params["areas"] = list(flt.area_ids)
+    if flt.subtypes:
+        clauses.append("(i.kind <> 'cache' or i.subtype = any(:subtypes))")
+        params["subtypes"] = list(flt.subtypes)
+    if flt.verifications:
+        clauses.append("i.verification = any(:ver)")
+        params["ver"] = list(flt.verifications)
+    return " and ".join(clauses), params
+
+
+def _kinds_by_view(conn: Connection, flt: Filter) -> dict[str, list[str]]:
+    prec = my_precision(conn)
+    by_view: dict[str, list[str]] = {}
+    for kind in flt.kinds:
+        view = point_view(prec.get(kind, "none"))
+        if view:
+            by_view.setdefault(view, []).append(kind)
+    return by_view
+
+
+def incident_points(conn: Connection, flt: Filter, limit: int | None = None) -> pd.DataFrame:
+    """Incidents with positions (x, y in EPSG:3006) at the finest precision the role has.
+
+    Columns: id, kind, subtype, occurred_at, occurred_from, occurred_to, verification, area_id,
+    x, y, precision. Incidents without a point (area/municipality precision) are left out.
+    """
+    frames = []
+    for view, kinds in _kinds_by_view(conn, flt).items():
+        where, params = _where(flt, kinds)
+        precision = "exact" if view.endswith("exact") else "grid"
+        sql = (
+            "select i.id, i.kind, i.subtype, i.occurred_at, i.occurred_from, i.occurred_to, "
+            "i.verification, i.area_id, st_x(i.geom) as x, st_y(i.geom) as y "
+            f"from {view} i where i.geom is not null and {where} order by i.occurred_at desc"
+        )  # noqa: S608 (view and where come from fixed allowlists; values are bound)
+        if limit:
+            sql += " limit :limit"
+            params["limit"] = limit
+        df = pd.read_sql_query(text(sql), conn, params=params)
+        df["precision"] = precision
+        frames.append(df)
+    if not frames:
+        return pd.DataFrame(
+            columns=[
+                "id",
+                "kind",
+                "subtype",
+                "occurred_at",
+                "occurred_from",
+                "occurred_to",
+                "verification",
+                "area_id",
+                "x",
+                "y",
+                "precision",
+            ]
+        )
+    out = pd.concat(frames, ignore_index=True)
+    out["occurred_at"] = pd.to_datetime(out["occurred_at"], utc=True).dt.tz_convert(TZ)
+    return out
+
+
+def incident_point_count(conn: Connection, flt: Filter) -> int:
+    n = 0
+    for view, kinds in _kinds_by_view(conn, flt).items():
+        where, params = _where(flt, kinds)
+        n += conn.execute(
+            text(f"select count(*) from {view} i where i.geom is not null and {where}"),  # noqa: S608
+            params,
+        ).scalar_one()
+    return int(n)
+
+
+def incident_detail(conn: Connection, incident_id: int) -> dict | None:
+    """One incident at the role's finest precision (None if the role may not see it)."""
+    for view, cols in (
+        (
+            "pax_api.incident_exact",
+            "i.title, i.description, i.source, i.source_url, i.reported_at, i.location_precision, ",
+        ),
+        ("pax_api.incident_grid", ""),
+    ):
+        try:
+            row = (
+                conn.execute(
+                    text(
+                        f"select i.id, i.kind, i.subtype, {cols} i.occurred_at, i.occurred_from, "
+                        "i.occurred_to, i.verification, a.name as area_name, "
+                        "st_x(st_transform(i.geom, 4326)) as lon, st_y(st_transform(i.geom, 4326)) as lat "
+                        f"from {view} i left join pax_api.area a on a.id = i.area_id where i.id = :id"
+                    ),  # noqa: S608 (fixed view names)
+                    {"id": incident_id},
+                )
+                .mappings()
+                .first()
+            )
+        except Exception as exc:  # permission denied on a view the role lacks
+            if "permission denied" not in str(exc):
+                raise
+            conn.rollback()
+            continue
+        if row:
+            return dict(row)
+    return None
+
+
+def incident_counts(conn: Connection, flt: Filter, bucket: str = "all") -> pd.DataFrame:
+    """Counts per area and kind (and time bucket) as the database releases them to this role.
+
+    Columns: area_id, kind, bucket, n (None when suppressed), suppressed.
+    """
+    df = pd.read_sql_query(
+        text("select * from pax_api.incident_counts(:start, :end, :bucket, :kinds)"),
+        conn,
+        params={"start": flt.start, "end": flt.end, "bucket": bucket, "kinds": list(flt.kinds)},
+    )
+    if flt.area_ids:
+        df = df[df["area_id"].isin(flt.area_ids)]
+    return df.reset_index(drop=True)
+
+
+def totals_by_kind(counts: pd.DataFrame) -> dict[str, tuple[int, bool]]:
+    """kind -> (known total, whether some areas were suppressed) from incident_counts()."""
+    out: dict[str, tuple[int, bool]] = {}
+    for kind, grp in counts.groupby("kind"):
+        out[str(kind)] = (int(grp["n"].fillna(0).sum()), bool(grp["suppressed"].any()))
+    return out
+
+
+def areas(conn: Connection, kinds: tuple[str, ...] = ("district",)) -> gpd.GeoDataFrame:
+    """Areas in EPSG:3006 with id, code, name, kind, population."""
+    sql = text(
+        "select id, code, name, kind, population, st_asbinary(geom) as wkb "
+        "from pax_api.area where kind = any(:kinds) order by name"
+    )
+    df = pd.read_sql_query(sql, conn, params={"kinds": list(kinds)})
+    geoms = shapely.from_wkb(df.pop("wkb").map(bytes).to_numpy()) if len(df) else []
+    return gpd.GeoDataFrame(df, geometry=list(geoms), crs=3006)
+
+
+def cameras(conn: Connection) -> gpd.GeoDataFrame | None:
+    """Cameras with coverage polygons, or None when the role may not see them."""
+    if my_precision(conn).get("camera") != "exact":
+        return None
+    df = pd.read_sql_query(
+        text(
+            "select id, name, owner, status, direction_deg, st_x(geom) as x, st_y(geom) as y, "
+            "st_asbinary(coverage) as cov from pax_api.camera order by id"
+        ),
+        conn,
+    )
+    cov = shapely.from_wkb(df.pop("cov").map(lambda b: bytes(b) if b is not None else None))
+    return gpd.GeoDataFrame(df, geometry=list(cov), crs=3006)
+
+
+def routes(conn: Connection) -> gpd.GeoDataFrame:
+    df = pd.read_sql_query(
+        text(
+            "select id, name, organisation, schedule, st_asbinary(geom) as wkb "
+            "from pax_api.night_walk_route order by name"
+        ),
+        conn,
+    )
+    geoms = shapely.from_wkb(df.pop("wkb").map(bytes).to_numpy()) if len(df) else []
+    return gpd.GeoDataFrame(df, geometry=list(geoms), crs=3006)
+
+
+def operations(conn: Connection, flt: Filter) -> gpd.GeoDataFrame | None:
+    if my_precision(conn).get("operation") != "exact":
+        return None
+    df = pd.read_sql_query(
+        text(
+            "select id, name, description, starts_at, ends_at, st_asbinary(geom) as wkb "
+            "from pax_api.operation where starts_at < :end and ends_at >= :start order by starts_at"
+        ),
+        conn,
+        params={"start": flt.start, "end": flt.end},
+    )
+    geoms = shapely.from_wkb(df.pop("wkb").map(bytes).to_numpy()) if len(df) else []
+    return gpd.GeoDataFrame(df, geometry=list(geoms), crs=3006)
+
+
+def observations(conn: Connection, flt: Filter) -> pd.DataFrame:
+    """Observation rows the role may see as points (all, or its own), x/y in EPSG:3006."""
+    if my_precision(conn).get("observation") not in ("exact", "own"):
+        return pd.DataFrame(
+            columns=["id", "observed_at", "category", "reporter", "area_id", "x", "y"]
+        )
+    return pd.read_sql_query(
+        text(
+            "select id, observed_at, category, reporter, area_id, st_x(geom) as x, st_y(geom) as y "
+            "from pax_api.observation where observed_at >= :start and observed_at < :end "
+            "and geom is not null order by observed_at desc"
+        ),
+        conn,
+        params={"start": flt.start, "end": flt.end},
+    )
+
+
+def set_app_user(conn: Connection, username: str) -> None:
+    """Tell the database which application user is reading (for 'own' observations)."""
+    conn.execute(text("select set_config('pax.app_user', :u, false)"), {"u": username})
+
+
+__all__ = [
+    "Filter",
+    "WINDOWS",
+    "areas",
+    "cameras",
+    "incident_counts",
+    "incident_detail",
+    "incident_point_count",
+    "incident_points",
+    "my_precision",
+    "observations",
+    "operations",
+    "routes",
+    "set_app_user",
+    "totals_by_kind",
+]

@@ -1,0 +1,1 @@
+"""The only Streamlit-aware part of pax_geo: session, cached loaders, map builders, widgets."""
