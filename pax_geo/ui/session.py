@@ -59,6 +59,17 @@ def audit(action: str, page_key: str | None, detail: dict) -> None:
     write(user.role if user else "auth", user.username if user else None, action, page_key, detail)
 
 
+def audit_page_view(page_key: str, filters: dict) -> None:
+    """Audit a page view once per distinct filter set in this session."""
+    import json
+
+    seen = st.session_state.setdefault("_audited_views", set())
+    sig = page_key + json.dumps(filters, sort_keys=True, default=str)
+    if sig not in seen:
+        seen.add(sig)
+        audit("page_view", page_key, filters)
+
+
 def sign_in() -> User:
     """The current user. Until login exists this is a plain role selector (demo only)."""
     st.sidebar.selectbox(
