@@ -141,10 +141,15 @@ def build_parser() -> argparse.ArgumentParser:
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
     """Sub-commands that live beside their feature (users, import …)."""
     regs: list[Callable] = []
+    from pax_geo import auth_cli  # issue 3: pax users …
+
+    regs.append(auth_cli.register)
     return regs
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pax_geo.auth import AuthError  # issue 3
+
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
@@ -153,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         cluster.ClusterError,
         db.DatabaseError,
         migrate.MigrationsBehind,
+        AuthError,
     ) as exc:
         print(f"pax: {exc}", file=sys.stderr)
         return 2

@@ -140,3 +140,19 @@ def sync_privileges(conn: Connection, cfg: Settings | None = None) -> None:
             f"grant execute on function pax_api.audit(text, text, text, text, jsonb) to {AUTH_ROLE}"
         )
     )
+    # --- issue 3 (login, sessions, audit): see sql/migrations/versions/0003_auth.py ---
+    for fn in (
+        "auth_lookup(text)",
+        "auth_fail(text, int, int)",
+        "auth_success(text, text, int)",
+        "auth_sso(text, text, text, int)",
+        "session_touch(text)",
+        "session_end(text, text)",
+    ):
+        conn.execute(text(f"grant execute on function pax_api.{fn} to {AUTH_ROLE}"))
+    # the observation view resolves the bound session through this function
+    conn.execute(text(f"grant execute on function pax_api.app_username() to {READER_GROUP}"))
+    for role in ROLES:
+        conn.execute(text(f"revoke all on pax_api.app_user from {_ident(db_role_name(role))}"))
+    conn.execute(text(f"grant select on pax_api.app_user to {db_role_name('admin')}"))
+    # --- end issue 3 ---
