@@ -1,8 +1,13 @@
-"""Pax lägesbild: the frame only. Page config, the signed-in user, navigation by role."""
+"""Pax lägesbild: the frame only. Page config, login, navigation by role.
+
+Every page is registered with st.navigation so that its URL resolves, but the menu lists only
+the pages the signed-in role may open; opening another page's URL gets a clear refusal here,
+before any of that page's code runs (and the page's own require_page() refuses it too).
+"""
 
 import streamlit as st
 
-from pax_geo.pages import pages_for
+from pax_geo.pages import PAGES, pages_for
 from pax_geo.ui import session
 
 st.set_page_config(
@@ -13,11 +18,20 @@ st.set_page_config(
 )
 
 user = session.sign_in()
-nav = st.navigation(
-    [
-        st.Page(p.path, title=session.t(p.title_key), icon=p.icon, url_path=p.key)
-        for p in pages_for(user.role)
-    ]
-)
-session.sidebar_footer(user)
-nav.run()
+allowed = [p.key for p in pages_for(user.role)]
+pages = {
+    p.key: st.Page(
+        p.path,
+        title=session.t(p.title_key),
+        icon=p.icon,
+        url_path=p.key,
+        default=bool(allowed) and p.key == allowed[0],
+    )
+    for p in PAGES
+}
+current = st.navigation(list(pages.values()), position="hidden")
+session.sidebar(user, [pages[k] for k in allowed])
+key = next((k for k, pg in pages.items() if pg.url_path == current.url_path), None)
+if key is None or key not in allowed:
+    session.refuse(key or "?", user)
+current.run()

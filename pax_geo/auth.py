@@ -84,6 +84,8 @@ class LoginResult:
     account: Account | None = None
     token: str | None = field(default=None, repr=False)
     locked_until: datetime | None = None
+    #: This attempt is the one that locked the name (as opposed to an attempt while locked).
+    just_locked: bool = False
 
     @property
     def ok(self) -> bool:
@@ -184,7 +186,9 @@ def authenticate(username: str, password: str, cfg: Settings | None = None) -> L
                 text("select pax_api.auth_fail(:u, :a, :m)"),
                 {"u": name, "a": cfg.lockout_attempts, "m": cfg.lockout_minutes},
             ).scalar()
-        return LoginResult("locked" if locked else "invalid", locked_until=locked)
+        if locked:
+            return LoginResult("locked", locked_until=locked, just_locked=True)
+        return LoginResult("invalid")
     if row["disabled"]:
         return LoginResult("disabled")
     token = new_token()
@@ -576,6 +580,47 @@ def set_email(
         text("update pax_data.app_user set email = :e where username = :u"), {"u": name, "e": mail}
     )
     owner_audit(conn, actor, "user_set_email", {"username": name, "email": mail}, actor_role)
+
+
+ADMIN_ACTIONS = ("set_role", "disable", "enable", "unlock", "reset_password", "set_email")
+
+
+def check_admin_change(actor: str, target: str, action: str, role: str | None = None) -> None:
+    """Refuse changes that would lock the acting administrator out of administration."""
+    if action not in ADMIN_ACTIONS:
+        raise AuthError(f"action {action!r}: must be one of {', '.join(ADMIN_ACTIONS)}")
+    if normalize_username(actor) != normalize_username(target):
+        return
+    if action == "disable" or (action == "set_role" and role != "admin"):
+        raise AuthError("you cannot disable your own account or remove your own admin role")
+
+
+def apply_admin_change(
+    conn: Connection,
+    actor: str,
+    target: str,
+    action: str,
+    *,
+    role: str | None = None,
+    password: str | None = None,
+    email: str | None = None,
+    actor_role: str | None = "admin",
+) -> None:
+    """One change from the admin page (owner connection; the caller commits)."""
+    check_admin_change(actor, target, action, role)
+    kw = {"actor": actor, "actor_role": actor_role}
+    if action == "set_role":
+        set_role(conn, target, validate_role(role or ""), **kw)
+    elif action == "disable":
+        set_disabled(conn, target, True, **kw)
+    elif action == "enable":
+        set_disabled(conn, target, False, **kw)
+    elif action == "unlock":
+        unlock(conn, target, **kw)
+    elif action == "reset_password":
+        reset_password(conn, target, password or "", **kw)
+    elif action == "set_email":
+        set_email(conn, target, email, **kw)
 
 
 def ensure_demo_users(conn: Connection) -> list[str]:

@@ -9,6 +9,7 @@ from pax_geo.layers import ROLES
 
 ALL = frozenset(ROLES)
 ANALYSTS = frozenset({"police_analyst", "security_chief", "municipal_staff"})
+ADMIN = frozenset({"admin"})
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,9 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("har_och_nu", "pages/har_och_nu.py", "page_har_och_nu", ":material/map:", ALL),
+    # issue 3: administration (admin only)
+    PageSpec("audit", "pages/admin_audit.py", "page_audit", ":material/policy:", ADMIN, "admin"),
+    PageSpec("users", "pages/admin_users.py", "page_users", ":material/group:", ADMIN, "admin"),
 )
 
 

@@ -1,14 +1,34 @@
-"""The signed-in user, the language, page guards and audit writes for the Streamlit app."""
+"""The signed-in user, the language, the login gate, idle expiry, page guards, reader connections
+bound to the user's session, and audit writes for the Streamlit app.
+
+Every run of app.py calls :func:`sign_in`: no signed-in user (or an expired one) means the
+login page and ``st.stop()``. Pages start with ``user = session.require_page("<key>")`` and read
+through :func:`reader` (or :func:`bind` on a connection they open themselves), which tells the
+database which session they serve, so 'own' rows and audit rows are the database's word.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import streamlit as st
+from sqlalchemy import Connection
 
-from pax_geo import i18n
+from pax_geo import auth, i18n
+from pax_geo.config import settings
 from pax_geo.layers import ROLES
-from pax_geo.pages import may_open, page
+from pax_geo.pages import may_open, page, pages_for
+
+KEY_USER = "user"
+KEY_LAST_ACTIVITY = "pax_last_activity"
+KEY_FLASH = "pax_flash"
+KEY_AUDITED = "_audited_views"
+#: Session-state keys that survive a sign-out (everything else is cleared).
+_KEEP_ON_SIGN_OUT = ("lang",)
 
 
 @dataclass(frozen=True)
@@ -17,74 +37,222 @@ class User:
     display_name: str
     role: str
     area_id: int | None = None
+    session_token: str | None = field(default=None, repr=False, compare=False)
+    method: str = "password"
+
+    @classmethod
+    def from_login(cls, result: auth.LoginResult, method: str = "password") -> User:
+        acc = result.account
+        assert acc is not None and result.token
+        return cls(acc.username, acc.display_name, acc.role, acc.area_id, result.token, method)
+
+
+# --- language ---------------------------------------------------------------------------------
 
 
 def lang() -> str:
-    return st.session_state.get("lang", i18n.DEFAULT_LANG)
+    value = st.session_state.get("lang", i18n.DEFAULT_LANG)
+    return value if value in i18n.LANGS else i18n.DEFAULT_LANG
 
 
 def t(key: str, **fmt: object) -> str:
     return i18n.t(key, lang(), **fmt)
 
 
+def language_selector(where: str = "sidebar") -> None:
+    """A language switch; its choice is kept in the plain (non-widget) key 'lang'."""
+    wkey = f"_lang_{where}"
+    st.session_state[wkey] = lang()
+
+    def _apply() -> None:
+        st.session_state["lang"] = st.session_state[wkey]
+
+    box = st.sidebar if where == "sidebar" else st
+    box.selectbox(
+        t("language"),
+        list(i18n.LANGS),
+        key=wkey,
+        on_change=_apply,
+        format_func=lambda x: {"sv": "Svenska", "en": "English"}[x],
+    )
+
+
+# --- the signed-in user -------------------------------------------------------------------------
+
+
 def current_user() -> User | None:
-    return st.session_state.get("user")
+    user = st.session_state.get(KEY_USER)
+    return user if isinstance(user, User) else None
 
 
 def set_user(user: User | None) -> None:
     if user is None:
-        st.session_state.pop("user", None)
+        st.session_state.pop(KEY_USER, None)
     else:
-        st.session_state["user"] = user
+        st.session_state[KEY_USER] = user
+        st.session_state[KEY_LAST_ACTIVITY] = time.time()
 
 
-def require_page(key: str) -> User:
-    """Stop the page unless a user is signed in whose role may open it."""
+def flash(kind: str, message: str) -> None:
+    """A message for the next run of the login page (info, warning or error)."""
+    st.session_state[KEY_FLASH] = (kind, message)
+
+
+def _idle_expired() -> bool:
+    last = st.session_state.get(KEY_LAST_ACTIVITY)
+    if not isinstance(last, int | float):
+        return True
+    return time.time() - last > settings().session_idle_minutes * 60
+
+
+def _clear_state() -> None:
+    kept = {k: st.session_state[k] for k in _KEEP_ON_SIGN_OUT if k in st.session_state}
+    for key in list(st.session_state.keys()):
+        if key not in kept:
+            del st.session_state[key]
+
+
+def sign_out(reason: str = "logout") -> None:
+    """End the session in the database, audit it, clear everything but the language."""
     user = current_user()
-    if user is None or user.role not in ROLES:
-        st.error(t("page_forbidden", role="-"))
-        st.stop()
-    if not may_open(user.role, key):
-        st.error(t("page_forbidden", role=t(f"role_{user.role}")))
-        audit("page_refused", page(key).key, {})
-        st.stop()
-    return user
+    if user is not None:
+        if user.session_token:
+            auth.end_session(user.session_token, reason)
+        action = "logout" if reason == "logout" else "session_expired"
+        auth.write_audit(
+            action,
+            None,
+            {"reason": reason, "method": user.method},
+            role=user.role,
+            username=user.username,
+        )
+    _clear_state()
+    if reason == "logout":
+        flash("info", t("logged_out"))
+    elif reason == "expired":
+        flash("warning", t("session_expired", minutes=settings().session_idle_minutes))
+    else:
+        flash("warning", t("session_ended"))
 
 
-def audit(action: str, page_key: str | None, detail: dict) -> None:
-    """Write an audit row through the signed-in role's own database login."""
-    from pax_geo.audit import write
-
-    user = current_user()
-    write(user.role if user else "auth", user.username if user else None, action, page_key, detail)
-
-
-def audit_page_view(page_key: str, filters: dict) -> None:
-    """Audit a page view once per distinct filter set in this session."""
-    import json
-
-    seen = st.session_state.setdefault("_audited_views", set())
-    sig = page_key + json.dumps(filters, sort_keys=True, default=str)
-    if sig not in seen:
-        seen.add(sig)
-        audit("page_view", page_key, filters)
+def _session_problem(user: User) -> str | None:
+    """None while the session is alive; else why it is not (expired, ended, changed …)."""
+    if _idle_expired():
+        return "expired"
+    if not user.session_token:
+        return "ended"
+    check = auth.touch_session(user.session_token)
+    if check.status != "ok":
+        return check.status
+    return None
 
 
 def sign_in() -> User:
-    """The current user. Until login exists this is a plain role selector (demo only)."""
-    st.sidebar.selectbox(
-        t("language"),
-        ["sv", "en"],
-        key="lang",
-        format_func=lambda x: {"sv": "Svenska", "en": "English"}[x],
-    )
-    role = st.sidebar.selectbox(
-        t("role"), list(ROLES), key="demo_role", format_func=lambda r: t(f"role_{r}")
-    )
-    user = User(username=f"demo_{role}", display_name=t(f"role_{role}"), role=role)
-    set_user(user)
+    """The signed-in user; otherwise the login page is shown and the run stops here."""
+    user = current_user()
+    if user is not None:
+        problem = _session_problem(user)
+        if problem:
+            sign_out("expired" if problem == "expired" else problem)
+            user = None
+    if user is None:
+        from pax_geo.ui import login
+
+        login.render()
+        st.stop()
+    st.session_state[KEY_LAST_ACTIVITY] = time.time()
     return user
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+def refuse(key: str, user: User | None) -> None:
+    """Show a clear refusal for a page the user may not open, audit it, and stop."""
+    role = t(f"role_{user.role}") if user and user.role in ROLES else "-"
+    st.error(t("page_forbidden", role=role), icon=":material/block:")
+    if user is not None:
+        allowed = ", ".join(t(p.title_key) for p in pages_for(user.role))
+        st.caption(t("page_forbidden_hint", pages=allowed))
+        audit("page_refused", key, {"role": user.role})
+    st.stop()
+
+
+def require_page(key: str) -> User:
+    """Stop the page unless a signed-in user whose role may open it is present."""
+    page(key)  # unknown keys fail loudly
+    user = current_user()
+    if user is None or user.role not in ROLES or _idle_expired():
+        st.error(t("login_required"), icon=":material/lock:")
+        st.stop()
+    if not may_open(user.role, key):
+        refuse(key, user)
+    return user
+
+
+def sidebar(user: User, links: list) -> None:
+    """The menu (only the pages the role may open), the language, the user and a logout."""
+    for link in links:
+        st.sidebar.page_link(link)
+    st.sidebar.divider()
+    language_selector("sidebar")
+    st.sidebar.caption(t("signed_in_as", name=user.display_name))
+    st.sidebar.caption(t("signed_in_role", role=t(f"role_{user.role}")))
+    if st.sidebar.button(t("logout"), key="pax_logout", icon=":material/logout:"):
+        method = user.method
+        sign_out("logout")
+        if method == "sso":
+            st.logout()
+        st.rerun()
 
 
 def sidebar_footer(user: User) -> None:
     st.sidebar.caption(t("signed_in_as", name=user.display_name))
+
+
+# --- database access bound to the session ---------------------------------------------------
+
+
+@contextmanager
+def reader() -> Iterator[Connection]:
+    """A connection as the signed-in role's own login, bound to this browser session."""
+    user = current_user()
+    if user is None:
+        raise RuntimeError("reader() needs a signed-in user")
+    with auth.reader_connection(user.role, user.session_token, user.username) as conn:
+        yield conn
+
+
+def bind(conn: Connection, user: User | None = None) -> None:
+    """Bind a reader connection a page opened itself to the signed-in session."""
+    user = user or current_user()
+    auth.bind_reader(conn, user.session_token if user else None, user.username if user else None)
+
+
+# --- audit ------------------------------------------------------------------------------------
+
+
+def audit(action: str, page_key: str | None, detail: dict) -> None:
+    """Write an audit row: through the role's login bound to the session when signed in (the
+    database then records the verified user), else through the login role."""
+    user = current_user()
+    if user is not None and user.session_token:
+        auth.write_audit(
+            action,
+            page_key,
+            detail,
+            role=user.role,
+            token=user.session_token,
+            username=user.username,
+        )
+    else:
+        auth.write_audit(action, page_key, detail, username=user.username if user else None)
+
+
+def audit_page_view(page_key: str, filters: dict) -> None:
+    """Audit a page view once per distinct filter set in this session."""
+    seen = st.session_state.setdefault(KEY_AUDITED, set())
+    sig = page_key + json.dumps(filters, sort_keys=True, default=str)
+    if sig not in seen:
+        seen.add(sig)
+        audit("page_view", page_key, filters)

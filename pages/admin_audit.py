@@ -1,0 +1,78 @@
+"""Granskningslogg: browse, filter and export the audit log (admin only)."""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import streamlit as st
+
+from pax_geo import auth_audit
+from pax_geo.ui import session
+
+LIMIT = 2000
+TZ = ZoneInfo("Europe/Stockholm")
+t = session.t
+user = session.require_page("audit")
+
+st.title(t("page_audit"))
+st.caption(t("audit_intro"))
+
+with session.reader() as conn:
+    actions = auth_audit.audit_actions(conn)
+    pages = auth_audit.audit_pages(conn)
+
+today = datetime.now(TZ).date()
+cols = st.columns([1, 1, 2, 2, 1])
+d_from = cols[0].date_input(t("audit_from"), today - timedelta(days=7), key="audit_from")
+d_to = cols[1].date_input(t("audit_to"), today, key="audit_to")
+user_q = cols[2].text_input(t("audit_user"), key="audit_user", max_chars=128)
+chosen = cols[3].multiselect(t("audit_actions"), actions, key="audit_actions")
+page_sel = cols[4].selectbox(
+    t("audit_page_filter"),
+    [None, *pages],
+    key="audit_page",
+    format_func=lambda p: t("audit_all") if p is None else p,
+)
+
+if d_from > d_to:
+    st.error(t("audit_bad_range"))
+    st.stop()
+flt = auth_audit.AuditFilter(
+    start=datetime.combine(d_from, time.min, TZ),
+    end=datetime.combine(d_to + timedelta(days=1), time.min, TZ),
+    user=user_q or "",
+    actions=tuple(chosen),
+    page=page_sel,
+)
+session.audit_page_view("audit", flt.as_dict())
+
+with session.reader() as conn:
+    n = auth_audit.audit_count(conn, flt)
+    df = auth_audit.audit_rows(conn, flt, limit=LIMIT)
+
+st.caption(t("audit_rows", n=n, limit=LIMIT))
+if df.empty:
+    st.info(t("no_data"))
+else:
+    shown = df.assign(
+        at=df["at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+        detail=df["detail"].map(auth_audit.detail_text),
+    ).rename(columns={c: t(f"audit_col_{c}") for c in ("at", "role", "action", "page", "detail")})
+    shown = shown.rename(
+        columns={"username": t("audit_col_user"), "db_login": t("audit_col_login")}
+    )
+    st.dataframe(shown, hide_index=True, width="stretch")
+
+
+def _audit_export() -> None:
+    session.audit("export", "audit", {"rows": int(len(df)), "format": "csv", **flt.as_dict()})
+
+
+st.download_button(
+    t("download_csv"),
+    data=auth_audit.to_csv(df),
+    file_name=f"pax_audit_{d_from:%Y%m%d}_{d_to:%Y%m%d}.csv",
+    mime="text/csv",
+    key="audit_export",
+    on_click=_audit_export,
+    disabled=df.empty,
+)
