@@ -24,6 +24,10 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("har_och_nu", "pages/har_och_nu.py", "page_har_och_nu", ":material/map:", ALL),
+    # issue 6: the medium- and long-term horizons and the area card (all roles)
+    PageSpec("medellang", "pages/medellang.py", "page_medellang", ":material/trending_up:", ALL),
+    PageSpec("lang", "pages/lang.py", "page_lang", ":material/insights:", ALL),
+    PageSpec("omradeskort", "pages/omradeskort.py", "page_omradeskort", ":material/badge:", ALL),
     # issue 3: administration (admin only)
     PageSpec("audit", "pages/admin_audit.py", "page_audit", ":material/policy:", ADMIN, "admin"),
     PageSpec("users", "pages/admin_users.py", "page_users", ":material/group:", ADMIN, "admin"),

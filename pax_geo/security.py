@@ -92,6 +92,9 @@ def sync_privileges(conn: Connection, cfg: Settings | None = None) -> None:
         conn.execute(text(f"grant select on pax_api.{view} to {READER_GROUP}"))
     for fn in PUBLIC_FUNCTIONS:
         conn.execute(text(f"grant execute on function pax_api.{fn} to {READER_GROUP}"))
+    # --- issue 6 (horizons): data freshness for the "Källa · data t.o.m." captions (0006) ---
+    conn.execute(text(f"grant execute on function pax_api.data_status() to {READER_GROUP}"))
+    # --- end issue 6 ---
 
     conn.execute(
         text("update pax_data.setting set value = :v where key = :k"),

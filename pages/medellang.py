@@ -1,0 +1,322 @@
+"""Medellång sikt (trust and safety): trend panels, reporting and observations, safety survey,
+and what changed since a chosen date."""
+
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from pax_geo.horizons import fmt
+from pax_geo.ui import charts
+from pax_geo.ui import horizons as hz
+from pax_geo.ui.session import lang, require_page, t
+
+PAGE = "medellang"
+user = require_page(PAGE)
+lg = lang()
+now = hz.now_minute()
+
+st.title(t("page_medellang"))
+st.caption(t("hz_medium_intro"))
+
+kinds_all = hz.visible_kinds(user.role)
+areas = hz.area_table(user.role)
+names = dict(zip(areas["id"].astype(int), areas["name"], strict=True))
+
+tab_trend, tab_obs, tab_safety, tab_since = st.tabs(
+    [t("hz_tab_trends"), t("hz_tab_reporting"), t("hz_tab_safety"), t("hz_tab_since")]
+)
+
+# --- trend panels --------------------------------------------------------------------------------
+with tab_trend:
+    c1, c2, c3, c4 = st.columns([1.2, 1.2, 2, 2])
+    bucket = c1.segmented_control(
+        t("hz_bucket"),
+        ["week", "month"],
+        default="week",
+        format_func=lambda b: t(f"hz_bucket_{b}"),
+        key="mt_bucket",
+        required=True,
+    )
+    by = c2.segmented_control(
+        t("hz_panel_by"),
+        ["kind", "area_id"],
+        default="kind",
+        format_func=lambda b: t(f"hz_panel_by_{b}"),
+        key="mt_by",
+        required=True,
+    )
+    kinds = tuple(
+        c3.multiselect(
+            t("hz_kinds"),
+            list(kinds_all),
+            default=list(kinds_all),
+            format_func=hz.kind_label,
+            key="mt_kinds",
+        )
+    )
+    area_choice = c4.selectbox(
+        t("hz_area"),
+        [0, *names],
+        format_func=lambda a: t("hz_whole_municipality") if a == 0 else names[a],
+        key="mt_area",
+        disabled=by == "area_id",
+    )
+    roll = 4 if bucket == "week" else 3
+    if not kinds:
+        st.info(t("hz_pick_kind"))
+    else:
+        area_ids = () if by == "area_id" or area_choice == 0 else (int(area_choice),)
+        tr = hz.incident_trend(user.role, now, bucket, by, kinds, area_ids, roll)
+        frame = tr.frame.copy()
+        if by == "kind":
+            frame["panel"] = [hz.kind_label(k) for k in frame["kind"]]
+            order = [hz.kind_label(k) for k in kinds]
+            cols = 2
+        else:
+            frame["panel"] = [names.get(int(a), str(a)) for a in frame["area_id"]]
+            totals = frame.groupby("panel")["value"].sum().sort_values(ascending=False)
+            order = list(totals.index)
+            cols = 3
+        where = t("hz_whole_municipality") if not area_ids else names[area_ids[0]]
+        st.markdown(
+            f"**{t('hz_trend_heading', what=where if by == 'kind' else t('hz_per_area'))}**"
+        )
+        st.altair_chart(
+            charts.trend_chart(
+                frame,
+                bucket,
+                lg,
+                roll=roll,
+                facet="panel",
+                facet_title=t("hz_panel_by_" + by),
+                facet_sort=order,
+                columns=cols,
+                height=150 if by == "area_id" else 190,
+                facet_width=230 if by == "area_id" else 420,
+            ),
+            width="content",
+        )
+        st.caption(t("hz_trend_help", n=roll, unit=t(f"hz_unit_{bucket}")))
+        hz.suppression_note(tr.threshold)
+        st.caption(hz.incident_caption(user.role, kinds, tr.threshold >= 2))
+        export = frame.assign(period=[charts.bucket_label(b, bucket, lg) for b in frame["bucket"]])[
+            ["panel", "bucket", "period", "label", "lo", "hi", "complete", "roll", "ly_label"]
+        ]
+        export.columns = [
+            t("hz_panel_by_" + by),
+            "bucket_start",
+            t("hz_col_period"),
+            t("hz_col_count"),
+            "min",
+            "max",
+            t("hz_col_complete"),
+            t("hz_series_roll", n=roll, unit=t(f"hz_unit_{bucket}")),
+            t("hz_series_last_year"),
+        ]
+        with st.expander(t("hz_table")):
+            st.dataframe(export, hide_index=True, width="stretch")
+        hz.csv_download(export, f"trend_{by}_{bucket}.csv", PAGE, f"trend_{by}_{bucket}", "dl_tr")
+
+# --- reporting and observations --------------------------------------------------------------
+with tab_obs:
+    bucket_o = st.segmented_control(
+        t("hz_bucket"),
+        ["week", "month"],
+        default="week",
+        format_func=lambda b: t(f"hz_bucket_{b}"),
+        key="mt_bucket_obs",
+        required=True,
+    )
+    roll_o = 4 if bucket_o == "week" else 3
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.markdown(f"**{t('hz_obs_heading')}**")
+        obs, per_cat = hz.observation_trend(user.role, now, bucket_o, roll_o)
+        if obs.frame.empty or obs.frame["hi"].sum() == 0:
+            st.info(t("hz_no_observations"))
+        else:
+            st.altair_chart(
+                charts.trend_chart(obs.frame, bucket_o, lg, roll=roll_o, height=220),
+                width="stretch",
+            )
+            hz.suppression_note(obs.threshold)
+            first = obs.frame["bucket"].min()
+            cats = per_cat[per_cat["bucket"] >= first].groupby("category")[["lo", "hi"]].sum()
+            cat_table = pd.DataFrame(
+                {
+                    t("hz_col_category"): cats.index,
+                    t("hz_col_count"): [
+                        fmt.num(lo, lg, 0) if lo == hi else f"{lo}–{hi}"
+                        for lo, hi in zip(cats["lo"], cats["hi"], strict=True)
+                    ],
+                }
+            )
+            st.dataframe(cat_table, hide_index=True, width="stretch")
+            hz.csv_download(
+                cat_table, f"observations_{bucket_o}.csv", PAGE, "observations", "dl_obs"
+            )
+        st.caption(hz.incident_caption(user.role, ["observation"], obs.threshold >= 2))
+    with right:
+        st.markdown(f"**{t('hz_walks_heading')}**")
+        walks = hz.night_walk_trend(user.role, now, bucket_o)
+        st.altair_chart(charts.walks_chart(walks, bucket_o, lg, height=220), width="stretch")
+        wt = walks.assign(period=[charts.bucket_label(b, bucket_o, lg) for b in walks["bucket"]])
+        wt = wt[["bucket", "period", "walks", "participants", "ly_walks", "complete"]]
+        wt.columns = [
+            "bucket_start",
+            t("hz_col_period"),
+            t("hz_series_walks"),
+            t("hz_col_participants"),
+            t("hz_series_last_year"),
+            t("hz_col_complete"),
+        ]
+        with st.expander(t("hz_table")):
+            st.dataframe(wt, hide_index=True, width="stretch")
+        hz.csv_download(wt, f"night_walks_{bucket_o}.csv", PAGE, "night_walks", "dl_walks")
+        st.caption(hz.walks_caption(user.role))
+
+# --- safety survey ---------------------------------------------------------------------------
+with tab_safety:
+    values, avgs, meta = hz.safety(user.role)
+    if values.empty:
+        st.info(t("hz_no_indicators"))
+    else:
+        labels = {
+            r.key: f"{r.label_en if lg == 'en' else r.label_sv} ({r.unit})"
+            for r in meta.itertuples(index=False)
+        }
+        chosen = st.multiselect(
+            t("hz_compare_areas"),
+            sorted(values["area"].unique()),
+            default=[names[user.area_id]] if user.area_id in names else [],
+            max_selections=4,
+            key="mt_safety_areas",
+        )
+        st.altair_chart(
+            charts.indicator_lines(values, avgs, lg, area_names=chosen, facet_labels=labels),
+            width="content",
+        )
+        methods = set(avgs["method"])
+        st.caption(
+            t("hz_average_weighted")
+            if methods == {"population_weighted"}
+            else t("hz_average_unweighted")
+        )
+        latest = int(values["year"].max())
+        prev_year = latest - 1
+        wide = values.pivot_table(
+            index=["area", "key"], columns="year", values="value"
+        ).reset_index()
+        table = pd.DataFrame(
+            {
+                t("hz_col_area"): wide["area"],
+                t("hz_col_indicator"): wide["key"].map(labels),
+                str(latest): [fmt.num(v, lg) for v in wide[latest]],
+                t("hz_col_change_year", year=prev_year): [
+                    fmt.signed(a - b, lg) if prev_year in wide and pd.notna(b) else "–"
+                    for a, b in zip(
+                        wide[latest],
+                        wide[prev_year] if prev_year in wide else [None] * len(wide),
+                        strict=True,
+                    )
+                ],
+            }
+        )
+        with st.expander(t("hz_table")):
+            st.dataframe(table, hide_index=True, width="stretch")
+        hz.csv_download(
+            values[["area", "key", "year", "value", "unit", "source"]],
+            "safety_survey.csv",
+            PAGE,
+            "safety_survey",
+            "dl_safety",
+        )
+        st.caption(hz.indicator_caption(values))
+
+# --- what changed since … ----------------------------------------------------------------------
+with tab_since:
+    today = now.date()
+    day = st.date_input(
+        t("hz_since_pick"),
+        value=hz.default_since(now),
+        min_value=today - timedelta(days=730),
+        max_value=today - timedelta(days=1),
+        format="YYYY-MM-DD",
+        key="mt_since",
+        help=t("hz_since_help"),
+    )
+    if not isinstance(day, date) or day >= today:
+        st.error(t("hz_since_invalid", today=today.isoformat()))
+    else:
+        ch = hz.changes(user.role, day, now, kinds_all)
+        n_days = (ch.after.end - ch.after.start).days
+        b0, b1 = ch.before.local()
+        st.markdown(
+            t(
+                "hz_since_explain",
+                since=day.isoformat(),
+                days=n_days,
+                b0=fmt.local_date(b0),
+                b1=fmt.local_date(b1 - timedelta(seconds=1)),
+            )
+        )
+        cols = st.columns(max(len(ch.by_kind), 1))
+        for r, col in zip(ch.by_kind.itertuples(index=False), cols, strict=False):
+            exact = r.diff_lo == r.diff_hi
+            col.metric(
+                hz.kind_label(r.kind),
+                r.current,
+                delta=int(r.diff_lo) if exact else r.diff.replace("−", "-"),
+                delta_color="inverse" if exact else "off",
+                delta_description=t("hz_vs_previous", previous=r.previous),
+                border=True,
+            )
+        walk_delta = ch.walks_after - ch.walks_before
+        st.markdown(
+            t(
+                "hz_since_walks",
+                after=ch.walks_after,
+                before=ch.walks_before,
+                delta=fmt.signed(walk_delta, lg, 0),
+            )
+            + "  \n"
+            + t("hz_since_indicators", n=ch.indicator_rows_loaded)
+        )
+        st.markdown(f"**{t('hz_since_by_area')}**")
+        table = ch.by_area_kind.copy()
+        table = pd.DataFrame(
+            {
+                t("hz_col_area"): table["area"],
+                t("hz_col_kind"): [hz.kind_label(k) for k in table["kind"]],
+                t("hz_col_before"): table["previous"],
+                t("hz_col_since"): table["current"],
+                t("hz_col_change"): table["diff"],
+                t("hz_col_direction"): [t(f"hz_dir_{d}") for d in table["direction"]],
+            }
+        )
+        st.dataframe(table, hide_index=True, width="stretch", height=320)
+        hz.csv_download(
+            table, f"changes_since_{day.isoformat()}.csv", PAGE, "changes_since", "dl_since"
+        )
+        hz.suppression_note(ch.threshold)
+        st.caption(hz.incident_caption(user.role, kinds_all, ch.threshold >= 2))
+        if len(ch.observations):
+            st.markdown(f"**{t('hz_since_observations')}**")
+            ot = pd.DataFrame(
+                {
+                    t("hz_col_category"): ch.observations["category"],
+                    t("hz_col_before"): ch.observations["previous"],
+                    t("hz_col_since"): ch.observations["current"],
+                    t("hz_col_change"): ch.observations["diff"],
+                }
+            )
+            st.dataframe(ot, hide_index=True, width="stretch")
+            hz.csv_download(
+                ot,
+                f"observations_since_{day.isoformat()}.csv",
+                PAGE,
+                "observations_since",
+                "dl_since_obs",
+            )
+            st.caption(hz.incident_caption(user.role, ["observation"], ch.obs_threshold >= 2))

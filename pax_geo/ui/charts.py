@@ -1,0 +1,500 @@
+"""Altair chart builders for the horizons pages and the area card.
+
+* Swedish (or English) labels and a Swedish number/time locale for axes;
+* dates: the database buckets in Europe/Stockholm; buckets travel as calendar dates and are
+  drawn on a UTC scale, so no browser timezone can shift them a day;
+* colour-blind-safe colours: Okabe–Ito for categories and series, ColorBrewer BuPu (a
+  single-hue-family sequential scale) for classed maps, and the traffic light always comes
+  with a word and a distinct icon, never colour alone;
+* a count the database suppressed is drawn as its range (an error bar) and labelled ``<3``,
+  never as 0.
+
+No Streamlit here: the builders return charts; pages and :mod:`pax_geo.ui.area_card` draw them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import altair as alt
+import geopandas as gpd
+import pandas as pd
+
+from pax_geo import i18n
+from pax_geo.horizons.periods import next_bucket
+from pax_geo.layers import load_layers
+
+# --- palettes -------------------------------------------------------------------------------
+
+#: Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
+OKABE_ITO = (
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#F0E442",
+    "#0072B2",
+    "#D55E00",
+    "#CC79A7",
+    "#000000",
+)
+COUNT_COLOR = "#56B4E9"  # sky blue bars
+ROLL_COLOR = "#0072B2"  # blue line
+LAST_YEAR_COLOR = "#D55E00"  # vermillion, dashed
+AVERAGE_COLOR = "#000000"
+NO_DATA_COLOR = "#d9d9d9"
+
+#: Traffic light: Okabe–Ito green / yellow / vermillion, plus a word and a distinct icon.
+LIGHT_COLORS = {"green": "#009E73", "yellow": "#F0E442", "red": "#D55E00"}
+LIGHT_ICONS = {
+    "green": ":material/check_circle:",
+    "yellow": ":material/warning:",
+    "red": ":material/report:",
+}
+LIGHT_BADGE = {"green": "green", "yellow": "orange", "red": "red"}
+
+#: ColorBrewer BuPu, light to dark, for 1..7 classes (colour-blind safe, prints in grey).
+BUPU: dict[int, tuple[str, ...]] = {
+    1: ("#8c96c6",),
+    2: ("#b3cde3", "#88419d"),
+    3: ("#e0ecf4", "#9ebcda", "#8856a7"),
+    4: ("#edf8fb", "#b3cde3", "#8c96c6", "#88419d"),
+    5: ("#edf8fb", "#b3cde3", "#8c96c6", "#8856a7", "#810f7c"),
+    6: ("#edf8fb", "#bfd3e6", "#9ebcda", "#8c96c6", "#8856a7", "#810f7c"),
+    7: ("#edf8fb", "#bfd3e6", "#9ebcda", "#8c96c6", "#8c6bb1", "#88419d", "#6e016b"),
+}
+
+
+def class_colors(k: int, higher_is_better: bool) -> list[str]:
+    """Colours for classes 0..k-1 (lowest values first): darker always means worse, so the
+    scale runs dark-to-light when higher values are better."""
+    if not 1 <= k <= max(BUPU):
+        raise ValueError(f"between 1 and {max(BUPU)} classes are supported (got {k})")
+    colors = list(BUPU[k])
+    return colors[::-1] if higher_is_better else colors
+
+
+def kind_colors() -> dict[str, str]:
+    """Incident kind -> hex colour, from the layer specs (the map uses the same colours)."""
+    out = {}
+    for spec in load_layers().values():
+        if spec.kind:
+            r, g, b = spec.color[:3]
+            out[spec.kind] = f"#{r:02x}{g:02x}{b:02x}"
+    return out
+
+
+# --- locale ---------------------------------------------------------------------------------
+
+SV_LOCALE = alt.Locale(
+    number={"decimal": ",", "thousands": "\u00a0", "grouping": [3], "currency": ["", " kr"]},
+    time={
+        "dateTime": "%A %e %B %Y %X",
+        "date": "%Y-%m-%d",
+        "time": "%H:%M:%S",
+        "periods": ["fm", "em"],
+        "days": ["söndag", "måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag"],
+        "shortDays": ["sön", "mån", "tis", "ons", "tor", "fre", "lör"],
+        "months": [
+            "januari",
+            "februari",
+            "mars",
+            "april",
+            "maj",
+            "juni",
+            "juli",
+            "augusti",
+            "september",
+            "oktober",
+            "november",
+            "december",
+        ],
+        "shortMonths": [
+            "jan",
+            "feb",
+            "mar",
+            "apr",
+            "maj",
+            "jun",
+            "jul",
+            "aug",
+            "sep",
+            "okt",
+            "nov",
+            "dec",
+        ],
+    },
+)
+SV_MONTHS_SHORT = SV_LOCALE.time["shortMonths"]
+EN_MONTHS_SHORT = [
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+]
+
+
+def _t(key: str, lang: str, **fmt: object) -> str:
+    return i18n.t(key, lang, **fmt)
+
+
+def finish(chart: alt.TopLevelMixin, lang: str) -> alt.TopLevelMixin:
+    """Apply the interface language's number and date locale."""
+    if lang == "sv":
+        return chart.configure(locale=SV_LOCALE)
+    return chart
+
+
+def bucket_label(b: date, bucket: str, lang: str = "sv") -> str:
+    """'v. 47, 17 nov 2026' / 'nov 2026' (weeks: ISO week number and the Monday)."""
+    months = SV_MONTHS_SHORT if lang == "sv" else EN_MONTHS_SHORT
+    if bucket == "week":
+        week = b.isocalendar()[1]
+        prefix = "v." if lang == "sv" else "wk"
+        return f"{prefix} {week}, {b.day} {months[b.month - 1]} {b.year}"
+    if bucket == "month":
+        return f"{months[b.month - 1]} {b.year}"
+    return b.isoformat()
+
+
+def _iso(d: date) -> str:
+    return d.isoformat()
+
+
+def _with_time_columns(frame: pd.DataFrame, bucket: str, lang: str) -> pd.DataFrame:
+    out = frame.copy()
+    starts = list(out["bucket"])
+    ends = [next_bucket(b, bucket) for b in starts]
+    out["x0"] = [_iso(b) for b in starts]
+    out["x1"] = [_iso(e) for e in ends]
+    out["xm"] = [
+        (pd.Timestamp(b) + (pd.Timestamp(e) - pd.Timestamp(b)) / 2).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for b, e in zip(starts, ends, strict=True)
+    ]
+    out["period"] = [bucket_label(b, bucket, lang) for b in starts]
+    return out
+
+
+def _x_axis(lang: str, bucket: str, field: str = "x0") -> alt.X:
+    fmt = "%b %Y" if bucket == "month" else "%-d %b"
+    return alt.X(
+        f"{field}:T",
+        title=None,
+        scale=alt.Scale(type="utc"),
+        axis=alt.Axis(format=fmt, labelOverlap=True, grid=False),
+    )
+
+
+# --- trend panels -------------------------------------------------------------------------
+
+
+def trend_chart(
+    frame: pd.DataFrame,
+    bucket: str,
+    lang: str,
+    *,
+    roll: int,
+    facet: str | None = None,
+    facet_title: str = "",
+    facet_sort: Sequence[str] | None = None,
+    columns: int = 3,
+    height: int = 180,
+    y_title: str | None = None,
+    show_last_year: bool = True,
+    facet_width: int = 280,
+) -> alt.TopLevelMixin:
+    """Bars per bucket (count; its range as an error bar when suppressed counts leave it open),
+    the rolling mean of complete buckets, and the same bucket last year (dashed).
+
+    `frame` comes from :func:`pax_geo.horizons.medium.incident_trend` (columns bucket, lo, hi,
+    value, label, exact, complete, roll, ly_value, ly_label, and the facet column if any).
+    """
+    d = _with_time_columns(frame, bucket, lang)
+    unit = _t("hz_unit_week" if bucket == "week" else "hz_unit_month", lang)
+    s_count = _t("hz_series_count", lang)
+    s_roll = _t("hz_series_roll", lang, n=roll, unit=unit)
+    s_ly = _t("hz_series_last_year", lang)
+    s_partial = _t("hz_series_partial", lang)
+    d["series"] = s_count
+    d["state"] = [s_count if c else s_partial for c in d["complete"]]
+    d["roll_text"] = [i18n_num(v, lang) for v in d["roll"]]
+    d["ly_text"] = d["ly_label"].fillna("–")
+    domain = [s_count, s_roll] + ([s_ly] if show_last_year else [])
+    rng = [COUNT_COLOR, ROLL_COLOR] + ([LAST_YEAR_COLOR] if show_last_year else [])
+    color = alt.Color(
+        "series:N",
+        scale=alt.Scale(domain=domain, range=rng),
+        legend=alt.Legend(title=None, orient="top"),
+    )
+    tooltip = [
+        alt.Tooltip("period:N", title=_t("hz_tt_period", lang)),
+        alt.Tooltip("label:N", title=s_count),
+        alt.Tooltip("roll_text:N", title=s_roll),
+        alt.Tooltip("ly_text:N", title=s_ly),
+        alt.Tooltip("state:N", title=_t("hz_tt_state", lang)),
+    ]
+    if facet:
+        tooltip.insert(0, alt.Tooltip(f"{facet}:N", title=facet_title))
+    y_title = y_title or _t("hz_axis_count", lang)
+    base = alt.Chart(d)
+    bars = base.mark_bar(stroke="white", strokeWidth=0.5).encode(
+        x=_x_axis(lang, bucket),
+        x2="x1:T",
+        y=alt.Y("value:Q", title=y_title),
+        color=color,
+        opacity=alt.condition("datum.complete", alt.value(0.9), alt.value(0.35)),
+        tooltip=tooltip,
+    )
+    ranges = (
+        base.transform_filter("!datum.exact")
+        .mark_rule(color="#333333", strokeWidth=1.5)
+        .encode(x=_x_axis(lang, bucket, "xm"), y="lo:Q", y2="hi:Q", tooltip=tooltip)
+    )
+    roll_line = (
+        base.transform_filter("isValid(datum.roll)")
+        .transform_calculate(series=f"'{_js(s_roll)}'")
+        .mark_line(strokeWidth=2.5)
+        .encode(x=_x_axis(lang, bucket, "xm"), y="roll:Q", color=color, tooltip=tooltip)
+    )
+    layers = [bars, ranges, roll_line]
+    if show_last_year:
+        ly_line = (
+            base.transform_filter("isValid(datum.ly_value)")
+            .transform_calculate(series=f"'{_js(s_ly)}'")
+            .mark_line(strokeDash=[5, 3], strokeWidth=1.8)
+            .encode(x=_x_axis(lang, bucket, "xm"), y="ly_value:Q", color=color, tooltip=tooltip)
+        )
+        layers.append(ly_line)
+    chart = alt.layer(*layers)
+    if facet:
+        chart = (
+            chart.properties(height=height, width=facet_width)
+            .facet(
+                facet=alt.Facet(
+                    f"{facet}:N",
+                    title=None,
+                    sort=list(facet_sort) if facet_sort else "ascending",
+                ),
+                columns=columns,
+            )
+            .resolve_scale(y="independent")
+        )
+    else:
+        chart = chart.properties(height=height, width="container")
+    return finish(chart, lang)
+
+
+def i18n_num(v: float | None, lang: str, decimals: int = 1) -> str:
+    from pax_geo.horizons.fmt import num
+
+    return num(None if v is None or pd.isna(v) else float(v), lang, decimals)
+
+
+def _js(s: str) -> str:
+    return s.replace("\\", "\\\\").replace("'", "\\'")
+
+
+def walks_chart(
+    frame: pd.DataFrame, bucket: str, lang: str, height: int = 180
+) -> alt.TopLevelMixin:
+    """Night walks held per bucket (bars) and the same bucket last year (dashed)."""
+    d = _with_time_columns(frame, bucket, lang)
+    s_walks = _t("hz_series_walks", lang)
+    s_ly = _t("hz_series_last_year", lang)
+    color = alt.Color(
+        "series:N",
+        scale=alt.Scale(domain=[s_walks, s_ly], range=[OKABE_ITO[2], LAST_YEAR_COLOR]),
+        legend=alt.Legend(title=None, orient="top"),
+    )
+    d["series"] = s_walks
+    tooltip = [
+        alt.Tooltip("period:N", title=_t("hz_tt_period", lang)),
+        alt.Tooltip("walks:Q", title=s_walks),
+        alt.Tooltip("participants:Q", title=_t("hz_col_participants", lang)),
+        alt.Tooltip("ly_walks:Q", title=s_ly),
+    ]
+    base = alt.Chart(d)
+    bars = base.mark_bar(stroke="white", strokeWidth=0.5).encode(
+        x=_x_axis(lang, bucket),
+        x2="x1:T",
+        y=alt.Y("walks:Q", title=s_walks),
+        color=color,
+        opacity=alt.condition("datum.complete", alt.value(0.9), alt.value(0.35)),
+        tooltip=tooltip,
+    )
+    ly = (
+        base.transform_filter("isValid(datum.ly_walks)")
+        .transform_calculate(series=f"'{_js(s_ly)}'")
+        .mark_line(strokeDash=[5, 3], strokeWidth=1.8)
+        .encode(x=_x_axis(lang, bucket, "xm"), y="ly_walks:Q", color=color, tooltip=tooltip)
+    )
+    return finish(alt.layer(bars, ly).properties(height=height, width="container"), lang)
+
+
+# --- indicators ---------------------------------------------------------------------------
+
+
+def indicator_lines(
+    values: pd.DataFrame,
+    averages: pd.DataFrame,
+    lang: str,
+    *,
+    area_names: Sequence[str] = (),
+    facet_labels: dict[str, str] | None = None,
+    height: int = 200,
+) -> alt.TopLevelMixin:
+    """Indicator per year: the municipality average (black) and chosen areas (Okabe–Ito),
+    one panel per indicator key. `values`: key, area, year, value; `averages`: key, year,
+    value, method."""
+    avg_label = _t("hz_series_average", lang)
+    rows = [averages.assign(series=avg_label)[["key", "year", "value", "series"]]]
+    if area_names:
+        chosen = values[values["area"].isin(area_names)]
+        rows.append(chosen.assign(series=chosen["area"])[["key", "year", "value", "series"]])
+    d = pd.concat(rows, ignore_index=True)
+    d["panel"] = d["key"].map(facet_labels or {}).fillna(d["key"])
+    d["value_text"] = [i18n_num(v, lang) for v in d["value"]]
+    d["year_s"] = d["year"].astype(int).astype(str)
+    domain = [avg_label, *area_names]
+    rng = [AVERAGE_COLOR, *[OKABE_ITO[(i + 4) % 7] for i in range(len(area_names))]]
+    chart = (
+        alt.Chart(d)
+        .mark_line(point=True, strokeWidth=2)
+        .encode(
+            x=alt.X("year_s:O", title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
+            color=alt.Color(
+                "series:N",
+                scale=alt.Scale(domain=domain, range=rng),
+                legend=alt.Legend(title=None, orient="top"),
+            ),
+            strokeDash=alt.condition(
+                alt.datum.series == avg_label, alt.value([5, 3]), alt.value([1, 0])
+            ),
+            tooltip=[
+                alt.Tooltip("panel:N", title=_t("hz_col_indicator", lang)),
+                alt.Tooltip("series:N", title=_t("hz_col_area", lang)),
+                alt.Tooltip("year_s:N", title=_t("hz_col_year", lang)),
+                alt.Tooltip("value_text:N", title=_t("hz_col_value", lang)),
+            ],
+        )
+        .properties(height=height, width=300)
+        .facet(facet=alt.Facet("panel:N", title=None), columns=2)
+        .resolve_scale(y="independent")
+    )
+    return finish(chart, lang)
+
+
+def choropleth(
+    shapes: gpd.GeoDataFrame,
+    year_values: pd.DataFrame,
+    class_labels: Sequence[str],
+    colors: Sequence[str],
+    lang: str,
+    *,
+    legend_title: Sequence[str],
+    value_title: str,
+    height: int = 520,
+) -> alt.TopLevelMixin:
+    """Classed choropleth of one indicator in one year, clickable (selection ``area`` on the
+    area id). `shapes`: id, name, geometry in WGS84; `year_values`: area_id, value, cls."""
+    no_data = _t("hz_no_value", lang)
+    g = shapes.merge(
+        year_values[["area_id", "value", "cls"]], left_on="id", right_on="area_id", how="left"
+    )
+    g["class_label"] = [no_data if pd.isna(c) else class_labels[int(c)] for c in g["cls"]]
+    g["value_text"] = [i18n_num(v, lang) for v in g["value"]]
+    g = g[["id", "name", "class_label", "value_text", "geometry"]]
+    domain = list(class_labels) + ([no_data] if (g["class_label"] == no_data).any() else [])
+    rng = list(colors) + ([NO_DATA_COLOR] if len(domain) > len(colors) else [])
+    pick = alt.selection_point(name="area", fields=["id"], on="click", clear=False)
+    chart = (
+        alt.Chart(g)
+        .mark_geoshape(stroke="#ffffff", strokeWidth=1)
+        .encode(
+            color=alt.Color(
+                "class_label:N",
+                scale=alt.Scale(domain=domain, range=rng),
+                sort=domain,
+                legend=alt.Legend(title=list(legend_title), orient="right", symbolType="square"),
+            ),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.95)),
+            tooltip=[
+                alt.Tooltip("name:N", title=_t("hz_col_area", lang)),
+                alt.Tooltip("value_text:N", title=value_title),
+                alt.Tooltip("class_label:N", title=_t("hz_col_class", lang)),
+            ],
+        )
+        .add_params(pick)
+        .project(type="mercator")
+        .properties(height=height, width="container")
+    )
+    return finish(chart, lang)
+
+
+def sparklines(
+    values: pd.DataFrame,
+    averages: pd.DataFrame,
+    lang: str,
+    *,
+    value_title: str,
+    columns: int = 4,
+) -> alt.TopLevelMixin:
+    """Small multiples: one tiny line per area over the years, with the municipality average
+    dashed. `values`: area, year, value; `averages`: year, value."""
+    avg_label = _t("hz_series_average", lang)
+    areas = sorted(values["area"].unique())
+    avg_rows = (
+        pd.concat(
+            [
+                averages.assign(area=a, series=avg_label)[["area", "year", "value", "series"]]
+                for a in areas
+            ],
+            ignore_index=True,
+        )
+        if len(averages)
+        else pd.DataFrame(columns=["area", "year", "value", "series"])
+    )
+    area_label = _t("hz_series_area", lang)
+    d = pd.concat(
+        [values.assign(series=area_label)[["area", "year", "value", "series"]], avg_rows],
+        ignore_index=True,
+    )
+    d["value_text"] = [i18n_num(v, lang) for v in d["value"]]
+    d["year_s"] = d["year"].astype(int).astype(str)
+    chart = (
+        alt.Chart(d)
+        .mark_line(strokeWidth=1.8)
+        .encode(
+            x=alt.X("year_s:O", title=None, axis=alt.Axis(labels=False, ticks=False)),
+            y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False), axis=alt.Axis(tickCount=3)),
+            color=alt.Color(
+                "series:N",
+                scale=alt.Scale(domain=[area_label, avg_label], range=[ROLL_COLOR, AVERAGE_COLOR]),
+                legend=alt.Legend(title=None, orient="top"),
+            ),
+            strokeDash=alt.condition(
+                alt.datum.series == avg_label, alt.value([4, 3]), alt.value([1, 0])
+            ),
+            tooltip=[
+                alt.Tooltip("area:N", title=_t("hz_col_area", lang)),
+                alt.Tooltip("series:N", title=" "),
+                alt.Tooltip("year_s:N", title=_t("hz_col_year", lang)),
+                alt.Tooltip("value_text:N", title=value_title),
+            ],
+        )
+        .properties(height=70, width=150)
+        .facet(
+            facet=alt.Facet("area:N", title=None, header=alt.Header(labelFontSize=12)),
+            columns=columns,
+        )
+    )
+    return finish(chart, lang)

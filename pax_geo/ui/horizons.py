@@ -1,0 +1,225 @@
+"""Streamlit glue for the horizons pages and the area card: cached, role-keyed loaders over
+:mod:`pax_geo.horizons`, the "Källa · data t.o.m." captions, audited CSV downloads and the
+traffic-light badge.
+
+Every loader takes the role first: its cache entry is that role's data only, read through the
+role's own database login.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from pax_geo.db import reader_engine
+from pax_geo.horizons import card as card_mod
+from pax_geo.horizons import fmt, long, medium
+from pax_geo.horizons import queries as hq
+from pax_geo.horizons.periods import TZ
+from pax_geo.ui import charts
+from pax_geo.ui.session import audit, t
+
+TTL = 120
+
+
+def now_minute() -> datetime:
+    """Now in Europe/Stockholm, floored to the minute (so reruns within a minute share cache)."""
+    return datetime.now(TZ).replace(second=0, microsecond=0)
+
+
+# --- loaders ----------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def area_table(role: str) -> pd.DataFrame:
+    with reader_engine(role).connect() as conn:
+        return hq.area_table(conn)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def visible_kinds(role: str) -> tuple[str, ...]:
+    with reader_engine(role).connect() as conn:
+        return hq.visible_kinds(conn)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def data_status(role: str) -> pd.DataFrame:
+    with reader_engine(role).connect() as conn:
+        return hq.data_status(conn)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def walk_status(role: str) -> dict:
+    with reader_engine(role).connect() as conn:
+        return hq.night_walk_status(conn)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
+def incident_trend(
+    role: str,
+    now: datetime,
+    bucket: str,
+    by: str | None,
+    kinds: tuple[str, ...],
+    area_ids: tuple[int, ...],
+    roll: int,
+) -> medium.Trend:
+    with reader_engine(role).connect() as conn:
+        return medium.incident_trend(conn, now, bucket, by, kinds, area_ids, roll=roll)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def observation_trend(role: str, now: datetime, bucket: str, roll: int):
+    with reader_engine(role).connect() as conn:
+        return medium.observation_trend(conn, now, bucket, roll=roll)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def night_walk_trend(role: str, now: datetime, bucket: str) -> pd.DataFrame:
+    with reader_engine(role).connect() as conn:
+        return medium.night_walk_trend(conn, now, bucket)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=16)
+def safety(role: str):
+    with reader_engine(role).connect() as conn:
+        return medium.safety_indicators(conn)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def changes(role: str, day: date, now: datetime, kinds: tuple[str, ...]) -> medium.Changes:
+    with reader_engine(role).connect() as conn:
+        return medium.changes(conn, day, now, kinds)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=16)
+def indicator_keys(role: str) -> pd.DataFrame:
+    with reader_engine(role).connect() as conn:
+        return hq.indicator_keys(conn)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
+def indicator_view(role: str, key: str, scheme: str, k: int) -> long.IndicatorView:
+    with reader_engine(role).connect() as conn:
+        return long.indicator_view(conn, key, scheme, k)
+
+
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=8)
+def area_shapes(role: str):
+    with reader_engine(role).connect() as conn:
+        return long.area_shapes(conn)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
+def area_card(role: str, area_id: int, now: datetime) -> card_mod.AreaCard:
+    with reader_engine(role).connect() as conn:
+        return card_mod.build(conn, area_id, now)
+
+
+# --- labels -------------------------------------------------------------------------------------
+
+
+def kind_label(kind: str) -> str:
+    return t(f"kind_{kind}")
+
+
+def kinds_text(kinds: tuple[str, ...] | list[str]) -> str:
+    return ", ".join(kind_label(k).lower() for k in kinds) or "–"
+
+
+def window_label(window: str) -> str:
+    return t(f"hz_window_{window}")
+
+
+def light_badge(light: str, uncertain_to: str | None = None) -> None:
+    """The traffic light as a coloured badge with a word and its own icon (never colour
+    alone)."""
+    label = t(f"hz_light_{light}")
+    if uncertain_to and uncertain_to != light:
+        label = t("hz_light_uncertain", light=label, other=t(f"hz_light_{uncertain_to}").lower())
+    st.badge(label, icon=charts.LIGHT_ICONS[light], color=charts.LIGHT_BADGE[light])
+
+
+# --- captions -------------------------------------------------------------------------------
+
+
+def _join_sources(values) -> str:
+    vals = sorted({str(v) for v in values if v is not None and not pd.isna(v)})
+    return ", ".join(vals) or "–"
+
+
+def incident_caption(role: str, layers: tuple[str, ...] | list[str], day_only: bool) -> str:
+    """'Källa: … · data t.o.m. … · inläst …' for the incident kinds / observation layer."""
+    ds = data_status(role)
+    rows = ds[ds["layer"].isin(list(layers))]
+    if rows.empty:
+        return t("hz_caption_none")
+    until = pd.to_datetime(rows["data_until"], utc=True).max()
+    loaded = pd.to_datetime(rows["last_loaded_at"], utc=True).max()
+    until_text = (
+        fmt.local_date(until.to_pydatetime()) if day_only else fmt.local_time(until.to_pydatetime())
+    )
+    return t(
+        "hz_caption",
+        source=_join_sources(rows["source"]),
+        until=until_text,
+        loaded=fmt.local_time(loaded.to_pydatetime()),
+    )
+
+
+def walks_caption(role: str) -> str:
+    s = walk_status(role)
+    if not s.get("data_until"):
+        return t("hz_caption_none")
+    return t(
+        "hz_caption",
+        source=s.get("source") or "–",
+        until=fmt.local_date(s["data_until"]),
+        loaded=fmt.local_time(s["loaded_at"]),
+    )
+
+
+def indicator_caption(frame: pd.DataFrame) -> str:
+    """Caption for indicator panels from rows with source, loaded_at, year."""
+    if frame.empty:
+        return t("hz_caption_none")
+    loaded = pd.to_datetime(frame["loaded_at"], utc=True).max()
+    return t(
+        "hz_caption_indicator",
+        source=_join_sources(frame["source"]),
+        year=int(frame["year"].max()),
+        loaded=fmt.local_time(loaded.to_pydatetime()),
+    )
+
+
+def suppression_note(threshold: int) -> None:
+    if threshold >= 2:
+        st.caption(t("hz_suppressed_note", n=threshold))
+
+
+# --- downloads ---------------------------------------------------------------------------------
+
+
+def _audit_export(page_key: str, what: str, file_name: str, rows: int) -> None:
+    audit("export", page_key, {"what": what, "file": file_name, "rows": rows, "format": "csv"})
+
+
+def csv_download(df: pd.DataFrame, file_name: str, page_key: str, what: str, key: str) -> None:
+    """A CSV download button (UTF-8 with BOM for Excel); each download is audited."""
+    data = df.to_csv(index=False).encode("utf-8-sig")
+    st.download_button(
+        t("download_csv"),
+        data,
+        file_name=file_name,
+        mime="text/csv",
+        key=key,
+        icon=":material/download:",
+        on_click=_audit_export,
+        args=(page_key, what, file_name, len(df)),
+    )
+
+
+def default_since(now: datetime) -> date:
+    return (now - timedelta(days=30)).date()
