@@ -1,8 +1,9 @@
 """Pax lägesbild: the frame only. Page config, login, navigation by role.
 
-Every page is registered with st.navigation so that its URL resolves, but the menu lists only
-the pages the signed-in role may open; opening another page's URL gets a clear refusal here,
-before any of that page's code runs (and the page's own require_page() refuses it too).
+Every page is registered with st.navigation on every run (also before login, so that a page URL
+survives signing in and the pages/ folder is never served on its own), but the menu lists only
+the pages the signed-in role may open. Opening another page's URL gets a clear refusal here,
+before any of that page's code runs; each page's own require_page() refuses it too.
 """
 
 import streamlit as st
@@ -17,19 +18,21 @@ st.set_page_config(
     initial_sidebar_state="expanded",
 )
 
-user = session.sign_in()
-allowed = [p.key for p in pages_for(user.role)]
+claimed = session.current_user()
+allowed = [p.key for p in pages_for(claimed.role)] if claimed else [PAGES[0].key]
 pages = {
     p.key: st.Page(
         p.path,
         title=session.t(p.title_key),
         icon=p.icon,
         url_path=p.key,
-        default=bool(allowed) and p.key == allowed[0],
+        default=p.key == (allowed[0] if allowed else PAGES[0].key),
     )
     for p in PAGES
 }
 current = st.navigation(list(pages.values()), position="hidden")
+user = session.sign_in()  # the login page and st.stop() unless signed in and not expired
+allowed = [p.key for p in pages_for(user.role)]
 session.sidebar(user, [pages[k] for k in allowed])
 key = next((k for k, pg in pages.items() if pg.url_path == current.url_path), None)
 if key is None or key not in allowed:

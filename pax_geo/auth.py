@@ -128,7 +128,19 @@ def validate_password(password: str) -> None:
 
 
 def normalize_username(raw: str | None) -> str:
-    return (raw or "").strip().lower()[:128]
+    """Lower case, trimmed, at most 128 characters, without NUL (which PostgreSQL refuses)."""
+    return str(raw or "").replace("\x00", "").strip().lower()[:128]
+
+
+def _no_control(value: str, what: str) -> str:
+    if any(ord(ch) < 32 for ch in value):
+        raise AuthError(f"{what}: must not contain control characters")
+    return value
+
+
+def _json(detail: dict | None) -> str:
+    """JSON for a jsonb parameter (jsonb refuses the NUL escape)."""
+    return json.dumps(detail or {}, default=str, ensure_ascii=False).replace("\\u0000", "")
 
 
 def validate_username(username: str) -> str:
@@ -348,7 +360,7 @@ def write_audit(
         "r": role,
         "a": action,
         "p": page,
-        "d": json.dumps(detail or {}, default=str, ensure_ascii=False),
+        "d": _json(detail),
     }
     sql = text("select pax_api.audit(:u, :r, :a, :p, cast(:d as jsonb))")
     if role and token:
@@ -373,7 +385,7 @@ def owner_audit(
             "u": actor,
             "r": role,
             "a": action,
-            "d": json.dumps(detail, default=str, ensure_ascii=False),
+            "d": _json(detail),
         },
     )
 
@@ -385,7 +397,7 @@ def resolve_area(conn: Connection, area: str | int | None) -> int | None:
     """An area id from an id, a code or a district name; None for None or ''."""
     if area is None or area == "":
         return None
-    raw = str(area).strip()
+    raw = _no_control(str(area).strip(), "area")
     if raw.isdigit():
         row = conn.execute(
             text("select id from pax_api.area where id = :i"), {"i": int(raw)}
@@ -438,10 +450,10 @@ def add_user(
     """Create an account. Without a password it can only sign in through single sign-on."""
     name = validate_username(username)
     validate_role(role)
-    display = (display_name or name).strip()
+    display = _no_control((display_name or name).strip(), "display name")
     if not display or len(display) > 200:
         raise AuthError("display name: must be 1-200 characters")
-    mail = (email or "").strip() or None
+    mail = _no_control((email or "").strip(), "email") or None
     if mail and not EMAIL_RE.fullmatch(mail):
         raise AuthError(f"email {email!r}: not an e-mail address")
     area_id = resolve_area(conn, area)
@@ -563,7 +575,7 @@ def set_email(
     actor_role: str | None = None,
 ) -> None:
     name = _require_user(conn, username)
-    mail = (email or "").strip() or None
+    mail = _no_control((email or "").strip(), "email") or None
     if mail and not EMAIL_RE.fullmatch(mail):
         raise AuthError(f"email {email!r}: not an e-mail address")
     if (

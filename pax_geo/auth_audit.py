@@ -34,6 +34,9 @@ class AuditFilter:
             raise ValueError("audit filter times must be timezone-aware")
         if self.start >= self.end:
             raise ValueError("audit filter start must be before its end")
+        if "\x00" in self.user or "\x00" in (self.page or ""):
+            object.__setattr__(self, "user", self.user.replace("\x00", ""))
+            object.__setattr__(self, "page", (self.page or "").replace("\x00", "") or None)
         if len(self.user) > 128:
             raise ValueError("audit user filter: at most 128 characters")
         bad = [a for a in self.actions if not ACTION_RE.fullmatch(a)]
