@@ -1,0 +1,279 @@
+"""Run the analyses for a signed-in role: fetch through the role's own database login, compute.
+
+Every function takes a connection opened as the role's reader login
+(:func:`pax_geo.db.reader_engine`), so the analysis sees exactly the positions that role may see:
+exact points for police, 250 m grid-snapped points for municipal roles. Results say which
+(``precision``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import Connection
+
+from pax_geo import queries
+from pax_geo.analysis import compstat as _compstat
+from pax_geo.analysis.coverage import DEFAULT_ROUTE_DISTANCE_M, CoverageGaps, coverage_gaps
+from pax_geo.analysis.density import DEFAULT_BANDWIDTH_M, Density, kde
+from pax_geo.analysis.emerging import Emerging, build_cube, emerging_hot_spots
+from pax_geo.analysis.getis import GiStar, gi_star
+from pax_geo.analysis.hexgrid import Lattice, hex_counts, lattice_for
+from pax_geo.analysis.nearrepeat import Knox, RiskSpec, knox, risk_spec, risk_zones
+from pax_geo.analysis.temporal import HourWeekday, Seasonality, hour_weekday, seasonality
+from pax_geo.config import TIMEZONE
+
+
+def precision_of(points: pd.DataFrame) -> str:
+    """'exact', 'grid', 'mixed' or 'none' for the points a role got."""
+    if points.empty:
+        return "none"
+    kinds = set(points["precision"].unique())
+    return kinds.pop() if len(kinds) == 1 else "mixed"
+
+
+def load_points(conn: Connection, flt: queries.Filter) -> pd.DataFrame:
+    return queries.incident_points(conn, flt)
+
+
+def study_region(conn: Connection):
+    """The municipality as the union of its districts (EPSG:3006), or None without areas."""
+    areas = queries.areas(conn, ("district",))
+    if areas.empty:
+        areas = queries.areas(conn, ("municipality",))
+    if areas.empty:
+        return None
+    return shapely.union_all(list(areas.geometry))
+
+
+@dataclass
+class HotSpots:
+    lattice: Lattice
+    values: np.ndarray
+    gi: GiStar
+    n_points: int
+    precision: str
+    rings: int
+
+    def table(self) -> pd.DataFrame:
+        cx, cy = self.lattice.centres()
+        return pd.DataFrame(
+            {
+                "q": self.lattice.q,
+                "r": self.lattice.r,
+                "x": cx.round(1),
+                "y": cy.round(1),
+                "incidents": self.values.astype(int),
+                "gi_z": self.gi.z,
+                "p": self.gi.p_two_sided,
+                "level": self.gi.level,
+            }
+        )
+
+
+def hot_spots_from_points(
+    points: pd.DataFrame,
+    region,
+    size: float = 250.0,
+    rings: int = 1,
+    permutations: int = 99_999,
+    seed: int = 12345,
+    randomisation: str = "total",
+) -> HotSpots:
+    x = points["x"].to_numpy(dtype=float)
+    y = points["y"].to_numpy(dtype=float)
+    lattice = lattice_for(size, region, x, y)
+    values = lattice.values(hex_counts(x, y, size))
+    gi = gi_star(
+        values,
+        lattice.neighbours(rings),
+        permutations=permutations,
+        seed=seed,
+        randomisation=randomisation,
+    )
+    return HotSpots(lattice, values, gi, len(points), precision_of(points), rings)
+
+
+def hot_spots(
+    conn: Connection,
+    flt: queries.Filter,
+    size: float = 250.0,
+    rings: int = 1,
+    permutations: int = 99_999,
+) -> HotSpots:
+    return hot_spots_from_points(
+        load_points(conn, flt), study_region(conn), size, rings, permutations
+    )
+
+
+@dataclass
+class DensityResult:
+    density: Density | None
+    n_points: int
+    precision: str
+
+
+def density(
+    conn: Connection,
+    flt: queries.Filter,
+    bandwidth: float | str = DEFAULT_BANDWIDTH_M,
+    grid: int = 512,
+) -> DensityResult:
+    pts = load_points(conn, flt)
+    if len(pts) < 2:
+        return DensityResult(None, len(pts), precision_of(pts))
+    region = study_region(conn)
+    bounds = None
+    if region is not None:
+        bw = 1000.0 if isinstance(bandwidth, str) else float(bandwidth)
+        minx, miny, maxx, maxy = region.bounds
+        m = 4 * bw
+        bounds = (
+            min(minx, pts.x.min()) - m,
+            min(miny, pts.y.min()) - m,
+            max(maxx, pts.x.max()) + m,
+            max(maxy, pts.y.max()) + m,
+        )
+        # The municipality is large; centre the grid on where the incidents are when they
+        # cover only part of it, so that the cells stay small.
+        bounds = (
+            max(bounds[0], pts.x.min() - m),
+            max(bounds[1], pts.y.min() - m),
+            min(bounds[2], pts.x.max() + m),
+            min(bounds[3], pts.y.max() + m),
+        )
+    d = kde(pts.x.to_numpy(), pts.y.to_numpy(), bandwidth, grid, bounds)
+    return DensityResult(d, len(pts), precision_of(pts))
+
+
+def emerging(
+    conn: Connection,
+    flt: queries.Filter,
+    size: float = 500.0,
+    step: str = "quarter",
+    time_window: int = 1,
+    alpha: float = 0.10,
+) -> tuple[Emerging, str]:
+    pts = load_points(conn, flt)
+    x, y = pts.x.to_numpy(dtype=float), pts.y.to_numpy(dtype=float)
+    lattice = lattice_for(size, study_region(conn), x, y)
+    cube = build_cube(lattice, x, y, pts["occurred_at"], flt.end, step, start=flt.start)
+    return emerging_hot_spots(cube, lattice.neighbours(1), time_window, alpha), precision_of(pts)
+
+
+@dataclass
+class NearRepeat:
+    kind: str
+    knox: Knox | None
+    spec: RiskSpec | None
+    zones: pd.DataFrame
+    n_events: int
+    precision: str
+    note: str = ""
+
+
+@dataclass
+class NearRepeatParams:
+    distance_band: float = 100.0
+    n_distance: int = 5
+    time_band_days: float = 7.0
+    n_time: int = 5
+    simulations: int = 99
+    alpha: float = 0.05
+    min_ratio: float = 1.2
+    kinds: tuple[str, ...] = field(default=("shooting", "car_fire"))
+
+
+def near_repeat(
+    conn: Connection,
+    flt: queries.Filter,
+    params: NearRepeatParams | None = None,
+    now: datetime | None = None,
+) -> list[NearRepeat]:
+    """Knox test per kind over the filter's period; risk zones active at ``now``."""
+    params = params or NearRepeatParams()
+    now = now or min(pd.Timestamp.now(tz=TIMEZONE).to_pydatetime(), flt.end)
+    pts = load_points(conn, flt)
+    out = []
+    for kind in params.kinds:
+        if kind not in flt.kinds:
+            continue
+        ev = pts[pts["kind"] == kind]
+        if len(ev) < 10:
+            out.append(
+                NearRepeat(
+                    kind,
+                    None,
+                    None,
+                    risk_zones(ev.iloc[:0], RiskSpec(0, 0, np.zeros((1, 1), bool)), now),
+                    len(ev),
+                    precision_of(ev),
+                    "too_few",
+                )
+            )
+            continue
+        k = knox(
+            ev.x.to_numpy(),
+            ev.y.to_numpy(),
+            ev["occurred_at"],
+            params.distance_band,
+            params.n_distance,
+            params.time_band_days,
+            params.n_time,
+            params.simulations,
+        )
+        spec = risk_spec(k, params.alpha, params.min_ratio)
+        zones = (
+            risk_zones(ev, spec, now)
+            if spec is not None
+            else risk_zones(ev.iloc[:0], RiskSpec(0, 0, np.zeros((1, 1), bool)), now)
+        )
+        out.append(NearRepeat(kind, k, spec, zones, len(ev), precision_of(ev)))
+    return out
+
+
+@dataclass
+class Temporal:
+    grid: HourWeekday
+    season: Seasonality
+    n_points: int
+
+
+def temporal(conn: Connection, flt: queries.Filter, aoristic: bool = True) -> Temporal:
+    """Hour x weekday and seasonality. Uses every incident the role may see with a time, also
+    those without a position (read through the same point views)."""
+    pts = load_points(conn, flt)
+    return Temporal(
+        hour_weekday(pts, aoristic), seasonality(pts["occurred_at"], flt.start, flt.end), len(pts)
+    )
+
+
+def compstat(conn: Connection, flt: queries.Filter, now: datetime | None = None):
+    return _compstat.compstat(conn, flt, now)
+
+
+def coverage(
+    conn: Connection,
+    flt: queries.Filter,
+    size: float = 250.0,
+    rings: int = 1,
+    permutations: int = 99_999,
+    min_level: int = 2,
+    max_route_distance_m: float = DEFAULT_ROUTE_DISTANCE_M,
+) -> tuple[HotSpots, CoverageGaps]:
+    pts = load_points(conn, flt)
+    hs = hot_spots_from_points(pts, study_region(conn), size, rings, permutations)
+    gaps = coverage_gaps(
+        hs.lattice,
+        hs.gi,
+        pts,
+        queries.cameras(conn),
+        queries.routes(conn),
+        min_level=min_level,
+        max_route_distance_m=max_route_distance_m,
+    )
+    return hs, gaps
