@@ -1,0 +1,272 @@
+"""The role x page x layer matrix. Every cell is asserted allowed or refused.
+
+* layers: the issue's table (written out by hand below) = layers/*.toml = pax_data.role_precision
+  = what each database login actually gets back from the views and functions;
+* pages: every role x every registered page through app.py (AppTest): allowed pages run, the
+  others are refused with a clear message before the page's code runs, and the refusal is
+  audited.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+from streamlit.testing.v1 import AppTest
+from test_auth_app import APP, TIMEOUT, navigation_mode  # noqa: F401 (autouse fixture)
+
+from pax_geo import auth, config, i18n
+from pax_geo.layers import INCIDENT_KINDS, ROLES, SUPPRESSING_ROLES, load_layers, precision_matrix
+from pax_geo.pages import PAGES, may_open
+from pax_geo.security import sync_privileges
+from pax_geo.ui.session import KEY_LAST_ACTIVITY, User
+
+E, G, A, OWN, N = "exact", "grid", "area", "own", "none"
+ISSUE_ROLES = (
+    "police_analyst",
+    "security_chief",
+    "municipal_staff",
+    "field_worker",
+    "board_viewer",
+)
+#: The table in issue 3, cell by cell ("all" = exact; "counts per area" = area).
+ISSUE_MATRIX: dict[str, tuple[str, str, str, str, str]] = {
+    "car_fire": (E, G, G, A, A),
+    "shooting": (E, G, G, A, A),
+    "explosion": (E, G, G, A, A),
+    "cache": (E, A, N, N, A),
+    "camera": (E, E, E, N, N),
+    "night_walk_route": (E, E, E, E, E),
+    "observation": (E, E, OWN, OWN, A),
+    "indicator": (E, E, E, E, E),
+}
+#: A demo account per role; for 'own' roles one that has reported observations.
+DEMO_ACCOUNT = {
+    "police_analyst": "polis",
+    "security_chief": "sakerhetschef",
+    "municipal_staff": "kommun1",
+    "field_worker": "falt1",
+    "board_viewer": "styrelse",
+    "admin": "admin",
+}
+
+
+def tr(key: str, **fmt) -> str:
+    return i18n.t(key, "sv", **fmt)
+
+
+# --- the matrix in one place ----------------------------------------------------------------
+
+
+def test_issue_table_equals_layer_specs():
+    specs = load_layers()
+    for layer, cells in ISSUE_MATRIX.items():
+        for role, expected in zip(ISSUE_ROLES, cells, strict=True):
+            assert specs[layer].precision_for(role) == expected, (layer, role)
+
+
+def test_database_matrix_equals_layer_specs(owner_engine, demo_loaded):
+    cfg = config.settings()
+    with owner_engine.connect() as c:
+        rows = c.execute(
+            text("select db_role, layer, precision, suppress_below from pax_data.role_precision")
+        ).all()
+        settings = dict(c.execute(text("select key, value from pax_data.setting")).all())
+    db_matrix = {(r.db_role.removeprefix("pax_"), r.layer): r.precision for r in rows}
+    assert db_matrix == precision_matrix()
+    for r in rows:
+        role = r.db_role.removeprefix("pax_")
+        assert r.suppress_below == (cfg.suppress_below if role in SUPPRESSING_ROLES else 0)
+    assert settings["grid_m"] == str(cfg.grid_m)
+
+
+def test_threshold_and_grid_are_configurable(conn, demo_loaded):
+    """Both come from settings (PAX_SUPPRESS_BELOW, PAX_GRID_M) through sync_privileges."""
+    cfg = dataclasses.replace(config.settings(), suppress_below=5, grid_m=500)
+    sync_privileges(conn, cfg)
+    supp = dict(
+        conn.execute(
+            text("select db_role, max(suppress_below) from pax_data.role_precision group by 1")
+        ).all()
+    )
+    assert supp["pax_field_worker"] == supp["pax_board_viewer"] == 5
+    assert supp["pax_police_analyst"] == 0
+    conn.execute(text("set local role pax_security_chief"))
+    xy = conn.execute(text("select st_x(geom), st_y(geom) from pax_api.incident_grid")).all()
+    assert xy and all(x % 500 == 250 and y % 500 == 250 for x, y in xy)
+
+
+# --- what each login actually gets, per layer ---------------------------------------------------
+
+
+def _count(c, sql: str, **params) -> int | None:
+    """Row count, or None when the login may not read it at all."""
+    try:
+        with c.begin_nested():
+            return int(c.execute(text(sql), params).scalar())
+    except DBAPIError as exc:
+        assert getattr(exc.orig, "sqlstate", None) == "42501", exc
+        return None
+
+
+def observed(c, owner: Engine, layer: str, username: str, grid_m: int) -> str:
+    """The precision a login gets for a layer, judged from the data it receives."""
+    with owner.connect() as oc:
+        if layer in INCIDENT_KINDS:
+            total = oc.execute(
+                text("select count(*) from pax_data.incident where kind = :k"), {"k": layer}
+            ).scalar()
+        else:
+            total = oc.execute(text(f"select count(*) from pax_data.{layer}")).scalar()
+    assert total > 0, layer
+    if layer in INCIDENT_KINDS:
+        exact = _count(c, "select count(*) from pax_api.incident_exact where kind = :k", k=layer)
+        grid = _count(c, "select count(*) from pax_api.incident_grid where kind = :k", k=layer)
+        off_grid = _count(
+            c,
+            "select count(*) from pax_api.incident_grid where kind = :k and "
+            "(st_x(geom)::numeric % :g <> :h or st_y(geom)::numeric % :g <> :h)",
+            k=layer,
+            g=grid_m,
+            h=grid_m / 2,
+        )
+        counts = _count(
+            c,
+            "select count(*) from pax_api.incident_counts(now() - interval '10 years', "
+            "now() + interval '1 day', 'all', cast(array[:k] as text[]))",
+            k=layer,
+        )
+        if exact == total:
+            return E
+        assert not exact, (layer, exact)
+        if grid == total:
+            assert off_grid == 0
+            return G
+        assert not grid
+        return A if counts else N
+    if layer == "observation":
+        rows = _count(c, "select count(*) from pax_api.observation")
+        others = _count(
+            c, "select count(*) from pax_api.observation where reporter <> :u", u=username
+        )
+        counts = _count(
+            c,
+            "select count(*) from pax_api.observation_counts(now() - interval '10 years', "
+            "now() + interval '1 day')",
+        )
+        if rows == total:
+            return E
+        if rows:
+            assert others == 0
+            assert counts, "own precision includes counts per area"
+            return OWN
+        if counts:
+            return A
+        # 'own' with no own reports is indistinguishable here; the demo accounts have some
+        return N
+    rows = _count(c, f"select count(*) from pax_api.{layer}")
+    if rows == total:
+        return E
+    assert not rows, (layer, rows)
+    return N
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_login_gets_exactly_its_precision(role, owner_engine, demo_loaded):
+    username = DEMO_ACCOUNT[role]
+    res = auth.authenticate(username, auth.DEMO_PASSWORD)
+    assert res.ok
+    grid_m = config.settings().grid_m
+    with auth.reader_connection(role, res.token, username) as c:
+        got = {layer: observed(c, owner_engine, layer, username, grid_m) for layer in load_layers()}
+    expected = {layer: spec.precision_for(role) for layer, spec in load_layers().items()}
+    assert got == expected
+
+
+def test_exact_positions_are_the_real_ones(owner_engine, reader_engines, demo_loaded):
+    with owner_engine.connect() as oc:
+        base = dict(oc.execute(text("select id, st_astext(geom) from pax_data.incident")).all())
+    with reader_engines["police_analyst"].connect() as c:
+        seen = dict(c.execute(text("select id, st_astext(geom) from pax_api.incident_exact")).all())
+    assert seen == base
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_small_counts_suppressed_for_field_and_board(
+    role, owner_engine, reader_engines, demo_loaded
+):
+    cfg = config.settings()
+    sql = (
+        "select area_id, kind, n, suppressed from pax_api.incident_counts("
+        "date_trunc('hour', now()) - interval '30 days', date_trunc('hour', now()))"
+    )
+    with reader_engines[role].connect() as c:
+        got = {(r.area_id, r.kind): (r.n, r.suppressed) for r in c.execute(text(sql))}
+    with owner_engine.connect() as oc:
+        true = {
+            (r.area_id, r.kind): r.n
+            for r in oc.execute(
+                text(
+                    "select area_id, kind, count(*) as n from pax_data.incident "
+                    "where occurred_at >= date_trunc('hour', now()) - interval '30 days' "
+                    "and occurred_at < date_trunc('hour', now()) group by 1, 2"
+                )
+            )
+        }
+    prec = load_layers()
+    visible = {k for k in INCIDENT_KINDS if prec[k].precision_for(role) != N}
+    assert {k for _a, k in got} <= visible
+    small = 0
+    for (area, kind), (n, suppressed) in got.items():
+        real = true[(area, kind)]
+        if role in SUPPRESSING_ROLES and real < cfg.suppress_below:
+            assert n is None and suppressed
+            small += 1
+        else:
+            assert n == real and not suppressed
+    if role in SUPPRESSING_ROLES:
+        assert small > 0, "the demo data should have some small counts to suppress"
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+def signed_in_app(role: str) -> AppTest:
+    res = auth.authenticate(DEMO_ACCOUNT[role], auth.DEMO_PASSWORD)
+    assert res.ok
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["user"] = User.from_login(res)
+    at.session_state[KEY_LAST_ACTIVITY] = time.time()
+    return at.run()
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=lambda p: p.key)
+@pytest.mark.parametrize("role", ROLES)
+def test_role_page_cell(role, spec, owner_engine, demo_loaded):
+    at = signed_in_app(role)
+    # the menu lists exactly the pages the role may open
+    menu = {link.value for link in at.page_link}
+    assert menu == {tr(p.title_key) for p in PAGES if may_open(role, p.key)}
+    with owner_engine.connect() as oc:
+        before = oc.execute(text("select coalesce(max(id), 0) from pax_data.audit_log")).scalar()
+    at.switch_page(spec.path).run()
+    refusal = tr("page_forbidden", role=tr(f"role_{role}"))
+    errors = [e.value for e in at.error]
+    with owner_engine.connect() as oc:
+        refused_rows = oc.execute(
+            text(
+                "select username, role from pax_data.audit_log where id > :b "
+                "and action = 'page_refused' and page = :p"
+            ),
+            {"b": before, "p": spec.key},
+        ).all()
+    if may_open(role, spec.key):
+        assert refusal not in errors and tr("login_required") not in errors
+        assert refused_rows == []
+    else:
+        assert refusal in errors
+        assert tr(spec.title_key) not in [t.value for t in at.title]
+        assert [tuple(r) for r in refused_rows] == [(DEMO_ACCOUNT[role], role)]
