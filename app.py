@@ -6,10 +6,17 @@ the pages the signed-in role may open. Opening another page's URL gets a clear r
 before any of that page's code runs; each page's own require_page() refuses it too.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from pax_geo.pages import PAGES, pages_for
 from pax_geo.ui import session
+
+ROOT = Path(__file__).resolve().parent
+# A page registered before its file exists must not take the login down with it
+# (tests/test_auth_app.py checks that every registered page file exists).
+AVAILABLE = [p for p in PAGES if (ROOT / p.path).is_file()]
 
 st.set_page_config(
     page_title="Pax lägesbild",
@@ -19,20 +26,21 @@ st.set_page_config(
 )
 
 claimed = session.current_user()
-allowed = [p.key for p in pages_for(claimed.role)] if claimed else [PAGES[0].key]
+keys = {p.key for p in AVAILABLE}
+allowed = [p.key for p in pages_for(claimed.role) if p.key in keys] if claimed else []
 pages = {
     p.key: st.Page(
         p.path,
         title=session.t(p.title_key),
         icon=p.icon,
         url_path=p.key,
-        default=p.key == (allowed[0] if allowed else PAGES[0].key),
+        default=p.key == (allowed[0] if allowed else AVAILABLE[0].key),
     )
-    for p in PAGES
+    for p in AVAILABLE
 }
 current = st.navigation(list(pages.values()), position="hidden")
 user = session.sign_in()  # the login page and st.stop() unless signed in and not expired
-allowed = [p.key for p in pages_for(user.role)]
+allowed = [p.key for p in pages_for(user.role) if p.key in keys]
 session.sidebar(user, [pages[k] for k in allowed])
 key = next((k for k, pg in pages.items() if pg.url_path == current.url_path), None)
 if key is None or key not in allowed:

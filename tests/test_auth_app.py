@@ -139,6 +139,11 @@ def env_settings(monkeypatch):
 # --- no page and no data without login --------------------------------------------------------
 
 
+@pytest.mark.parametrize("spec", PAGES, ids=lambda p: p.key)
+def test_every_registered_page_has_its_file(spec):
+    assert (ROOT / spec.path).is_file(), f"pax_geo/pages.py registers {spec.path}, which is missing"
+
+
 def test_no_page_without_login(demo_loaded):
     at = app().run()
     assert on_login_page(at)
