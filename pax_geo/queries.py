@@ -79,7 +79,7 @@ def point_view(precision: str) -> str | None:
     return {"exact": "pax_api.incident_exact", "grid": "pax_api.incident_grid"}.get(precision)
 
 
-def _where(flt: Filter, kinds: list[str]) -> tuple[str, dict]:
+def where_clause(flt: Filter, kinds: list[str]) -> tuple[str, dict]:
     clauses = ["i.occurred_at >= :start", "i.occurred_at < :end", "i.kind = any(:kinds)"]
     params: dict = {"start": flt.start, "end": flt.end, "kinds": kinds}
     if flt.area_ids:
@@ -94,7 +94,7 @@ def _where(flt: Filter, kinds: list[str]) -> tuple[str, dict]:
     return " and ".join(clauses), params
 
 
-def _kinds_by_view(conn: Connection, flt: Filter) -> dict[str, list[str]]:
+def kinds_by_view(conn: Connection, flt: Filter) -> dict[str, list[str]]:
     prec = my_precision(conn)
     by_view: dict[str, list[str]] = {}
     for kind in flt.kinds:
@@ -111,8 +111,8 @@ def incident_points(conn: Connection, flt: Filter, limit: int | None = None) -> 
     x, y, precision. Incidents without a point (area/municipality precision) are left out.
     """
     frames = []
-    for view, kinds in _kinds_by_view(conn, flt).items():
-        where, params = _where(flt, kinds)
+    for view, kinds in kinds_by_view(conn, flt).items():
+        where, params = where_clause(flt, kinds)
         precision = "exact" if view.endswith("exact") else "grid"
         sql = (
             "select i.id, i.kind, i.subtype, i.occurred_at, i.occurred_from, i.occurred_to, "
@@ -148,8 +148,8 @@ def incident_points(conn: Connection, flt: Filter, limit: int | None = None) -> 
 
 def incident_point_count(conn: Connection, flt: Filter) -> int:
     n = 0
-    for view, kinds in _kinds_by_view(conn, flt).items():
-        where, params = _where(flt, kinds)
+    for view, kinds in kinds_by_view(conn, flt).items():
+        where, params = where_clause(flt, kinds)
         n += conn.execute(
             text(f"select count(*) from {view} i where i.geom is not null and {where}"),  # noqa: S608
             params,

@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import URL
 
-from pax_geo import cluster, config, db, migrate
+from pax_geo import cluster, db, migrate
+from pax_geo import config as pax_config
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -26,7 +27,7 @@ TEST_DEMO_INCIDENTS = 3000
 TEST_DEMO_SEED = 7
 
 
-def pytest_configure(config_: pytest.Config) -> None:
+def pytest_configure(config: pytest.Config) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
 
 
@@ -37,7 +38,7 @@ def test_db_name() -> str:
 
 @pytest.fixture(scope="session")
 def pg_url(test_db_name: str) -> Iterator[URL]:
-    cfg = config.settings()
+    cfg = pax_config.settings()
     if cfg.embedded:
         cluster.start(cfg)
     db.drop_database(test_db_name, cfg)
@@ -45,7 +46,7 @@ def pg_url(test_db_name: str) -> Iterator[URL]:
     migrate.upgrade(url, cfg)
     # Everything that reads settings (app pages, reader engines) now uses the test database.
     os.environ["PAX_DB_NAME"] = test_db_name
-    config.settings.cache_clear()
+    pax_config.settings.cache_clear()
     yield url
     db.drop_database(test_db_name, cfg)
 

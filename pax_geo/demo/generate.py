@@ -88,7 +88,7 @@ def default_end() -> datetime:
 
 def _day_weights(days: pd.DatetimeIndex, weekday_w: np.ndarray, seasonal: bool) -> np.ndarray:
     doy = days.dayofyear.to_numpy()
-    w = weekday_w[days.weekday.to_numpy()]
+    w = weekday_w[days.day_of_week.to_numpy()]
     if seasonal:
         # Late summer / autumn high, spring low, plus the New Year's Eve spike.
         w = w * (1.0 + 0.35 * np.cos(2 * np.pi * (doy - 240) / 365.25))
@@ -347,7 +347,7 @@ def generate_routes(rng, districts) -> list[dict]:
 
 def generate_walks(rng, routes: list[dict], end: datetime) -> pd.DataFrame:
     days = pd.date_range((end - timedelta(days=365 * YEARS)).date(), end.date(), freq="D")
-    days = days[days.weekday.isin([4, 5])]
+    days = days[days.day_of_week.isin([4, 5])]
     rows = []
     for r_i, _route in enumerate(routes):
         held = rng.random(len(days)) < 0.82

@@ -1,0 +1,105 @@
+"""Här och nu: incidents, caches, cameras, night walks and operations on one map."""
+
+import streamlit as st
+
+from pax_geo.config import settings
+from pax_geo.layers import INCIDENT_KINDS, load_layers
+from pax_geo.ui import data, session, widgets
+from pax_geo.ui.deck import build_deck
+from pax_geo.ui.mapview import details_panel, legend, precision_caption
+
+t = session.t
+user = session.require_page("har_och_nu")
+specs = load_layers()
+kinds = data.visible_kinds(user.role)
+prec = data.precision(user.role)
+districts = data.districts(user.role)
+kind_labels = {k: t(f"kind_{k}") for k in INCIDENT_KINDS}
+
+st.title(t("page_har_och_nu"))
+st.caption(t("map_intro"))
+
+top = st.columns([3, 2])
+with top[0]:
+    start, end, window_key = widgets.time_window("har_window")
+with top[1]:
+    area_ids = widgets.area_filter(districts, "har_areas")
+
+context_layers = [
+    lid
+    for lid in ("camera", "night_walk_route", "operation", "area")
+    if prec.get(lid, "none") != "none"
+]
+layer_options = kinds + context_layers
+chosen_layers = st.pills(
+    t("layers_label"),
+    layer_options,
+    selection_mode="multi",
+    default=[lid for lid in layer_options if lid != "operation"],
+    format_func=lambda lid: (
+        f"{specs[lid].style.get('icon', '')} {specs[lid].label(session.lang())}"
+    ),
+    key="har_layers",
+)
+chosen_kinds = [k for k in kinds if k in chosen_layers]
+
+opts = st.columns([2, 2, 1])
+subtypes: list[str] = []
+if "cache" in chosen_kinds:
+    with opts[2]:
+        subtypes = st.multiselect(
+            t("subtypes_filter"),
+            specs["cache"].subtypes,
+            format_func=lambda s: t(f"subtype_{s}"),
+            key="har_subtypes",
+        )
+exact = any(prec.get(k) == "exact" for k in kinds)
+mode, hex_size = "auto", 150.0
+if exact:
+    with opts[0]:
+        mode = (
+            st.segmented_control(
+                t("display"),
+                ["auto", "points", "hex", "heat"],
+                default="auto",
+                format_func=lambda m: t(f"display_{m}"),
+                key="har_mode",
+            )
+            or "auto"
+        )
+    with opts[1]:
+        hex_size = float(
+            st.select_slider(t("hex_size"), [75, 100, 150, 250, 500], 150, key="har_hex")
+        )
+
+flt = widgets.make_filter(start, end, chosen_kinds, area_ids, subtypes)
+session.audit_page_view("har_och_nu", {**flt.as_dict(), "window": window_key, "mode": mode})
+payload = data.map_data(user.role, user.username, flt, mode, hex_size, kind_labels)
+
+if payload.mode in ("hex", "heat") and mode == "auto":
+    st.info(
+        t(
+            "auto_switched",
+            n=payload.point_total,
+            budget=settings().point_budget,
+            mode=t(f"mode_{payload.mode}"),
+        )
+    )
+
+map_col, side_col = st.columns([3, 1], gap="medium")
+with map_col:
+    deck = build_deck(payload, set(chosen_layers), kind_labels, basemap=settings().basemap)
+    event = st.pydeck_chart(
+        deck, on_select="rerun", selection_mode="single-object", key="har_map", height=620
+    )
+    legend(payload, chosen_layers, kind_labels)
+with side_col:
+    st.subheader(t("counts_heading"))
+    for kind in chosen_kinds:
+        total, suppressed = payload.counts.get(kind, (0, False))
+        st.metric(kind_labels[kind], f"{total}{'+' if suppressed else ''}")
+    if any(payload.counts.get(k, (0, False))[1] for k in chosen_kinds):
+        st.caption(t("counts_note_suppressed", n=payload.suppress_below))
+    precision_caption(prec, kinds)
+    st.divider()
+    details_panel(event, payload, user, kind_labels)

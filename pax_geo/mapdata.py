@@ -1,0 +1,318 @@
+"""The data behind the Här och nu map, prepared in the database and sent compactly.
+
+The role's database login decides the finest form it gets (see layers/*.toml):
+
+* ``exact``: points while they fit the point budget, otherwise hexagons or heat, aggregated in
+  SQL (the browser never receives more rows than cells);
+* ``grid``: the 250 m cells the database snapped the incidents to, with counts;
+* ``area``: counts per district from ``pax_api.incident_counts`` (small counts suppressed).
+
+Coordinates go to the browser in WGS84 rounded to 5 decimals (about 1 m) for exact points and
+cell centres; rows are bare arrays wherever no tooltip needs a field.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+from sqlalchemy import Connection, text
+
+from pax_geo import queries
+from pax_geo.config import settings
+from pax_geo.layers import INCIDENT_KINDS
+from pax_geo.queries import Filter
+
+MODES = ("auto", "points", "hex", "heat")
+_TO_WGS84 = Transformer.from_crs(3006, 4326, always_xy=True)
+SQRT3 = math.sqrt(3.0)
+
+
+def to_wgs84(x: np.ndarray, y: np.ndarray, decimals: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    lon, lat = _TO_WGS84.transform(np.asarray(x, float), np.asarray(y, float))
+    return np.round(lon, decimals), np.round(lat, decimals)
+
+
+def geom_to_wgs84(geom, tolerance: float = 0.0):
+    """A shapely geometry from 3006 to WGS84, optionally simplified first (metres)."""
+    if tolerance:
+        geom = shapely.simplify(geom, tolerance, preserve_topology=True)
+    return shapely.transform(geom, lambda xy: np.column_stack(to_wgs84(xy[:, 0], xy[:, 1])))
+
+
+def rings(geom) -> list[list[list[float]]]:
+    """Exterior rings of a (multi)polygon as [[lon, lat], …] lists."""
+    polys = getattr(geom, "geoms", [geom])
+    return [
+        [[round(x, 5), round(y, 5)] for x, y in p.exterior.coords] for p in polys if not p.is_empty
+    ]
+
+
+@dataclass
+class IncidentLayer:
+    kind: str
+    mode: str  # points | hex | heat | grid | area
+    rows: list
+    shown: int  # incidents this layer represents
+    ids: list[int] = field(default_factory=list)  # row index -> incident id (points mode)
+
+
+@dataclass
+class MapData:
+    precision: dict[str, str]
+    mode: str
+    incidents: dict[str, IncidentLayer]
+    counts: dict[str, tuple[int, bool]]
+    districts: list[dict]
+    outline: list
+    cameras: list[dict] | None
+    coverage: list[dict] | None
+    routes: list[dict]
+    operations: list[dict] | None
+    point_total: int
+    hex_size_m: float
+    suppress_below: int
+
+    @property
+    def shown_total(self) -> int:
+        return sum(layer.shown for layer in self.incidents.values())
+
+
+# --- hexagons (flat-top, axial coordinates; size = circumradius = edge length in metres) ---
+
+
+def hex_axial(x: np.ndarray, y: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:
+    """Axial (q, r) of the flat-top hexagon containing each point (cube rounding)."""
+    qf = (2.0 / 3.0 * x) / size
+    rf = (-x / 3.0 + SQRT3 / 3.0 * y) / size
+    sf = -qf - rf
+    q, r, s = np.round(qf), np.round(rf), np.round(sf)
+    dq, dr, ds = np.abs(q - qf), np.abs(r - rf), np.abs(s - sf)
+    fix_q = (dq > dr) & (dq > ds)
+    fix_r = ~fix_q & (dr > ds)
+    q = np.where(fix_q, -r - s, q)
+    r = np.where(fix_r, -q - s, r)
+    return q.astype(np.int64), r.astype(np.int64)
+
+
+def hex_centre(q: np.ndarray, r: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:
+    return size * 1.5 * q, size * SQRT3 * (r + q / 2.0)
+
+
+# Same cube rounding as hex_axial, in SQL, so only cells leave the database.
+_HEX_SQL = """
+with p as (
+    select i.kind, st_x(i.geom) as x, st_y(i.geom) as y
+    from {view} i where i.geom is not null and {where}
+), a as (
+    select kind, (2.0 / 3.0 * x) / :s as qf, (-x / 3.0 + sqrt(3.0) / 3.0 * y) / :s as rf from p
+), c as (
+    select kind, qf, rf, -qf - rf as sf, round(qf) as q, round(rf) as r, round(-qf - rf) as s from a
+), d as (
+    select kind,
+        case when abs(q - qf) > abs(r - rf) and abs(q - qf) > abs(s - sf) then -r - s else q end as hq,
+        case when abs(q - qf) > abs(r - rf) and abs(q - qf) > abs(s - sf) then r
+             when abs(r - rf) > abs(s - sf) then -q - s else r end as hr
+    from c
+)
+select kind, hq::bigint as q, hr::bigint as r, count(*)::int as n from d group by 1, 2, 3
+"""
+
+
+def hex_counts(conn: Connection, flt: Filter, size: float) -> pd.DataFrame:
+    """Per kind and hexagon: q, r, n, with cell centres x, y in 3006."""
+    frames = []
+    for view, kinds in queries.kinds_by_view(conn, flt).items():
+        where, params = queries.where_clause(flt, kinds)
+        sql = _HEX_SQL.format(view=view, where=where)
+        frames.append(pd.read_sql_query(text(sql), conn, params={**params, "s": float(size)}))
+    df = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["kind", "q", "r", "n"])
+    )
+    x, y = hex_centre(df["q"].to_numpy(float), df["r"].to_numpy(float), size)
+    return df.assign(x=x, y=y)
+
+
+def grid_cells(conn: Connection, flt: Filter) -> pd.DataFrame:
+    """For grid-precision kinds: the database's cell centres with counts (kind, x, y, n)."""
+    frames = []
+    for view, kinds in queries.kinds_by_view(conn, flt).items():
+        if not view.endswith("grid"):
+            continue
+        where, params = queries.where_clause(flt, kinds)
+        sql = (
+            "select i.kind, st_x(i.geom) as x, st_y(i.geom) as y, count(*)::int as n "
+            f"from {view} i where i.geom is not null and {where} group by 1, 2, 3"  # noqa: S608
+        )
+        frames.append(pd.read_sql_query(text(sql), conn, params=params))
+    if not frames:
+        return pd.DataFrame(columns=["kind", "x", "y", "n"])
+    return pd.concat(frames, ignore_index=True)
+
+
+# --- building the map ---------------------------------------------------------------------
+
+
+def _fmt_time(ts: pd.Series) -> pd.Series:
+    return ts.dt.strftime("%Y-%m-%d %H:%M")
+
+
+def choose_mode(requested: str, n_points: int, budget: int) -> str:
+    if requested not in MODES:
+        raise ValueError(f"unknown map mode {requested!r}")
+    if requested != "auto":
+        return requested
+    return "points" if n_points <= budget else "hex"
+
+
+def build(
+    conn: Connection,
+    flt: Filter,
+    mode: str = "auto",
+    budget: int = 5000,
+    hex_size_m: float = 150.0,
+    kind_labels: dict[str, str] | None = None,
+    area_names: dict[int, str] | None = None,
+    include_context: bool = True,
+) -> MapData:
+    """Everything the Här och nu map draws for this role and filter."""
+    kind_labels = kind_labels or {k: k for k in INCIDENT_KINDS}
+    prec = queries.my_precision(conn)
+    suppress = int(
+        conn.execute(
+            text("select coalesce(max(suppress_below), 0) from pax_api.my_precision")
+        ).scalar()
+    )
+    counts_df = queries.incident_counts(conn, flt)
+    counts = queries.totals_by_kind(counts_df)
+    exact_kinds = tuple(k for k in flt.kinds if prec.get(k) == "exact")
+    grid_kinds = tuple(k for k in flt.kinds if prec.get(k) == "grid")
+    area_kinds = tuple(k for k in flt.kinds if prec.get(k) == "area")
+
+    layers: dict[str, IncidentLayer] = {}
+    point_total = 0
+    chosen = "area"
+    if exact_kinds:
+        f_exact = Filter(
+            flt.start, flt.end, exact_kinds, flt.area_ids, flt.subtypes, flt.verifications
+        )
+        point_total = queries.incident_point_count(conn, f_exact)
+        chosen = choose_mode(mode, point_total, budget)
+        if chosen == "points":
+            pts = queries.incident_points(conn, f_exact)
+            lon, lat = to_wgs84(pts["x"], pts["y"])
+            pts = pts.assign(lon=lon, lat=lat, when=_fmt_time(pts["occurred_at"]))
+            names = area_names or {}
+            for kind, grp in pts.groupby("kind", sort=False):
+                label = kind_labels.get(str(kind), str(kind))
+                rows = [
+                    {"p": [lo, la], "t": f"{label} · {w} · {names.get(a, '')}".rstrip(" ·")}
+                    for lo, la, w, a in zip(grp.lon, grp.lat, grp["when"], grp.area_id, strict=True)
+                ]
+                layers[str(kind)] = IncidentLayer(
+                    str(kind), "points", rows, len(grp), grp["id"].astype(int).tolist()
+                )
+        else:
+            size = hex_size_m if chosen == "hex" else max(40.0, hex_size_m / 3)
+            cells = hex_counts(conn, f_exact, size)
+            lon, lat = to_wgs84(cells["x"], cells["y"])
+            cells = cells.assign(lon=lon, lat=lat)
+            for kind, grp in cells.groupby("kind", sort=False):
+                rows = [[lo, la, int(n)] for lo, la, n in zip(grp.lon, grp.lat, grp.n, strict=True)]
+                layers[str(kind)] = IncidentLayer(str(kind), chosen, rows, int(grp.n.sum()))
+    if grid_kinds:
+        f_grid = Filter(
+            flt.start, flt.end, grid_kinds, flt.area_ids, flt.subtypes, flt.verifications
+        )
+        cells = grid_cells(conn, f_grid)
+        g = float(settings().grid_m)
+        for kind, grp in cells.groupby("kind", sort=False):
+            rows = []
+            for x, y, n in zip(grp.x, grp.y, grp.n, strict=True):
+                xs = np.array([x - g / 2, x + g / 2, x + g / 2, x - g / 2, x - g / 2])
+                ys = np.array([y - g / 2, y - g / 2, y + g / 2, y + g / 2, y - g / 2])
+                lo, la = to_wgs84(xs, ys)
+                rows.append({"g": np.column_stack([lo, la]).tolist(), "n": int(n)})
+            layers[str(kind)] = IncidentLayer(str(kind), "grid", rows, int(grp.n.sum()))
+        if not exact_kinds:
+            chosen = "grid"
+
+    # Districts, with per-area counts for kinds the role sees only as counts.
+    districts = []
+    by_area = counts_df[counts_df["kind"].isin(area_kinds)] if area_kinds else counts_df.iloc[0:0]
+    dist = queries.areas(conn, ("district",))
+    outline_gdf = queries.areas(conn, ("municipality",))
+    for row in dist.itertuples():
+        sub = by_area[by_area["area_id"] == row.id]
+        n_known = int(sub["n"].fillna(0).sum())
+        supp = bool(sub["suppressed"].any())
+        label = (
+            f"<{suppress}" if supp and n_known == 0 else (f"{n_known}+" if supp else str(n_known))
+        )
+        c = row.geometry.representative_point()
+        lo, la = to_wgs84(np.array([c.x]), np.array([c.y]))
+        districts.append(
+            {
+                "id": int(row.id),
+                "name": row.name,
+                "poly": rings(geom_to_wgs84(row.geometry, 15)),
+                "n": n_known,
+                "label": label if area_kinds else "",
+                "c": [float(lo[0]), float(la[0])],
+            }
+        )
+    outline = [rings(geom_to_wgs84(g, 30)) for g in outline_gdf.geometry]
+
+    cams = cov = ops = None
+    routes_out: list[dict] = []
+    if include_context:
+        cam_gdf = queries.cameras(conn)
+        if cam_gdf is not None:
+            lo, la = to_wgs84(cam_gdf["x"], cam_gdf["y"])
+            cams = [
+                {"p": [a, b], "t": f"{n} · {o}"}
+                for a, b, n, o in zip(lo, la, cam_gdf["name"], cam_gdf["owner"], strict=True)
+            ]
+            cov = [
+                {"poly": rings(geom_to_wgs84(g))[0]}
+                for g in cam_gdf.geometry
+                if g is not None and not g.is_empty
+            ]
+        for r in queries.routes(conn).itertuples():
+            line = geom_to_wgs84(r.geometry, 5)
+            for part in getattr(line, "geoms", [line]):
+                routes_out.append(
+                    {
+                        "path": [[round(x, 5), round(y, 5)] for x, y in part.coords],
+                        "t": f"{r.name} · {r.organisation}",
+                    }
+                )
+        op_gdf = queries.operations(conn, flt)
+        if op_gdf is not None:
+            ops = [
+                {"poly": ring, "t": f"{o.name} · {o.starts_at:%Y-%m-%d}–{o.ends_at:%Y-%m-%d}"}
+                for o in op_gdf.itertuples()
+                for ring in rings(geom_to_wgs84(o.geometry, 10))
+            ]
+
+    return MapData(
+        precision=prec,
+        mode=chosen,
+        incidents=layers,
+        counts=counts,
+        districts=districts,
+        outline=outline,
+        cameras=cams,
+        coverage=cov,
+        routes=routes_out,
+        operations=ops,
+        point_total=point_total,
+        hex_size_m=hex_size_m,
+        suppress_below=suppress,
+    )

@@ -1,0 +1,270 @@
+"""pydeck layers for the Här och nu map, from :class:`pax_geo.mapdata.MapData`.
+
+Kept free of Streamlit imports so that the benchmark can serialise exactly what a page sends.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pydeck as pdk
+
+from pax_geo.layers import load_layers
+from pax_geo.mapdata import MapData
+
+#: pydeck turns plain strings into accessor expressions; literal strings need this.
+_S = pdk.types.String
+
+#: Layer ids used for selection events (Streamlit returns them in selection["objects"]).
+AREA_LAYER = "areas"
+CONTEXT_LAYERS = ("camera", "night_walk_route", "operation")
+
+VIEW_POINTS = pdk.ViewState(latitude=59.196, longitude=17.612, zoom=11.6, pitch=0)
+VIEW_AREAS = pdk.ViewState(latitude=59.16, longitude=17.58, zoom=10.2, pitch=0)
+
+
+def incident_layer_id(kind: str) -> str:
+    return f"inc_{kind}"
+
+
+def _alpha_expr(max_n: int, lo: int = 70) -> str:
+    """Alpha that grows with the row's count n (deck.gl JSON expressions allow no calls)."""
+    m = max(1, max_n)
+    return f"n >= {m} ? 235 : {lo} + {235 - lo} * n / {m}"
+
+
+def _choropleth_expr(max_n: int) -> str:
+    """Light to dark orange by count; areas with nothing stay almost clear."""
+    m = max(1, max_n)
+    return (
+        f"n == 0 ? [255, 255, 255, 20] : [250 - 60 * n / {m}, 200 - 130 * n / {m}, "
+        f"120 - 100 * n / {m}, 80 + 110 * n / {m}]"
+    )
+
+
+def build_deck(
+    data: MapData,
+    visible: set[str],
+    kind_labels: dict[str, str],
+    basemap: str = "auto",
+    height: int = 640,
+) -> pdk.Deck:
+    specs = load_layers()
+    layers: list[pdk.Layer] = []
+
+    # Areas: always drawn from the database, so the map needs no tile server.
+    area_rows = []
+    for d in data.districts:
+        for ring in d["poly"]:
+            area_rows.append({"id": d["id"], "poly": ring, "n": d["n"], "t": d["name"]})
+    max_area = max([d["n"] for d in data.districts] or [1])
+    area_counts_shown = any(d["label"] for d in data.districts)
+    layers.append(
+        pdk.Layer(
+            "PolygonLayer",
+            id=AREA_LAYER,
+            data=area_rows,
+            get_polygon="poly",
+            filled=True,
+            stroked=True,
+            get_fill_color=(
+                _choropleth_expr(max_area) if area_counts_shown else [255, 255, 255, 12]
+            ),
+            get_line_color=[70, 70, 70, 200],
+            line_width_min_pixels=1,
+            pickable=True,
+            auto_highlight=True,
+            highlight_color=[11, 83, 148, 60],
+            visible="area" in visible,
+        )
+    )
+    outline_rows = [{"poly": ring} for area in data.outline for ring in area]
+    layers.append(
+        pdk.Layer(
+            "PolygonLayer",
+            id="outline",
+            data=outline_rows,
+            get_polygon="poly",
+            filled=False,
+            stroked=True,
+            get_line_color=[20, 20, 20, 230],
+            line_width_min_pixels=2,
+        )
+    )
+
+    if data.coverage is not None and "camera" in visible:
+        layers.append(
+            pdk.Layer(
+                "PolygonLayer",
+                id="camera_coverage",
+                data=data.coverage,
+                get_polygon="poly",
+                get_fill_color=specs["camera"].color + [60],
+                get_line_color=specs["camera"].color + [160],
+                line_width_min_pixels=1,
+            )
+        )
+    if data.operations is not None and "operation" in visible:
+        layers.append(
+            pdk.Layer(
+                "PolygonLayer",
+                id="operation",
+                data=data.operations,
+                get_polygon="poly",
+                get_fill_color=specs["operation"].color + [35],
+                get_line_color=specs["operation"].color + [220],
+                line_width_min_pixels=2,
+                pickable=True,
+            )
+        )
+    if "night_walk_route" in visible:
+        layers.append(
+            pdk.Layer(
+                "PathLayer",
+                id="night_walk_route",
+                data=data.routes,
+                get_path="path",
+                get_color=specs["night_walk_route"].color + [230],
+                width_units=_S("meters"),
+                get_width=14,
+                width_min_pixels=3,
+                cap_rounded=True,
+                joint_rounded=True,
+                pickable=True,
+            )
+        )
+
+    for kind, layer in data.incidents.items():
+        if kind not in visible:
+            continue
+        color = specs[kind].color
+        max_n = max([_row_count(r) for r in layer.rows] or [1])
+        lid = incident_layer_id(kind)
+        if layer.mode == "points":
+            layers.append(
+                pdk.Layer(
+                    "ScatterplotLayer",
+                    id=lid,
+                    data=layer.rows,
+                    get_position="p",
+                    get_fill_color=color + [230],
+                    get_line_color=[255, 255, 255, 255],
+                    stroked=True,
+                    line_width_min_pixels=1,
+                    radius_units=_S("meters"),
+                    get_radius=specs[kind].style.get("radius_m", 30),
+                    radius_min_pixels=4,
+                    radius_max_pixels=14,
+                    pickable=True,
+                    auto_highlight=True,
+                )
+            )
+        elif layer.mode == "hex":
+            label = kind_labels.get(kind, kind)
+            rows = [{"p": [r[0], r[1]], "n": r[2], "t": f"{r[2]} · {label}"} for r in layer.rows]
+            layers.append(
+                pdk.Layer(
+                    "ColumnLayer",
+                    id=lid,
+                    data=rows,
+                    get_position="p",
+                    disk_resolution=6,
+                    radius=data.hex_size_m * 0.97,
+                    extruded=False,
+                    get_fill_color=f"[{color[0]}, {color[1]}, {color[2]}, {_alpha_expr(max_n)}]",
+                    pickable=True,
+                    auto_highlight=True,
+                )
+            )
+        elif layer.mode == "heat":
+            layers.append(
+                pdk.Layer(
+                    "HeatmapLayer",
+                    id=lid,
+                    data=[{"p": [r[0], r[1]], "n": r[2]} for r in layer.rows],
+                    get_position="p",
+                    get_weight="n",
+                    radius_pixels=35,
+                    color_range=_ramp(color),
+                )
+            )
+        elif layer.mode == "grid":
+            label = kind_labels.get(kind, kind)
+            rows = [{"g": r["g"], "n": r["n"], "t": f"{r['n']} · {label}"} for r in layer.rows]
+            layers.append(
+                pdk.Layer(
+                    "PolygonLayer",
+                    id=lid,
+                    data=rows,
+                    get_polygon="g",
+                    get_fill_color=f"[{color[0]}, {color[1]}, {color[2]}, {_alpha_expr(max_n, 90)}]",
+                    get_line_color=color + [255],
+                    line_width_min_pixels=1,
+                    pickable=True,
+                    auto_highlight=True,
+                )
+            )
+
+    if data.cameras is not None and "camera" in visible:
+        layers.append(
+            pdk.Layer(
+                "ScatterplotLayer",
+                id="camera",
+                data=data.cameras,
+                get_position="p",
+                get_fill_color=specs["camera"].color + [255],
+                get_line_color=[255, 255, 255, 255],
+                stroked=True,
+                radius_units=_S("meters"),
+                get_radius=10,
+                radius_min_pixels=3,
+                pickable=True,
+            )
+        )
+
+    labels = [{"c": d["c"], "s": f"{d['name']} {d['label']}".strip()} for d in data.districts]
+    layers.append(
+        pdk.Layer(
+            "TextLayer",
+            id="area_labels",
+            data=labels,
+            get_position="c",
+            get_text="s",
+            get_size=13,
+            size_units=_S("pixels"),
+            get_color=[30, 30, 30, 255],
+            outline_width=3,
+            outline_color=[255, 255, 255, 230],
+            font_settings={"sdf": True},
+            character_set=_S("auto"),
+            font_weight=600,
+            visible="area" in visible,
+        )
+    )
+
+    points_like = any(layer.mode != "area" for layer in data.incidents.values())
+    kwargs = {}
+    if basemap == "none":
+        kwargs["map_provider"] = None
+        kwargs["map_style"] = None
+    else:
+        kwargs["map_provider"] = "carto"
+        kwargs["map_style"] = "light"
+    return pdk.Deck(
+        layers=layers,
+        initial_view_state=VIEW_POINTS if points_like else VIEW_AREAS,
+        tooltip={"text": "{t}"},
+        height=height,
+        **kwargs,
+    )
+
+
+def _row_count(row) -> int:
+    if isinstance(row, dict):
+        return int(row.get("n", 1))
+    return int(row[2])
+
+
+def _ramp(color: list[int]) -> list[list[int]]:
+    r, g, b = color
+    return [[r, g, b, int(40 + 215 * math.sqrt(i / 5))] for i in range(6)]

@@ -1,0 +1,178 @@
+"""Real-browser fixtures: the app served by Streamlit on the test database, driven by Debian's
+Chromium through Playwright at desktop (1440x900) and tablet (820x1180) sizes.
+
+Use from a test module with ``from tests.browser_support import *  # noqa: F403`` or by
+importing the fixtures you need. Screenshots go to ``artifacts/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+DESKTOP = {"width": 1440, "height": 900}
+TABLET = {"width": 820, "height": 1180}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+#: The demo password set by pax_geo.auth.ensure_demo_users (demo data only).
+DEMO_USER_BY_ROLE = {
+    "police_analyst": "polis",
+    "security_chief": "sakerhetschef",
+    "municipal_staff": "kommun",
+    "field_worker": "falt",
+    "board_viewer": "styrelse",
+    "admin": "admin",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url(pg_url, demo_loaded) -> Iterator[str]:
+    """Serve app.py on a free port against this session's test database."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PAX_DB_NAME": pg_url.database,
+        "PAX_BASEMAP": "none",
+        "PYTHONPATH": str(ROOT),
+    }
+    log = (ARTIFACTS / f"streamlit-{port}.log").open("w")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--browser.serverAddress",
+            "localhost",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"Streamlit did not start; see {log.name}")
+        time.sleep(0.3)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            "Debian's chromium is missing: 'make test' installs it (apt-get install chromium)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(params=["desktop", "tablet"])
+def viewport(request) -> tuple[str, dict]:
+    return request.param, DESKTOP if request.param == "desktop" else TABLET
+
+
+@pytest.fixture
+def page(browser, viewport):
+    name, size = viewport
+    ctx = browser.new_context(viewport=size, locale="sv-SE", timezone_id="Europe/Stockholm")
+    pg = ctx.new_page()
+    pg.viewport_name = name  # type: ignore[attr-defined]
+    yield pg
+    ctx.close()
+
+
+def wait_idle(page, timeout: float = 60) -> None:
+    """Wait until Streamlit has finished the current script run."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout * 1000)
+    deadline = time.monotonic() + timeout
+    time.sleep(0.4)
+    while time.monotonic() < deadline:
+        running = page.locator('[data-testid="stStatusWidget"]').count()
+        if not running:
+            time.sleep(0.3)
+            if not page.locator('[data-testid="stStatusWidget"]').count():
+                return
+        time.sleep(0.2)
+    raise AssertionError("the app kept running for too long")
+
+
+def login(page, app_url: str, role: str, password: str | None = None) -> None:
+    """Sign in through the login form as the demo account of a role."""
+    from pax_geo.auth import DEMO_PASSWORD
+
+    page.goto(app_url)
+    wait_idle(page)
+    page.get_by_label("Användarnamn").fill(DEMO_USER_BY_ROLE[role])
+    page.get_by_label("Lösenord").fill(password or DEMO_PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    wait_idle(page)
+
+
+def open_page(page, title: str) -> None:
+    """Open a page through the sidebar navigation (a reload would start a new session)."""
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    if not nav.is_visible():
+        page.locator('[data-testid="stExpandSidebarButton"]').click()
+    nav.get_by_role("link", name=title).first.click()
+    wait_idle(page)
+
+
+def shot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}-{getattr(page, 'viewport_name', 'page')}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,132 @@
+"""The Här och nu map data: hexagon binning, mode switching and what each role receives."""
+
+import json
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from sqlalchemy import text
+
+from pax_geo import mapdata, queries
+from pax_geo.demo.generate import default_end
+from pax_geo.layers import INCIDENT_KINDS
+from pax_geo.ui.deck import build_deck
+
+
+def test_hex_axial_assigns_each_point_to_its_nearest_centre():
+    rng = np.random.default_rng(1)
+    x = rng.uniform(650_000, 680_000, 5000)
+    y = rng.uniform(6_550_000, 6_580_000, 5000)
+    size = 150.0
+    q, r = mapdata.hex_axial(x, y, size)
+    cx, cy = mapdata.hex_centre(q, r, size)
+    d_own = np.hypot(x - cx, y - cy)
+    # Brute force: the nearest of the own cell's neighbours is never closer.
+    for dq, dr in ((1, 0), (-1, 0), (0, 1), (0, -1), (1, -1), (-1, 1)):
+        nx, ny = mapdata.hex_centre(q + dq, r + dr, size)
+        assert (d_own <= np.hypot(x - nx, y - ny) + 1e-6).all()
+    assert d_own.max() <= size + 1e-6  # inside the circumcircle
+
+
+def test_sql_hexagons_equal_the_numpy_binning(reader_engines, demo_loaded):
+    end = default_end()
+    flt = queries.Filter(start=end - timedelta(days=365), end=end)
+    with reader_engines["police_analyst"].connect() as conn:
+        cells = mapdata.hex_counts(conn, flt, 200.0)
+        pts = queries.incident_points(conn, flt)
+    q, r = mapdata.hex_axial(pts.x.values, pts.y.values, 200.0)
+    expected = pts.assign(q=q, r=r).groupby(["kind", "q", "r"]).size().rename("n").reset_index()
+    got = cells[["kind", "q", "r", "n"]].sort_values(["kind", "q", "r"]).reset_index(drop=True)
+    expected = expected.sort_values(["kind", "q", "r"]).reset_index(drop=True)
+    assert len(got) > 20
+    assert got.astype({"q": int, "r": int, "n": int}).equals(
+        expected.astype({"q": int, "r": int, "n": int})
+    )
+
+
+@pytest.fixture(scope="module")
+def year():
+    end = default_end()
+    return queries.Filter(start=end - timedelta(days=365), end=end)
+
+
+def test_points_below_the_budget_and_hexagons_above(reader_engines, demo_loaded, year):
+    with reader_engines["police_analyst"].connect() as conn:
+        n = queries.incident_point_count(conn, year)
+        small = mapdata.build(conn, year, mode="auto", budget=n)
+        big = mapdata.build(conn, year, mode="auto", budget=n - 1)
+        forced = mapdata.build(conn, year, mode="points", budget=10)
+        heat = mapdata.build(conn, year, mode="heat", budget=10**6)
+    assert small.mode == "points" and small.shown_total == n
+    assert big.mode == "hex" and big.shown_total == n
+    assert forced.mode == "points" and forced.shown_total == n
+    assert heat.mode == "heat" and heat.shown_total == n
+    hex_rows = sum(len(layer.rows) for layer in big.incidents.values())
+    assert hex_rows < n  # the browser gets cells, not incidents
+    # Every point layer knows the incident id behind each row, for the details panel.
+    for layer in small.incidents.values():
+        assert len(layer.ids) == len(layer.rows)
+
+
+def test_counts_per_type_match_the_database(conn, reader_engines, demo_loaded, year):
+    with reader_engines["police_analyst"].connect() as rc:
+        data = mapdata.build(rc, year)
+    for kind in INCIDENT_KINDS:
+        expected = conn.execute(
+            text(
+                "select count(*) from pax_data.incident where kind = :k "
+                "and occurred_at >= :s and occurred_at < :e"
+            ),
+            {"k": kind, "s": year.start, "e": year.end},
+        ).scalar()
+        assert data.counts[kind][0] == expected
+
+
+def _payload(role, reader_engines, flt) -> tuple[mapdata.MapData, str]:
+    with reader_engines[role].connect() as conn:
+        data = mapdata.build(conn, flt)
+    deck = build_deck(
+        data, set(INCIDENT_KINDS) | {"camera", "night_walk_route", "area", "operation"}, {}
+    )
+    return data, deck.to_json()
+
+
+def test_grid_roles_get_cells_on_the_database_grid(reader_engines, demo_loaded, year):
+    data, payload = _payload("security_chief", reader_engines, year)
+    assert {layer.mode for k, layer in data.incidents.items() if k != "cache"} == {"grid"}
+    assert "cache" not in data.incidents  # caches are area counts for the security chief
+    # No exact incident position appears in what the browser would receive.
+    with reader_engines["police_analyst"].connect() as conn:
+        exact = queries.incident_points(conn, year)
+    lon, lat = mapdata.to_wgs84(exact.x, exact.y)
+    for a, b in list(zip(lon, lat, strict=True))[:300]:
+        assert f"[{a}, {b}]" not in payload
+
+
+def test_field_workers_get_only_area_counts(reader_engines, demo_loaded, year):
+    data, payload = _payload("field_worker", reader_engines, year)
+    assert data.incidents == {}
+    assert data.cameras is None and data.coverage is None and data.operations is None
+    assert data.mode == "area"
+    labels = [d["label"] for d in data.districts]
+    assert all(lbl for lbl in labels)
+    # Small counts never appear as numbers below the threshold.
+    for d in data.districts:
+        if d["label"].startswith("<"):
+            assert d["n"] == 0
+    layers = {layer["id"] for layer in json.loads(payload)["layers"]}
+    assert not any(lid.startswith("inc_") for lid in layers)
+    assert "camera" not in layers and "camera_coverage" not in layers
+
+
+def test_literal_strings_are_not_turned_into_expressions(reader_engines, demo_loaded, year):
+    """pydeck turns plain strings into '@@=' expressions; units must stay literal."""
+    _, payload = _payload("police_analyst", reader_engines, year)
+    spec = json.loads(payload)
+    for layer in spec["layers"]:
+        for key in ("radiusUnits", "widthUnits", "sizeUnits", "characterSet"):
+            if key in layer:
+                assert not str(layer[key]).startswith("@@"), (layer["id"], key)
+        for key, value in layer.items():
+            if isinstance(value, str):
+                assert not value.startswith("@@=@@"), (layer["id"], key)
