@@ -24,6 +24,14 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("har_och_nu", "pages/har_och_nu.py", "page_har_och_nu", ":material/map:", ALL),
+    # issue 5: hot spot and pattern analysis (roles whose login returns points)
+    PageSpec(
+        "hotspots",
+        "pages/hotspots.py",
+        "page_hotspots",
+        ":material/local_fire_department:",
+        ANALYSTS,
+    ),
     # issue 6: the medium- and long-term horizons and the area card (all roles)
     PageSpec("medellang", "pages/medellang.py", "page_medellang", ":material/trending_up:", ALL),
     PageSpec("lang", "pages/lang.py", "page_lang", ":material/insights:", ALL),

@@ -1,0 +1,535 @@
+"""Hotspots: density, Gi* hot spots, emerging hot spots, near repeat, time patterns, CompStat and
+coverage gaps, each with a plain-language explanation beside it. Thin: widgets, cached calls into
+pax_geo.analysis.service, drawing."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime, timedelta
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from pax_geo import queries
+from pax_geo.analysis import service
+from pax_geo.analysis.emerging import STEP_DAYS
+from pax_geo.config import TIMEZONE, settings
+from pax_geo.db import reader_engine
+from pax_geo.ui import analysis_layers as al
+from pax_geo.ui.session import audit, audit_page_view, lang, require_page, t
+
+PAGE = "hotspots"
+TTL = 600
+PERIODS = {"90d": 90, "1y": 365, "3y": 3 * 365}
+#: emerging hot spots: time step per period (about 12 steps each)
+STEPS = {"90d": "week", "1y": "month", "3y": "quarter"}
+METHODS = ("density", "hotspots", "emerging", "nearrepeat", "temporal", "compstat", "coverage")
+GI_PERMUTATIONS = 999_999
+
+user = require_page(PAGE)
+lg = lang()
+
+
+# --- cached loaders (role first: a cache entry holds that role's data only) -----------------------
+
+
+def _flt(start: str, end: str, kinds: tuple[str, ...]) -> queries.Filter:
+    return queries.Filter(
+        start=datetime.fromisoformat(start), end=datetime.fromisoformat(end), kinds=kinds
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def point_kinds(role: str) -> tuple[str, ...]:
+    with reader_engine(role).connect() as conn:
+        prec = queries.my_precision(conn)
+    return tuple(k for k in queries.INCIDENT_KINDS if prec.get(k) in ("exact", "grid"))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def areas(role: str):
+    with reader_engine(role).connect() as conn:
+        return queries.areas(conn)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def hot_spots(role: str, start: str, end: str, kinds: tuple[str, ...], size: int):
+    with reader_engine(role).connect() as conn:
+        return service.hot_spots(conn, _flt(start, end, kinds), size, 1, GI_PERMUTATIONS)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def density(role: str, start: str, end: str, kinds: tuple[str, ...]):
+    with reader_engine(role).connect() as conn:
+        return service.density(conn, _flt(start, end, kinds))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def emerging(role: str, start: str, end: str, kinds: tuple[str, ...], size: int, step: str):
+    with reader_engine(role).connect() as conn:
+        return service.emerging(conn, _flt(start, end, kinds), size, step)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def near_repeat(role: str, start: str, end: str, kinds: tuple[str, ...]):
+    with reader_engine(role).connect() as conn:
+        return service.near_repeat(conn, _flt(start, end, kinds), now=datetime.fromisoformat(end))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def temporal(role: str, start: str, end: str, kinds: tuple[str, ...]):
+    with reader_engine(role).connect() as conn:
+        return service.temporal(conn, _flt(start, end, kinds))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def compstat(role: str, end: str, kinds: tuple[str, ...]):
+    now = datetime.fromisoformat(end)
+    with reader_engine(role).connect() as conn:
+        return service.compstat(conn, _flt((now - timedelta(days=1)).isoformat(), end, kinds), now)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def coverage(role: str, start: str, end: str, kinds: tuple[str, ...], size: int, dist: int):
+    with reader_engine(role).connect() as conn:
+        hs, gaps = service.coverage(
+            conn, _flt(start, end, kinds), size, 1, GI_PERMUTATIONS, 2, float(dist)
+        )
+        return hs, gaps, queries.cameras(conn), queries.routes(conn)
+
+
+# --- small drawing helpers -------------------------------------------------------------------------
+
+
+def legend(items: list[tuple[str, list[int]]]) -> None:
+    if not items:
+        return
+    parts = []
+    for label, c in items:
+        r, g, b = c[:3]
+        a = (c[3] if len(c) > 3 else 255) / 255
+        parts.append(
+            f'<span style="display:inline-block;width:14px;height:14px;border-radius:3px;'
+            f"background:rgba({r},{g},{b},{max(a, 0.35):.2f});border:1px solid #777;"
+            f'margin:0 6px -2px 0"></span>{html.escape(label)}'
+        )
+    st.markdown(
+        f"**{t('an_legend')}**<br>" + "<br>".join(parts),
+        unsafe_allow_html=True,
+    )
+
+
+def draw_map(bundle: al.LayerBundle, key: str) -> None:
+    deck = al.make_deck(bundle, areas(user.role), settings().basemap)
+    st.pydeck_chart(deck, height=540, key=key)
+    if settings().basemap == "none":
+        st.caption(t("an_basemap_note"))
+
+
+def download(df: pd.DataFrame, name: str) -> None:
+    def _audit() -> None:
+        audit("export", PAGE, {"table": name, "rows": len(df), **filters})
+
+    st.download_button(
+        t("download_csv"),
+        df.to_csv(index=False).encode("utf-8"),
+        file_name=f"pax_{name}.csv",
+        mime="text/csv",
+        key=f"dl_{name}",
+        on_click=_audit,
+        icon=":material/download:",
+    )
+
+
+def explain(key: str, **fmt) -> None:
+    st.markdown(f"#### {t('an_what')}")
+    st.markdown(t(key, **fmt))
+
+
+def fmt_p(p: float | None) -> str:
+    if p is None or pd.isna(p):
+        return "–"
+    return "< 0,001" if p < 0.001 and lg == "sv" else "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def kind_label(kind: str) -> str:
+    return t(f"kind_{kind}")
+
+
+# --- page --------------------------------------------------------------------------------------
+
+st.title(t("page_hotspots"))
+st.caption(t("an_intro"))
+
+available = point_kinds(user.role)
+c1, c2, c3 = st.columns([1.3, 2.6, 1.1])
+period = c1.segmented_control(
+    t("an_period"),
+    list(PERIODS),
+    default="1y",
+    format_func=lambda p: t(f"an_period_{p}"),
+    key="an_period",
+    required=True,
+)
+default_kinds = [k for k in ("car_fire", "shooting") if k in available] or list(available)
+kinds = tuple(
+    c2.multiselect(
+        t("an_kinds"),
+        list(available),
+        default=default_kinds,
+        format_func=kind_label,
+        key="an_kinds",
+    )
+)
+size = c3.selectbox(
+    t("an_hex_size"),
+    [250, 500],
+    format_func=lambda m: t("an_hex_size_value", m=m),
+    key="an_size",
+)
+method = st.segmented_control(
+    t("an_method"),
+    list(METHODS),
+    default="hotspots",
+    format_func=lambda m: t(f"an_method_{m}"),
+    key="an_method",
+    required=True,
+)
+
+# now, floored to 10 minutes so that reruns share the cache
+now = datetime.now(tz=pd.Timestamp.now(tz=TIMEZONE).tzinfo)
+now = now.replace(minute=now.minute - now.minute % 10, second=0, microsecond=0)
+end_s = now.isoformat()
+start_s = (now - timedelta(days=PERIODS[period])).isoformat()
+filters = {"period": period, "kinds": list(kinds), "size": size, "method": method}
+audit_page_view(PAGE, filters)
+
+if not kinds:
+    st.info(t("an_pick_kind"))
+    st.stop()
+
+
+def precision_note(prec: str) -> None:
+    g = settings().grid_m
+    if prec == "exact":
+        st.caption(t("an_precision_exact"))
+    elif prec == "grid":
+        st.info(t("an_precision_grid", grid=g), icon=":material/grid_on:")
+    elif prec == "mixed":
+        st.info(t("an_precision_mixed", grid=g), icon=":material/grid_on:")
+    else:
+        st.warning(t("an_precision_none"))
+
+
+left, right = st.columns([3, 2], gap="large")
+
+if method == "density":
+    with st.spinner(t("an_computing")):
+        res = density(user.role, start_s, end_s, kinds)
+    precision_note(res.precision)
+    if res.density is None:
+        st.info(t("an_too_few", n=res.n_points))
+    else:
+        bundle = al.density_layers(res.density, lg)
+        with left:
+            draw_map(bundle, "map_density")
+        with right:
+            explain("an_explain_density")
+            st.markdown(f"#### {t('an_findings')}")
+            st.markdown(
+                t(
+                    "an_find_density",
+                    n=res.n_points,
+                    vmax=f"{res.density.values.max():.0f}",
+                    bw=int(res.density.bandwidth),
+                )
+            )
+            legend(bundle.legend)
+
+elif method == "hotspots":
+    with st.spinner(t("an_computing")):
+        hs = hot_spots(user.role, start_s, end_s, kinds, size)
+    precision_note(hs.precision)
+    if hs.n_points < 3:
+        st.info(t("an_too_few", n=hs.n_points))
+    else:
+        counts = hs.gi.counts()
+        bundle = al.gi_layers(hs, lg)
+        with left:
+            draw_map(bundle, "map_gi")
+        with right:
+            explain("an_explain_hotspots", perms=f"{GI_PERMUTATIONS:,}".replace(",", " "))
+            st.markdown(f"#### {t('an_findings')}")
+            if not any(v for k, v in counts.items() if k > 0):
+                st.markdown(t("an_find_hotspots_none"))
+            st.markdown(
+                t(
+                    "an_find_hotspots",
+                    n=hs.n_points,
+                    cells=len(hs.lattice),
+                    h99=counts.get(3, 0),
+                    h95=counts.get(2, 0),
+                    h90=counts.get(1, 0),
+                    cold=sum(v for k, v in counts.items() if k < 0),
+                )
+            )
+            legend(bundle.legend)
+        table = hs.table()
+        table = table[table["level"] != 0].sort_values("gi_z", ascending=False)
+        table.insert(0, "class", [t(f"an_gi_level_{v}") for v in table["level"]])
+        st.markdown(f"#### {t('an_table')}")
+        st.dataframe(table, hide_index=True, width="stretch")
+        download(table, "gi_hotspots")
+
+elif method == "emerging":
+    step = STEPS[period]
+    with st.spinner(t("an_computing")):
+        try:
+            em, prec = emerging(user.role, start_s, end_s, kinds, size, step)
+        except ValueError as exc:
+            em, prec = None, "none"
+            st.warning(str(exc))
+    if em is not None:
+        precision_note(prec)
+        bundle = al.emerging_layers(em, lg)
+        steps = em.counts.shape[1]
+        with left:
+            draw_map(bundle, "map_emerging")
+        with right:
+            explain("an_explain_emerging", steps=steps, step=t(f"an_step_{step}"))
+            st.markdown(f"#### {t('an_findings')}")
+            ct = em.count_trend
+            p = fmt_p(float(ct.p))
+            trend = (
+                t("an_trend_up", p=p)
+                if ct.p < 0.05 and ct.s > 0
+                else t("an_trend_down", p=p)
+                if ct.p < 0.05 and ct.s < 0
+                else t("an_trend_none", p=p)
+            )
+            st.markdown(t("an_find_emerging", steps=steps, days=STEP_DAYS[step], trend=trend))
+            summ = {k: v for k, v in em.summary().items() if k != "no_pattern"}
+            if summ:
+                st.dataframe(
+                    pd.DataFrame(
+                        {
+                            t("an_col_category"): [t(f"an_cat_{k}") for k in summ],
+                            t("an_col_cells"): list(summ.values()),
+                        }
+                    ),
+                    hide_index=True,
+                )
+            legend(bundle.legend)
+        table = em.table()
+        table = table[table["category"] != "no_pattern"].copy()
+        table["category"] = [t(f"an_cat_{c}") for c in table["category"]]
+        st.markdown(f"#### {t('an_table')}")
+        st.dataframe(table, hide_index=True, width="stretch")
+        download(table, "emerging_hotspots")
+
+elif method == "nearrepeat":
+    with st.spinner(t("an_computing")):
+        results = near_repeat(user.role, start_s, end_s, kinds)
+    if results:
+        precision_note(results[0].precision)
+    bundle = al.risk_zone_layers(results, lg)
+    with left:
+        draw_map(bundle, "map_nearrepeat")
+    with right:
+        explain("an_explain_nearrepeat", sims=service.NearRepeatParams().simulations)
+        st.markdown(f"#### {t('an_findings')}")
+        for nr in results:
+            kl = kind_label(nr.kind)
+            if nr.knox is None:
+                st.markdown("- " + t("an_find_nearrepeat_few", kind=kl, n=nr.n_events))
+            elif nr.spec is None:
+                st.markdown("- " + t("an_find_nearrepeat_none", kind=kl, n=nr.n_events))
+            else:
+                st.markdown(
+                    "- "
+                    + t(
+                        "an_find_nearrepeat",
+                        kind=kl,
+                        n=nr.n_events,
+                        r=int(nr.spec.radius_m),
+                        d=int(nr.spec.days),
+                        zones=len(nr.zones),
+                    )
+                )
+        legend(bundle.legend)
+    for nr in results:
+        if nr.knox is None:
+            continue
+        tab = nr.knox.table()
+        tab["band"] = [
+            f"{int(a)}–{int(b)} m"
+            for a, b in zip(tab.distance_from_m, tab.distance_to_m, strict=True)
+        ]
+        tab["days"] = [
+            f"{int(a)}–{int(b)} d" for a, b in zip(tab.days_from, tab.days_to, strict=True)
+        ]
+        tab["sig"] = tab["p"] < 0.05
+        st.markdown(f"#### {t('an_knox_title')} · {kind_label(nr.kind)}")
+        base = alt.Chart(tab).encode(
+            x=alt.X("days:N", title=t("an_col_days"), sort=None),
+            y=alt.Y("band:N", title=t("an_col_distance"), sort=None),
+        )
+        heat = base.mark_rect().encode(
+            color=alt.Color(
+                "knox_ratio:Q",
+                title=t("an_col_ratio"),
+                scale=alt.Scale(scheme="redblue", reverse=True, domainMid=1),
+            ),
+            tooltip=["band", "days", "observed", "expected", "knox_ratio", "p"],
+        )
+        text = base.mark_text(fontSize=12).encode(
+            text=alt.Text("knox_ratio:Q", format=".2f"),
+            opacity=alt.condition("datum.sig", alt.value(1.0), alt.value(0.45)),
+        )
+        st.altair_chart(heat + text, width="stretch")
+        download(tab.drop(columns=["band", "days", "sig"]), f"knox_{nr.kind}")
+    zones = [
+        nr.zones.assign(kind=nr.kind) for nr in results if nr.zones is not None and len(nr.zones)
+    ]
+    if zones:
+        z = pd.concat(zones, ignore_index=True).drop(columns=["geometry"])
+        z["occurred_at"] = pd.to_datetime(z["occurred_at"], utc=True).dt.tz_convert(TIMEZONE)
+        z["until"] = pd.to_datetime(z["until"], utc=True).dt.tz_convert(TIMEZONE)
+        st.markdown(f"#### {t('an_table')}")
+        st.dataframe(z, hide_index=True, width="stretch")
+        download(z, "risk_zones")
+
+elif method == "temporal":
+    with st.spinner(t("an_computing")):
+        tp = temporal(user.role, start_s, end_s, kinds)
+    grid = tp.grid.table()
+    grid["day"] = [t(f"an_weekday_{d}") for d in grid["weekday"]]
+    days_order = [t(f"an_weekday_{d}") for d in range(7)]
+    with left:
+        st.markdown(f"#### {t('an_heat_title')}")
+        chart = (
+            alt.Chart(grid)
+            .mark_rect()
+            .encode(
+                x=alt.X("hour:O", title=t("an_col_hour")),
+                y=alt.Y("day:N", title=t("an_col_weekday"), sort=days_order),
+                color=alt.Color(
+                    "weight:Q", title=t("an_col_weight"), scale=alt.Scale(scheme="oranges")
+                ),
+                tooltip=["day", "hour", alt.Tooltip("weight:Q", format=".1f")],
+            )
+            .properties(height=260)
+        )
+        st.altair_chart(chart, width="stretch")
+        st.markdown(f"#### {t('an_season_title')}")
+        months = tp.season.months.copy()
+        season = (
+            alt.Chart(months)
+            .mark_bar(color="#d95f02")
+            .encode(
+                x=alt.X("month:O", title=t("an_col_month")),
+                y=alt.Y("index:Q", title=t("an_col_index")),
+                tooltip=[
+                    "month",
+                    "incidents",
+                    "exposure_days",
+                    alt.Tooltip("index:Q", format=".2f"),
+                ],
+            )
+            .properties(height=200)
+        )
+        rule = alt.Chart(pd.DataFrame({"y": [1.0]})).mark_rule(strokeDash=[4, 4]).encode(y="y:Q")
+        st.altair_chart(season + rule, width="stretch")
+    with right:
+        explain("an_explain_temporal")
+        st.markdown(f"#### {t('an_findings')}")
+        if tp.n_points:
+            d, h = tp.grid.peak()
+            st.markdown(
+                t(
+                    "an_find_temporal",
+                    day=t(f"an_weekday_long_{d}"),
+                    hour=f"{h:02d}",
+                    hour_end=f"{(h + 1) % 24:02d}",
+                    windowed=tp.grid.windowed,
+                    n=tp.n_points,
+                )
+            )
+            verdict = t("an_season_yes") if tp.season.p < 0.05 else t("an_season_no")
+            st.markdown(t("an_find_season", verdict=verdict, p=fmt_p(tp.season.p)))
+        else:
+            st.markdown(t("an_too_few", n=0))
+    st.markdown(f"#### {t('an_table')}")
+    download(grid.drop(columns=["day"]), "hour_weekday")
+    download(months, "seasonality")
+
+elif method == "compstat":
+    with st.spinner(t("an_computing")):
+        cs = compstat(user.role, end_s, kinds)
+    names_col = t("an_col_area")
+
+    def show(table: pd.DataFrame) -> pd.DataFrame:
+        out = pd.DataFrame(
+            {
+                names_col: [a or t("an_all_areas") for a in table["area"]],
+                t("an_col_kind"): [kind_label(k) for k in table["kind"]],
+                t("an_col_now"): table["now"],
+                t("an_col_before"): table["before"],
+                t("an_col_change"): [
+                    "–" if c is None or pd.isna(c) else f"{c:+.0%}" for c in table["change"]
+                ],
+                t("an_col_direction"): [t(f"an_dir_{d}") if d else "–" for d in table["direction"]],
+                t("an_col_p"): [fmt_p(p) for p in table["p"]],
+                t("an_col_verdict"): [t(f"an_verdict_{v}") for v in table["verdict"]],
+            }
+        )
+        return out
+
+    with left:
+        for key in ("ytd", "28d"):
+            res = cs[key]
+            st.markdown(f"#### {t(f'an_compstat_{key}')}")
+            tot = res.totals.assign(area="")
+            tot["change"] = [
+                (n / b - 1) if b else None for n, b in zip(tot["now"], tot["before"], strict=True)
+            ]
+            st.dataframe(show(tot), hide_index=True, width="stretch")
+            with st.expander(t("an_col_area")):
+                st.dataframe(show(res.table), hide_index=True, width="stretch")
+            download(res.table, f"compstat_{key}")
+    with right:
+        explain("an_explain_compstat")
+
+elif method == "coverage":
+    dist = st.slider(t("an_route_distance"), 100, 1000, 300, step=50, key="an_dist")
+    with st.spinner(t("an_computing")):
+        hs, gaps, cams, routes = coverage(user.role, start_s, end_s, kinds, size, dist)
+    precision_note(hs.precision)
+    bundle = al.coverage_layers(gaps, cams, routes, lg)
+    with left:
+        draw_map(bundle, "map_coverage")
+    with right:
+        explain("an_explain_coverage", d=dist)
+        st.markdown(f"#### {t('an_findings')}")
+        cells = gaps.cells
+        cam_gaps = (
+            int(cells["camera_gap"].fillna(False).astype(bool).sum()) if gaps.cameras_known else "–"
+        )
+        st.markdown(
+            t(
+                "an_find_coverage",
+                hot=len(cells),
+                clusters=len(gaps.clusters),
+                cam=cam_gaps,
+                walk=int(cells["walk_gap"].sum()) if len(cells) else 0,
+            )
+        )
+        if not gaps.cameras_known:
+            st.markdown(t("an_find_coverage_nocam"))
+        legend(bundle.legend)
+    if len(gaps.clusters):
+        cl = gaps.clusters.drop(columns=["geometry"])
+        st.markdown(f"#### {t('an_table')}")
+        st.dataframe(cl, hide_index=True, width="stretch")
+        download(cl, "coverage_gaps")
