@@ -144,11 +144,15 @@ def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
     from pax_geo import auth_cli  # issue 3: pax users …
 
     regs.append(auth_cli.register)
+    from pax_geo.ingest import cli as ingest_cli  # issue 4: pax import, pax fetch-polisen
+
+    regs.append(ingest_cli.register)
     return regs
 
 
 def main(argv: list[str] | None = None) -> int:
     from pax_geo.auth import AuthError  # issue 3
+    from pax_geo.ingest.cli import CLI_ERRORS as INGEST_ERRORS  # issue 4
 
     args = build_parser().parse_args(argv)
     try:
@@ -159,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         db.DatabaseError,
         migrate.MigrationsBehind,
         AuthError,
+        *INGEST_ERRORS,
     ) as exc:
         print(f"pax: {exc}", file=sys.stderr)
         return 2

@@ -23,7 +23,6 @@ from pyproj import Transformer
 from sqlalchemy import Connection, text
 
 from pax_geo import queries
-from pax_geo.config import settings
 from pax_geo.layers import INCIDENT_KINDS
 from pax_geo.queries import Filter
 
@@ -59,6 +58,17 @@ class IncidentLayer:
     rows: list
     shown: int  # incidents this layer represents
     ids: list[int] = field(default_factory=list)  # row index -> incident id (points mode)
+
+
+@dataclass
+class MapContext:
+    """What the map draws regardless of the filter (cached by pages for a few minutes)."""
+
+    districts: list[dict]
+    outline: list
+    cameras: list[dict] | None
+    coverage: list[dict] | None
+    routes: list[dict]
 
 
 @dataclass
@@ -139,6 +149,12 @@ def hex_counts(conn: Connection, flt: Filter, size: float) -> pd.DataFrame:
     return df.assign(x=x, y=y)
 
 
+_GRID_SQL = (
+    "select i.kind, st_x(i.geom) as x, st_y(i.geom) as y, count(*)::int as n "
+    "from {view} i where i.geom is not null and {where} group by 1, 2, 3"
+)
+
+
 def grid_cells(conn: Connection, flt: Filter) -> pd.DataFrame:
     """For grid-precision kinds: the database's cell centres with counts (kind, x, y, n)."""
     frames = []
@@ -146,10 +162,7 @@ def grid_cells(conn: Connection, flt: Filter) -> pd.DataFrame:
         if not view.endswith("grid"):
             continue
         where, params = queries.where_clause(flt, kinds)
-        sql = (
-            "select i.kind, st_x(i.geom) as x, st_y(i.geom) as y, count(*)::int as n "
-            f"from {view} i where i.geom is not null and {where} group by 1, 2, 3"  # noqa: S608
-        )
+        sql = _GRID_SQL.format(view=view, where=where)  # noqa: S608 (allowlisted view, bound values)
         frames.append(pd.read_sql_query(text(sql), conn, params=params))
     if not frames:
         return pd.DataFrame(columns=["kind", "x", "y", "n"])
@@ -161,6 +174,47 @@ def grid_cells(conn: Connection, flt: Filter) -> pd.DataFrame:
 
 def _fmt_time(ts: pd.Series) -> pd.Series:
     return ts.dt.strftime("%Y-%m-%d %H:%M")
+
+
+def context(conn: Connection) -> MapContext:
+    """Districts, outline, cameras and routes as this role may see them, in WGS84."""
+    districts = []
+    for row in queries.areas(conn, ("district",)).itertuples():
+        c = row.geometry.representative_point()
+        lo, la = to_wgs84(np.array([c.x]), np.array([c.y]))
+        districts.append(
+            {
+                "id": int(row.id),
+                "name": row.name,
+                "poly": rings(geom_to_wgs84(row.geometry, 15)),
+                "c": [float(lo[0]), float(la[0])],
+            }
+        )
+    outline = [rings(geom_to_wgs84(g, 30)) for g in queries.areas(conn, ("municipality",)).geometry]
+    cams = cov = None
+    cam_gdf = queries.cameras(conn)
+    if cam_gdf is not None:
+        lo, la = to_wgs84(cam_gdf["x"], cam_gdf["y"])
+        cams = [
+            {"p": [float(a), float(b)], "t": f"{n} · {o}"}
+            for a, b, n, o in zip(lo, la, cam_gdf["name"], cam_gdf["owner"], strict=True)
+        ]
+        cov = [
+            {"poly": rings(geom_to_wgs84(g))[0]}
+            for g in cam_gdf.geometry
+            if g is not None and not g.is_empty
+        ]
+    routes_out = []
+    for r in queries.routes(conn).itertuples():
+        line = geom_to_wgs84(r.geometry, 5)
+        for part in getattr(line, "geoms", [line]):
+            routes_out.append(
+                {
+                    "path": [[round(x, 5), round(y, 5)] for x, y in part.coords],
+                    "t": f"{r.name} · {r.organisation}",
+                }
+            )
+    return MapContext(districts, outline, cams, cov, routes_out)
 
 
 def choose_mode(requested: str, n_points: int, budget: int) -> str:
@@ -180,6 +234,7 @@ def build(
     kind_labels: dict[str, str] | None = None,
     area_names: dict[int, str] | None = None,
     include_context: bool = True,
+    ctx: MapContext | None = None,
 ) -> MapData:
     """Everything the Här och nu map draws for this role and filter."""
     kind_labels = kind_labels or {k: k for k in INCIDENT_KINDS}
@@ -231,68 +286,32 @@ def build(
             flt.start, flt.end, grid_kinds, flt.area_ids, flt.subtypes, flt.verifications
         )
         cells = grid_cells(conn, f_grid)
-        g = float(settings().grid_m)
+        lon, lat = to_wgs84(cells["x"], cells["y"])
+        cells = cells.assign(lon=lon, lat=lat)
         for kind, grp in cells.groupby("kind", sort=False):
-            rows = []
-            for x, y, n in zip(grp.x, grp.y, grp.n, strict=True):
-                xs = np.array([x - g / 2, x + g / 2, x + g / 2, x - g / 2, x - g / 2])
-                ys = np.array([y - g / 2, y - g / 2, y + g / 2, y + g / 2, y - g / 2])
-                lo, la = to_wgs84(xs, ys)
-                rows.append({"g": np.column_stack([lo, la]).tolist(), "n": int(n)})
+            rows = [[lo, la, int(n)] for lo, la, n in zip(grp.lon, grp.lat, grp.n, strict=True)]
             layers[str(kind)] = IncidentLayer(str(kind), "grid", rows, int(grp.n.sum()))
         if not exact_kinds:
             chosen = "grid"
 
     # Districts, with per-area counts for kinds the role sees only as counts.
-    districts = []
+    ctx = ctx or context(conn)
     by_area = counts_df[counts_df["kind"].isin(area_kinds)] if area_kinds else counts_df.iloc[0:0]
-    dist = queries.areas(conn, ("district",))
-    outline_gdf = queries.areas(conn, ("municipality",))
-    for row in dist.itertuples():
-        sub = by_area[by_area["area_id"] == row.id]
-        n_known = int(sub["n"].fillna(0).sum())
-        supp = bool(sub["suppressed"].any())
-        label = (
-            f"<{suppress}" if supp and n_known == 0 else (f"{n_known}+" if supp else str(n_known))
-        )
-        c = row.geometry.representative_point()
-        lo, la = to_wgs84(np.array([c.x]), np.array([c.y]))
-        districts.append(
-            {
-                "id": int(row.id),
-                "name": row.name,
-                "poly": rings(geom_to_wgs84(row.geometry, 15)),
-                "n": n_known,
-                "label": label if area_kinds else "",
-                "c": [float(lo[0]), float(la[0])],
-            }
-        )
-    outline = [rings(geom_to_wgs84(g, 30)) for g in outline_gdf.geometry]
-
-    cams = cov = ops = None
-    routes_out: list[dict] = []
+    known = by_area.groupby("area_id")["n"].sum()  # suppressed (null) counts add nothing
+    supp = by_area.groupby("area_id")["suppressed"].any()
+    districts = []
+    for d in ctx.districts:
+        n_known = int(known.get(d["id"], 0) or 0)
+        is_supp = bool(supp.get(d["id"], False))
+        if not area_kinds:
+            label = ""
+        elif is_supp and n_known == 0:
+            label = f"<{suppress}"
+        else:
+            label = f"{n_known}+" if is_supp else str(n_known)
+        districts.append({**d, "n": n_known, "label": label})
+    ops = None
     if include_context:
-        cam_gdf = queries.cameras(conn)
-        if cam_gdf is not None:
-            lo, la = to_wgs84(cam_gdf["x"], cam_gdf["y"])
-            cams = [
-                {"p": [a, b], "t": f"{n} · {o}"}
-                for a, b, n, o in zip(lo, la, cam_gdf["name"], cam_gdf["owner"], strict=True)
-            ]
-            cov = [
-                {"poly": rings(geom_to_wgs84(g))[0]}
-                for g in cam_gdf.geometry
-                if g is not None and not g.is_empty
-            ]
-        for r in queries.routes(conn).itertuples():
-            line = geom_to_wgs84(r.geometry, 5)
-            for part in getattr(line, "geoms", [line]):
-                routes_out.append(
-                    {
-                        "path": [[round(x, 5), round(y, 5)] for x, y in part.coords],
-                        "t": f"{r.name} · {r.organisation}",
-                    }
-                )
         op_gdf = queries.operations(conn, flt)
         if op_gdf is not None:
             ops = [
@@ -307,10 +326,10 @@ def build(
         incidents=layers,
         counts=counts,
         districts=districts,
-        outline=outline,
-        cameras=cams,
-        coverage=cov,
-        routes=routes_out,
+        outline=ctx.outline,
+        cameras=ctx.cameras if include_context else None,
+        coverage=ctx.coverage if include_context else None,
+        routes=ctx.routes if include_context else [],
         operations=ops,
         point_total=point_total,
         hex_size_m=hex_size_m,

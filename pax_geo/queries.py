@@ -104,6 +104,13 @@ def kinds_by_view(conn: Connection, flt: Filter) -> dict[str, list[str]]:
     return by_view
 
 
+_POINTS_SQL = (
+    "select i.id, i.kind, i.subtype, i.occurred_at, i.occurred_from, i.occurred_to, "
+    "i.verification, i.area_id, st_x(i.geom) as x, st_y(i.geom) as y "
+    "from {view} i where i.geom is not null and {where} order by i.occurred_at desc"
+)
+
+
 def incident_points(conn: Connection, flt: Filter, limit: int | None = None) -> pd.DataFrame:
     """Incidents with positions (x, y in EPSG:3006) at the finest precision the role has.
 
@@ -114,11 +121,7 @@ def incident_points(conn: Connection, flt: Filter, limit: int | None = None) -> 
     for view, kinds in kinds_by_view(conn, flt).items():
         where, params = where_clause(flt, kinds)
         precision = "exact" if view.endswith("exact") else "grid"
-        sql = (
-            "select i.id, i.kind, i.subtype, i.occurred_at, i.occurred_from, i.occurred_to, "
-            "i.verification, i.area_id, st_x(i.geom) as x, st_y(i.geom) as y "
-            f"from {view} i where i.geom is not null and {where} order by i.occurred_at desc"
-        )  # noqa: S608 (view and where come from fixed allowlists; values are bound)
+        sql = _POINTS_SQL.format(view=view, where=where)  # noqa: S608 (allowlisted view, bound values)
         if limit:
             sql += " limit :limit"
             params["limit"] = limit
@@ -157,37 +160,25 @@ def incident_point_count(conn: Connection, flt: Filter) -> int:
     return int(n)
 
 
+_DETAIL_SQL = (
+    "select i.id, i.kind, i.subtype, i.title, i.description, i.source, i.source_url, "
+    "i.reported_at, i.location_precision, i.occurred_at, i.occurred_from, i.occurred_to, "
+    "i.verification, a.name as area_name, st_x(st_transform(i.geom, 4326)) as lon, "
+    "st_y(st_transform(i.geom, 4326)) as lat "
+    "from pax_api.incident_exact i left join pax_api.area a on a.id = i.area_id where i.id = :id"
+)
+
+
 def incident_detail(conn: Connection, incident_id: int) -> dict | None:
-    """One incident at the role's finest precision (None if the role may not see it)."""
-    for view, cols in (
-        (
-            "pax_api.incident_exact",
-            "i.title, i.description, i.source, i.source_url, i.reported_at, i.location_precision, ",
-        ),
-        ("pax_api.incident_grid", ""),
-    ):
-        try:
-            row = (
-                conn.execute(
-                    text(
-                        f"select i.id, i.kind, i.subtype, {cols} i.occurred_at, i.occurred_from, "
-                        "i.occurred_to, i.verification, a.name as area_name, "
-                        "st_x(st_transform(i.geom, 4326)) as lon, st_y(st_transform(i.geom, 4326)) as lat "
-                        f"from {view} i left join pax_api.area a on a.id = i.area_id where i.id = :id"
-                    ),  # noqa: S608 (fixed view names)
-                    {"id": incident_id},
-                )
-                .mappings()
-                .first()
-            )
-        except Exception as exc:  # permission denied on a view the role lacks
-            if "permission denied" not in str(exc):
-                raise
-            conn.rollback()
-            continue
-        if row:
-            return dict(row)
-    return None
+    """One incident with its exact details, or None when the role may not open single records.
+
+    Only roles with exact precision for some incident kind read pax_api.incident_exact; the view
+    itself returns no row of a kind the role may not see exactly.
+    """
+    if "exact" not in {p for k, p in my_precision(conn).items() if k in INCIDENT_KINDS}:
+        return None
+    row = conn.execute(text(_DETAIL_SQL), {"id": incident_id}).mappings().first()
+    return dict(row) if row else None
 
 
 def incident_counts(conn: Connection, flt: Filter, bucket: str = "all") -> pd.DataFrame:

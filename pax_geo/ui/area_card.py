@@ -77,7 +77,11 @@ def _status_section(card: AreaCard, role: str, compact: bool) -> None:
     with right, st.container(border=True):
         st.markdown(f"**{t('hz_rule_title')}**")
         st.markdown(
-            "\n".join(f"- {t(k, n=card.threshold, red_min=RED_MIN_COUNT)}" for k in RULE_KEYS)
+            "\n".join(
+                f"- {t(k, n=card.threshold, red_min=RED_MIN_COUNT)}"
+                for k in RULE_KEYS
+                if k != "hz_rule_suppressed" or card.threshold >= 2
+            )
         )
         st.caption(t("hz_rule_kinds", kinds=hz.kinds_text(card.kinds)))
     st.caption(hz.incident_caption(role, card.kinds, card.threshold >= 2))

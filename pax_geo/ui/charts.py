@@ -249,6 +249,7 @@ def trend_chart(
         x=_x_axis(lang, bucket),
         x2="x1:T",
         y=alt.Y("value:Q", title=y_title),
+        y2=alt.datum(0),
         color=color,
         opacity=alt.condition("datum.complete", alt.value(0.9), alt.value(0.35)),
         tooltip=tooltip,
@@ -326,6 +327,7 @@ def walks_chart(
         x=_x_axis(lang, bucket),
         x2="x1:T",
         y=alt.Y("walks:Q", title=s_walks),
+        y2=alt.datum(0),
         color=color,
         opacity=alt.condition("datum.complete", alt.value(0.9), alt.value(0.35)),
         tooltip=tooltip,
@@ -412,12 +414,26 @@ def choropleth(
     )
     g["class_label"] = [no_data if pd.isna(c) else class_labels[int(c)] for c in g["cls"]]
     g["value_text"] = [i18n_num(v, lang) for v in g["value"]]
-    g = g[["id", "name", "class_label", "value_text", "geometry"]]
+    # Inline GeoJSON features with their fields at the top level (the way Altair flattens a
+    # GeoDataFrame), so the browser gets plain JSON and the selection field is simply "id".
+    features = [
+        {
+            "type": "Feature",
+            "geometry": geom.__geo_interface__,
+            "id": int(i),
+            "name": str(n),
+            "class_label": c,
+            "value_text": v,
+        }
+        for i, n, c, v, geom in zip(
+            g["id"], g["name"], g["class_label"], g["value_text"], g.geometry, strict=True
+        )
+    ]
     domain = list(class_labels) + ([no_data] if (g["class_label"] == no_data).any() else [])
     rng = list(colors) + ([NO_DATA_COLOR] if len(domain) > len(colors) else [])
     pick = alt.selection_point(name="area", fields=["id"], on="click", clear=False)
     chart = (
-        alt.Chart(g)
+        alt.Chart(alt.Data(values=features))
         .mark_geoshape(stroke="#ffffff", strokeWidth=1)
         .encode(
             color=alt.Color(

@@ -36,6 +36,13 @@ def precision(role: str) -> dict[str, str]:
         return queries.my_precision(conn)
 
 
+@st.cache_data(ttl=300, show_spinner=False)
+def map_context(role: str) -> mapdata.MapContext:
+    """Districts, outline, cameras and routes: they change only on import."""
+    with reader_engine(role).connect() as conn:
+        return mapdata.context(conn)
+
+
 @st.cache_data(ttl=60, show_spinner=False, max_entries=64)
 def map_data(
     role: str,
@@ -55,6 +62,7 @@ def map_data(
             hex_size_m=hex_size_m,
             kind_labels=kind_labels,
             area_names=districts(role),
+            ctx=map_context(role),
         )
 
 

@@ -9,6 +9,7 @@ import math
 
 import pydeck as pdk
 
+from pax_geo.config import settings
 from pax_geo.layers import load_layers
 from pax_geo.mapdata import MapData
 
@@ -189,17 +190,20 @@ def build_deck(
                 )
             )
         elif layer.mode == "grid":
+            # The database's cells arrive as centres; squares of the grid size are drawn here.
             label = kind_labels.get(kind, kind)
-            rows = [{"g": r["g"], "n": r["n"], "t": f"{r['n']} · {label}"} for r in layer.rows]
+            rows = [{"p": [r[0], r[1]], "n": r[2], "t": f"{r[2]} · {label}"} for r in layer.rows]
             layers.append(
                 pdk.Layer(
-                    "PolygonLayer",
+                    "ColumnLayer",
                     id=lid,
                     data=rows,
-                    get_polygon="g",
+                    get_position="p",
+                    disk_resolution=4,
+                    angle=45,
+                    radius=settings().grid_m / math.sqrt(2) * 0.98,
+                    extruded=False,
                     get_fill_color=f"[{color[0]}, {color[1]}, {color[2]}, {_alpha_expr(max_n, 90)}]",
-                    get_line_color=color + [255],
-                    line_width_min_pixels=1,
                     pickable=True,
                     auto_highlight=True,
                 )

@@ -156,7 +156,8 @@ def incident_caption(role: str, layers: tuple[str, ...] | list[str], day_only: b
     rows = ds[ds["layer"].isin(list(layers))]
     if rows.empty:
         return t("hz_caption_none")
-    until = pd.to_datetime(rows["data_until"], utc=True).max()
+    # The pages read up to now: never claim data beyond it (demo data runs to midnight).
+    until = min(pd.to_datetime(rows["data_until"], utc=True).max(), pd.Timestamp(now_minute()))
     loaded = pd.to_datetime(rows["last_loaded_at"], utc=True).max()
     until_text = (
         fmt.local_date(until.to_pydatetime()) if day_only else fmt.local_time(until.to_pydatetime())

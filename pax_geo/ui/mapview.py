@@ -95,7 +95,7 @@ def details_panel(event, payload: MapData, user: User, kind_labels: dict[str, st
             if st.button(t("open_area_card"), key=f"card_{area_id}", type="primary"):
                 st.switch_page("pages/omradeskort.py", query_params={"area": str(area_id)})
         return
-    for lid, objs in objects.items():
+    for objs in objects.values():
         if objs:
             st.write(objs[0].get("t", ""))
             return
