@@ -46,7 +46,7 @@ def in_schedule(local_times: pd.Series, schedule) -> np.ndarray:
     if isinstance(schedule, str):
         schedule = json.loads(schedule)
     lt = pd.to_datetime(local_times, utc=True).dt.tz_convert(TIMEZONE)
-    wd = lt.dt.weekday.to_numpy()
+    wd = lt.dt.day_of_week.to_numpy()
     mins = (lt.dt.hour * 60 + lt.dt.minute).to_numpy()
     out = np.zeros(len(lt), dtype=bool)
     for k, entry in enumerate(schedule or []):

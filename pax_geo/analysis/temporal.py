@@ -63,7 +63,7 @@ def hour_weekday(df: pd.DataFrame, aoristic: bool = True) -> HourWeekday:
         t = pd.to_datetime(df["occurred_to"], utc=True)
         has_window = (f.notna() & t.notna() & (t > f)).to_numpy()
     ex = at[~has_window]
-    np.add.at(grid, (ex.dt.weekday.to_numpy(), ex.dt.hour.to_numpy()), 1.0)
+    np.add.at(grid, (ex.dt.day_of_week.to_numpy(), ex.dt.hour.to_numpy()), 1.0)
     if has_window.any():
         _spread(grid, f[has_window], t[has_window])
     return HourWeekday(grid, int((~has_window).sum()), int(has_window.sum()))
@@ -93,7 +93,7 @@ def _spread(grid: np.ndarray, start: pd.Series, end: pd.Series) -> None:
     w = overlap / length_h[idx]
     ok = w > 0
     local = pd.DatetimeIndex(h0[ok]).tz_localize("UTC").tz_convert(TIMEZONE)
-    np.add.at(grid, (local.weekday.to_numpy(), local.hour.to_numpy()), w[ok])
+    np.add.at(grid, (local.day_of_week.to_numpy(), local.hour.to_numpy()), w[ok])
 
 
 @dataclass
