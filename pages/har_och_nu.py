@@ -74,7 +74,7 @@ if exact:
 
 flt = widgets.make_filter(start, end, chosen_kinds, area_ids, subtypes)
 session.audit_page_view("har_och_nu", {**flt.as_dict(), "window": window_key, "mode": mode})
-payload = data.map_data(user.role, user.username, flt, mode, hex_size, kind_labels)
+payload = data.map_data(user, flt, mode, hex_size, kind_labels)
 
 if payload.mode in ("hex", "heat") and mode == "auto":
     st.info(

@@ -274,11 +274,6 @@ def observations(conn: Connection, flt: Filter) -> pd.DataFrame:
     )
 
 
-def set_app_user(conn: Connection, username: str) -> None:
-    """Tell the database which application user is reading (for 'own' observations)."""
-    conn.execute(text("select set_config('pax.app_user', :u, false)"), {"u": username})
-
-
 __all__ = [
     "Filter",
     "WINDOWS",
@@ -292,6 +287,5 @@ __all__ = [
     "observations",
     "operations",
     "routes",
-    "set_app_user",
     "totals_by_kind",
 ]

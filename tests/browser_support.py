@@ -135,18 +135,20 @@ def page(browser, viewport):
     ctx.close()
 
 
-def wait_idle(page, timeout: float = 60) -> None:
-    """Wait until Streamlit has finished the current script run."""
+def wait_idle(page, timeout: float = 90) -> None:
+    """Wait until Streamlit has finished the current script run and nothing is stale."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout * 1000)
     deadline = time.monotonic() + timeout
-    time.sleep(0.4)
+    quiet = 0
     while time.monotonic() < deadline:
-        running = page.locator('[data-testid="stStatusWidget"]').count()
-        if not running:
-            time.sleep(0.3)
-            if not page.locator('[data-testid="stStatusWidget"]').count():
-                return
-        time.sleep(0.2)
+        busy = (
+            page.locator('[data-testid="stStatusWidget"]').count()
+            + page.locator('[data-stale="true"]').count()
+        )
+        quiet = quiet + 1 if busy == 0 else 0
+        if quiet >= 4:
+            return
+        time.sleep(0.3)
     raise AssertionError("the app kept running for too long")
 
 
@@ -159,6 +161,7 @@ def login(page, app_url: str, role: str, password: str | None = None) -> None:
     page.get_by_label("Användarnamn").fill(DEMO_USER_BY_ROLE[role])
     page.get_by_label("Lösenord").fill(password or DEMO_PASSWORD)
     page.get_by_role("button", name="Logga in").click()
+    page.get_by_label("Lösenord").wait_for(state="detached", timeout=60_000)
     wait_idle(page)
 
 

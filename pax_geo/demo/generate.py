@@ -87,7 +87,7 @@ def default_end() -> datetime:
 
 
 def _day_weights(days: pd.DatetimeIndex, weekday_w: np.ndarray, seasonal: bool) -> np.ndarray:
-    doy = days.dayofyear.to_numpy()
+    doy = days.day_of_year.to_numpy()
     w = weekday_w[days.day_of_week.to_numpy()]
     if seasonal:
         # Late summer / autumn high, spring low, plus the New Year's Eve spike.

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import streamlit as st
-from sqlalchemy import Connection
 
-from pax_geo import mapdata, queries
+from pax_geo import auth, mapdata, queries
 from pax_geo.config import settings
 from pax_geo.db import reader_engine
 from pax_geo.layers import INCIDENT_KINDS
 from pax_geo.ui.session import User
-
-
-@contextmanager
-def reader(user: User) -> Iterator[Connection]:
-    """A connection as the user's role, with the application user set for 'own' rows."""
-    with reader_engine(user.role).connect() as conn:
-        queries.set_app_user(conn, user.username)
-        yield conn
 
 
 @st.cache_data(ttl=300, show_spinner=False)
@@ -45,15 +33,14 @@ def map_context(role: str) -> mapdata.MapContext:
 
 @st.cache_data(ttl=60, show_spinner=False, max_entries=64)
 def map_data(
-    role: str,
-    username: str,
+    user: User,
     flt: queries.Filter,
     mode: str,
     hex_size_m: float,
     kind_labels: dict[str, str],
 ) -> mapdata.MapData:
-    with reader_engine(role).connect() as conn:
-        queries.set_app_user(conn, username)
+    """The map for one signed-in session and filter (cached per session for a minute)."""
+    with auth.reader_connection(user.role, user.session_token, user.username) as conn:
         return mapdata.build(
             conn,
             flt,
@@ -61,8 +48,8 @@ def map_data(
             budget=settings().point_budget,
             hex_size_m=hex_size_m,
             kind_labels=kind_labels,
-            area_names=districts(role),
-            ctx=map_context(role),
+            area_names=districts(user.role),
+            ctx=map_context(user.role),
         )
 
 

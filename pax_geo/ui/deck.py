@@ -88,8 +88,8 @@ def build_deck(
             get_polygon="poly",
             filled=False,
             stroked=True,
-            get_line_color=[20, 20, 20, 230],
-            line_width_min_pixels=2,
+            get_line_color=[60, 60, 60, 200],
+            line_width_min_pixels=1.5,
         )
     )
 
@@ -241,6 +241,7 @@ def build_deck(
             outline_color=[255, 255, 255, 230],
             font_settings={"sdf": True},
             character_set=_S("auto"),
+            font_family=_S("'Source Sans Pro', 'DejaVu Sans', Arial, sans-serif"),
             font_weight=600,
             visible="area" in visible,
         )

@@ -11,9 +11,8 @@ from pax_geo.config import settings
 from pax_geo.layers import load_layers
 from pax_geo.mapdata import MapData
 from pax_geo.pages import may_open
-from pax_geo.ui import data
 from pax_geo.ui.deck import AREA_LAYER, incident_layer_id
-from pax_geo.ui.session import User, audit, lang, t
+from pax_geo.ui.session import User, audit, lang, reader, t
 
 
 def _swatch(color: list[int], shape: str = "circle") -> str:
@@ -109,7 +108,7 @@ def _has_area_card(user: User) -> bool:
 
 
 def _incident_details(incident_id: int, user: User, kind_labels: dict[str, str]) -> None:
-    with data.reader(user) as conn:
+    with reader() as conn:
         row = queries.incident_detail(conn, incident_id)
     if row is None:
         st.warning(t("no_permission_record"))

@@ -1,0 +1,83 @@
+"""Här och nu in Debian's Chromium at desktop and tablet sizes: the map draws, a layer toggles,
+the counts change. Screenshots land in artifacts/."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from pax_geo import i18n
+from tests.browser_support import (  # noqa: F401 (fixtures)
+    app_url,
+    browser,
+    login,
+    page,
+    shot,
+    viewport,
+    wait_idle,
+)
+
+pytestmark = pytest.mark.browser
+
+
+def tr(key: str) -> str:
+    return i18n.t(key, "sv")
+
+
+def metric_value(page, label: str) -> int | None:
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text=label)
+    if metric.count() == 0:
+        return None
+    return int(metric.first.locator('[data-testid="stMetricValue"]').inner_text().rstrip("+"))
+
+
+def choose(page, option: str) -> None:
+    """Click an option of a segmented control or pills group by its text."""
+    page.locator('[data-testid="stButtonGroup"] button').filter(has_text=option).first.click()
+    wait_idle(page)
+
+
+def map_colours(page) -> int:
+    """How many distinct colours the map canvas shows (a blank or flooded map has one)."""
+    canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
+    canvas.wait_for(state="visible", timeout=60_000)
+    page.wait_for_timeout(2500)
+    img = Image.open(io.BytesIO(canvas.screenshot())).convert("RGB").resize((160, 140))
+    return len(set(img.getdata()))
+
+
+def test_police_map_draws_and_toggling_a_layer_changes_the_count(page, app_url):
+    login(page, app_url, "police_analyst")
+    assert page.get_by_role("heading", name=tr("page_har_och_nu")).is_visible()
+    assert map_colours(page) > 20
+    fires = metric_value(page, tr("kind_car_fire"))
+    shootings = metric_value(page, tr("kind_shooting"))
+    assert fires and fires > 0 and shootings is not None
+    shot(page, "har-och-nu-police")
+
+    choose(page, tr("window_1y"))
+    year_fires = metric_value(page, tr("kind_car_fire"))
+    assert year_fires > fires
+
+    choose(page, "Bilbränder")
+    assert metric_value(page, tr("kind_car_fire")) is None
+    assert metric_value(page, tr("kind_shooting")) >= shootings
+    assert map_colours(page) > 5
+    shot(page, "har-och-nu-police-no-car-fires-1y")
+
+
+def test_field_worker_sees_area_counts(page, app_url):
+    login(page, app_url, "field_worker")
+    assert map_colours(page) > 5
+    assert metric_value(page, tr("kind_cache")) is None
+    assert metric_value(page, tr("kind_car_fire")) is not None
+    shot(page, "har-och-nu-field-worker")
+
+
+def test_security_chief_sees_grid_cells(page, app_url):
+    login(page, app_url, "security_chief")
+    choose(page, tr("window_90d"))
+    assert map_colours(page) > 10
+    shot(page, "har-och-nu-security-chief-90d")

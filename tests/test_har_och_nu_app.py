@@ -1,0 +1,116 @@
+"""AppTest of the Här och nu page as real signed-in demo accounts, with the filters changed."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pax_geo import auth, i18n
+from pax_geo.ui.session import KEY_LAST_ACTIVITY, User
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "har_och_nu.py")
+
+
+def tr(key: str, **fmt) -> str:
+    return i18n.t(key, "sv", **fmt)
+
+
+def page_as(username: str) -> AppTest:
+    res = auth.authenticate(username, auth.DEMO_PASSWORD)
+    assert res.ok, username
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state["user"] = User.from_login(res)
+    at.session_state[KEY_LAST_ACTIVITY] = time.time()
+    return at.run()
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def deck_spec(at: AppTest) -> dict:
+    charts = at.get("deck_gl_json_chart")
+    assert charts, "no map on the page"
+    return json.loads(charts[0].proto.json)
+
+
+@pytest.fixture(scope="module")
+def police(demo_loaded) -> AppTest:
+    return page_as("polis")
+
+
+def test_police_see_counts_points_and_all_layers(police):
+    assert not police.exception
+    shown = metrics(police)
+    for kind in ("car_fire", "shooting", "explosion", "cache"):
+        assert tr(f"kind_{kind}") in shown
+    layer_ids = {layer["id"] for layer in deck_spec(police)["layers"]}
+    assert {"areas", "outline", "camera", "camera_coverage", "night_walk_route"} <= layer_ids
+    assert any(lid.startswith("inc_") for lid in layer_ids)
+
+
+def test_changing_the_window_changes_the_counts(police):
+    before = int(metrics(police)[tr("kind_car_fire")])
+    police.segmented_control(key="har_window").set_value("1y").run()
+    after = int(metrics(police)[tr("kind_car_fire")])
+    assert after > before
+    police.segmented_control(key="har_window").set_value("30d").run()
+    assert int(metrics(police)[tr("kind_car_fire")]) == before
+
+
+def test_toggling_a_layer_removes_it_and_its_count(police):
+    current = list(police.session_state["har_layers"])
+    current.remove("car_fire")
+    police.session_state["har_layers"] = current
+    police.run()
+    assert tr("kind_car_fire") not in metrics(police)
+    ids = {layer["id"] for layer in deck_spec(police)["layers"]}
+    assert "inc_car_fire" not in ids
+
+
+def test_area_filter_restricts_counts(police, demo_loaded):
+    police.session_state["har_layers"] = ["car_fire", "shooting", "explosion", "cache", "area"]
+    police.segmented_control(key="har_window").set_value("1y").run()
+    total = int(metrics(police)[tr("kind_car_fire")])
+    ronna = next(o for o in police.multiselect(key="har_areas").options if o == "Ronna")
+    police.multiselect(key="har_areas").select(ronna).run()
+    only = int(metrics(police)[tr("kind_car_fire")])
+    assert 0 < only < total
+
+
+def test_forcing_hexagons_and_heat(police):
+    police.multiselect(key="har_areas").set_value([]).run()
+    police.segmented_control(key="har_mode").set_value("hex").run()
+    types = {
+        layer["@@type"] for layer in deck_spec(police)["layers"] if layer["id"].startswith("inc_")
+    }
+    assert types == {"ColumnLayer"}
+    police.segmented_control(key="har_mode").set_value("heat").run()
+    types = {
+        layer["@@type"] for layer in deck_spec(police)["layers"] if layer["id"].startswith("inc_")
+    }
+    assert types == {"HeatmapLayer"}
+
+
+def test_field_worker_gets_area_counts_without_points_or_cameras(demo_loaded):
+    at = page_as("falt")
+    assert not at.exception
+    spec = deck_spec(at)
+    ids = {layer["id"] for layer in spec["layers"]}
+    assert not any(i.startswith("inc_") for i in ids)
+    assert "camera" not in ids and "camera_coverage" not in ids
+    assert tr("kind_cache") not in metrics(at)
+    # No mode switch for a role without exact positions.
+    assert not [s for s in at.get("button_group") if "har_mode" in s.proto.id]
+
+
+def test_english_interface(demo_loaded):
+    at = page_as("polis")
+    at.session_state["lang"] = "en"
+    at.run()
+    assert at.title[0].value == i18n.t("page_har_och_nu", "en")
+    assert i18n.t("kind_car_fire", "en") in metrics(at)
