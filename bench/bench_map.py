@@ -69,6 +69,7 @@ def main() -> None:
     ap.add_argument("--incidents", type=int, default=1_000_000)
     ap.add_argument("--keep", action="store_true", help="keep the scratch database")
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--reuse", action="store_true", help="reuse a kept scratch database")
     args = ap.parse_args()
 
     import os
@@ -76,7 +77,8 @@ def main() -> None:
     cfg = config.settings()
     if cfg.embedded:
         cluster.start(cfg)
-    db.drop_database(BENCH_DB, cfg)
+    if not args.reuse:
+        db.drop_database(BENCH_DB, cfg)
     url = db.ensure_database(cfg, BENCH_DB)
     migrate.upgrade(url, cfg)
     os.environ["PAX_DB_NAME"] = BENCH_DB
@@ -84,8 +86,10 @@ def main() -> None:
 
     eng = create_engine(url)
     t0 = time.perf_counter()
-    with eng.begin() as conn:
-        summary = load_demo(conn, incidents=args.incidents, seed=1)
+    summary = {"seconds_generate": "-", "seconds_copy_incidents": "-"}
+    if not args.reuse:
+        with eng.begin() as conn:
+            summary = load_demo(conn, incidents=args.incidents, seed=1)
     load_s = time.perf_counter() - t0
     with eng.connect() as conn:
         n = conn.execute(text("select count(*) from pax_data.incident")).scalar()

@@ -257,7 +257,7 @@ def build(
         f_exact = Filter(
             flt.start, flt.end, exact_kinds, flt.area_ids, flt.subtypes, flt.verifications
         )
-        point_total = queries.incident_point_count(conn, f_exact)
+        point_total = queries.incident_point_count(conn, f_exact, stop_after=budget)
         chosen = choose_mode(mode, point_total, budget)
         if chosen == "points":
             pts = queries.incident_points(conn, f_exact)
@@ -281,6 +281,7 @@ def build(
             for kind, grp in cells.groupby("kind", sort=False):
                 rows = [[lo, la, int(n)] for lo, la, n in zip(grp.lon, grp.lat, grp.n, strict=True)]
                 layers[str(kind)] = IncidentLayer(str(kind), chosen, rows, int(grp.n.sum()))
+        point_total = sum(layer.shown for layer in layers.values())
     if grid_kinds:
         f_grid = Filter(
             flt.start, flt.end, grid_kinds, flt.area_ids, flt.subtypes, flt.verifications

@@ -149,14 +149,19 @@ def incident_points(conn: Connection, flt: Filter, limit: int | None = None) -> 
     return out
 
 
-def incident_point_count(conn: Connection, flt: Filter) -> int:
+def incident_point_count(conn: Connection, flt: Filter, stop_after: int | None = None) -> int:
+    """How many incidents with positions the filter gives; with stop_after, counting stops
+    there (enough to decide between points and aggregation without a full count)."""
     n = 0
     for view, kinds in kinds_by_view(conn, flt).items():
         where, params = where_clause(flt, kinds)
-        n += conn.execute(
-            text(f"select count(*) from {view} i where i.geom is not null and {where}"),  # noqa: S608
-            params,
-        ).scalar_one()
+        sql = f"select 1 from {view} i where i.geom is not null and {where}"  # noqa: S608
+        if stop_after is not None:
+            sql += " limit :stop"
+            params["stop"] = max(0, stop_after - n) + 1
+        n += conn.execute(text(f"select count(*) from ({sql}) c"), params).scalar_one()  # noqa: S608
+        if stop_after is not None and n > stop_after:
+            break
     return int(n)
 
 

@@ -18,6 +18,9 @@ from sqlalchemy.engine import URL
 from pax_geo import cluster, db, migrate
 from pax_geo import config as pax_config
 
+#: Real-browser fixtures (app_url, browser, page, viewport) for any test that asks for them.
+pytest_plugins = ["tests.browser_support"]
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 ARTIFACTS = ROOT / "artifacts"

@@ -9,15 +9,7 @@ import pytest
 from PIL import Image
 
 from pax_geo import i18n
-from tests.browser_support import (  # noqa: F401 (fixtures)
-    app_url,
-    browser,
-    login,
-    page,
-    shot,
-    viewport,
-    wait_idle,
-)
+from tests.browser_support import login, shot, wait_idle
 
 pytestmark = pytest.mark.browser
 
