@@ -39,6 +39,15 @@ PAGES: tuple[PageSpec, ...] = (
     # issue 3: administration (admin only)
     PageSpec("audit", "pages/admin_audit.py", "page_audit", ":material/policy:", ADMIN, "admin"),
     PageSpec("users", "pages/admin_users.py", "page_users", ":material/group:", ADMIN, "admin"),
+    # issue 4: imports (files, the Police feed, indicators)
+    PageSpec(
+        "import",
+        "pages/admin_import.py",
+        "page_import",
+        ":material/upload_file:",
+        frozenset({"admin", "police_analyst"}),
+        "admin",
+    ),
 )
 
 

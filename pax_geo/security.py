@@ -135,6 +135,16 @@ def sync_privileges(conn: Connection, cfg: Settings | None = None) -> None:
         conn.execute(text(f"revoke all on pax_api.audit_log from {db_role}"))
     conn.execute(text(f"grant select on pax_api.audit_log to {db_role_name('admin')}"))
 
+    # --- ingest (issue 4) ------------------------------------------------------------------
+    # The Police feed is public information: every role may read the kept events. The import
+    # history (file names, counts, reports) only for the roles that may open the import page.
+    conn.execute(text(f"grant select on pax_api.police_event to {READER_GROUP}"))
+    for role in ROLES:
+        conn.execute(text(f"revoke all on pax_api.import_run from {_ident(db_role_name(role))}"))
+    for role in ("admin", "police_analyst"):
+        conn.execute(text(f"grant select on pax_api.import_run to {_ident(db_role_name(role))}"))
+    # --- end ingest ----------------------------------------------------------------------
+
     _ensure_login_role(conn, AUTH_ROLE, cfg)
     conn.execute(text(f'grant connect on database "{dbname}" to {AUTH_ROLE}'))
     conn.execute(text(f"grant usage on schema pax_api to {AUTH_ROLE}"))

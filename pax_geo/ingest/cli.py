@@ -1,0 +1,168 @@
+"""``pax import`` and ``pax fetch-polisen`` (registered by pax_geo.cli)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pax_geo.config import settings
+from pax_geo.ingest.errors import IngestError, file_error
+from pax_geo.ingest.fetch import FetchRefused, fetch_events
+from pax_geo.ingest.fields import LAYERS
+from pax_geo.ingest.options import MUNICIPALITY_NAME, WORKING_AREA_MODES, ImportOptions
+
+# The readers and the loader (pandas, GDAL, pyproj) are imported by the commands only, so
+# 'pax --help' and the other sub-commands stay quick.
+
+#: Errors pax_geo.cli.main turns into "pax: <message>" and exit code 2.
+CLI_ERRORS: tuple[type[Exception], ...] = (IngestError, FetchRefused)
+
+
+def _pairs(values: list[str] | None, flag: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for v in values or []:
+        if "=" not in v:
+            raise file_error("-", "bad_pair", flag=flag, value=v)
+        k, _, val = v.partition("=")
+        out[k.strip()] = val.strip()
+    return out
+
+
+def options_from_args(args: argparse.Namespace) -> ImportOptions:
+    return ImportOptions(
+        source=args.source,
+        crs=args.crs,
+        dry_run=args.dry_run,
+        skip_invalid=args.skip_invalid,
+        make_valid=args.make_valid,
+        working_area="none" if args.allow_outside_sweden else args.working_area,
+        mapping=_pairs(args.map, "--map"),
+        defaults=_pairs(args.set, "--set"),
+        municipality=args.municipality,
+        file_layer=args.file_layer,
+        username=_username(),
+    )
+
+
+def _username() -> str | None:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry in some containers
+        return None
+
+
+def _save_report(report, path: str | None) -> Path:
+    if path:
+        target = Path(path)
+    else:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        target = settings().home / "reports" / f"import_{stamp}_{report.layer}.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(report.to_json(), encoding="utf-8")
+    return target
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from pax_geo import migrate
+    from pax_geo.ingest.report import ImportReport
+    from pax_geo.ingest.run import import_file
+
+    opts = options_from_args(args)
+    migrate.check_current()
+    try:
+        report = import_file(args.file, args.layer, opts)
+    except IngestError as exc:
+        if isinstance(exc.report, ImportReport):
+            where = _save_report(exc.report, args.report)
+            print(f"report: {where}", file=sys.stderr)
+        raise
+    if args.json:
+        print(report.to_json())
+    else:
+        print(report.summary())
+    if args.report or report.issues:
+        where = _save_report(report, args.report)
+        print(f"report: {where}")
+    return 0
+
+
+def cmd_fetch_polisen(args: argparse.Namespace) -> int:
+    path = fetch_events(
+        location=args.location,
+        event_type=args.type,
+        out_dir=Path(args.out) if args.out else None,
+        wait=not args.no_wait,
+    )
+    data = json.loads(path.read_text(encoding="utf-8"))
+    print(f"{len(data)} events saved to {path}")
+    if args.do_import:
+        from pax_geo import migrate
+        from pax_geo.ingest.run import import_file
+
+        migrate.check_current()
+        opts = ImportOptions(
+            municipality=args.municipality, skip_invalid=args.skip_invalid, username=_username()
+        )
+        report = import_file(path, "polisen", opts)
+        print(report.summary())
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    s = sub.add_parser(
+        "import",
+        help="import a file into a layer (validated, one transaction, idempotent)",
+        description=(
+            "Formats: GeoJSON, GeoPackage, zipped Shapefile, GeoParquet, CSV (lon/lat or x/y "
+            "columns in EPSG:3006 or 3011), the Police events JSON (layer polisen). "
+            f"Layers: {', '.join(LAYERS)}."
+        ),
+    )
+    s.add_argument("layer", metavar="LAYER", help=", ".join(LAYERS))
+    s.add_argument("file", metavar="FILE")
+    s.add_argument("--source", help="provenance name (default: the file name; polisen)")
+    s.add_argument("--crs", type=int, metavar="EPSG", help="CRS of a file that names none")
+    s.add_argument("--dry-run", action="store_true", help="validate and count, save nothing")
+    s.add_argument(
+        "--skip-invalid", action="store_true", help="import the valid rows, report the others"
+    )
+    s.add_argument("--make-valid", action="store_true", help="repair invalid geometries")
+    s.add_argument(
+        "--working-area",
+        choices=WORKING_AREA_MODES,
+        default="auto",
+        help="auto: Sweden, and the municipality for local layers; sweden; none",
+    )
+    s.add_argument(
+        "--allow-outside-sweden",
+        action="store_true",
+        help="same as --working-area none (an explicit override)",
+    )
+    s.add_argument("--map", action="append", metavar="FIELD=COLUMN", help="map a column")
+    s.add_argument("--set", action="append", metavar="FIELD=VALUE", help="a value for all rows")
+    s.add_argument("--municipality", default=MUNICIPALITY_NAME, help="Police feed filter")
+    s.add_argument("--file-layer", help="layer in a GeoPackage / shapefile in a zip")
+    s.add_argument("--report", metavar="PATH", help="write the full JSON report here")
+    s.add_argument("--json", action="store_true", help="print the report as JSON")
+    s.set_defaults(func=cmd_import)
+
+    s = sub.add_parser(
+        "fetch-polisen",
+        help="fetch the Police public events feed (politely) and optionally import it",
+        description=(
+            "Calls https://polisen.se/api/events with a User-Agent (PAX_POLISEN_USER_AGENT), at "
+            "least 10 s apart and at most 60 times an hour (shared across processes)."
+        ),
+    )
+    s.add_argument("--location", help="locationname filter of the API (e.g. Södertälje)")
+    s.add_argument("--type", help="type filter of the API (e.g. Skottlossning)")
+    s.add_argument("--out", metavar="DIR", help="where to save (default PAX_HOME/polisen)")
+    s.add_argument("--import", dest="do_import", action="store_true", help="import after fetching")
+    s.add_argument("--municipality", default=MUNICIPALITY_NAME)
+    s.add_argument("--skip-invalid", action="store_true")
+    s.add_argument("--no-wait", action="store_true", help="refuse instead of waiting 10 s")
+    s.set_defaults(func=cmd_fetch_polisen)

@@ -1,0 +1,59 @@
+"""What the caller asked for: the same options from the CLI and the admin page."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: The municipality the dashboard serves (working area and Police feed filter).
+MUNICIPALITY_CODE = os.environ.get("PAX_MUNICIPALITY_CODE", "0181")
+MUNICIPALITY_NAME = os.environ.get("PAX_MUNICIPALITY_NAME", "Södertälje")
+WORKING_AREA_MODES = ("auto", "sweden", "none")
+
+
+@dataclass
+class ImportOptions:
+    #: provenance name; default: 'polisen' for the feed, else the file name without suffix
+    source: str | None = None
+    #: EPSG code of the file's coordinates, when the file does not say (or says it wrong)
+    crs: int | None = None
+    dry_run: bool = False
+    skip_invalid: bool = False
+    #: repair invalid geometries with make_valid instead of refusing them
+    make_valid: bool = False
+    #: auto (Sweden, and the municipality for local layers) | sweden | none (explicit override)
+    working_area: str = "auto"
+    #: field -> column name in the file (overrides the automatic mapping; '' = do not map)
+    mapping: dict[str, str] = field(default_factory=dict)
+    #: field -> constant value for every row (e.g. kind=district for an areas file)
+    defaults: dict[str, str] = field(default_factory=dict)
+    #: Police feed: keep events of this municipality
+    municipality: str = MUNICIPALITY_NAME
+    #: a layer inside a GeoPackage or a zip with several shapefiles
+    file_layer: str | None = None
+    #: who ran it (import_run.username)
+    username: str | None = None
+
+    def resolved_source(self, layer: str, path: Path | str) -> str:
+        if self.source:
+            return self.source.strip()
+        if layer == "polisen":
+            return "polisen"
+        stem = Path(path).name.split(".")[0].lower()
+        return re.sub(r"[^a-z0-9åäö_.-]+", "_", stem).strip("_") or "file"
+
+    def as_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "crs": self.crs,
+            "dry_run": self.dry_run,
+            "skip_invalid": self.skip_invalid,
+            "make_valid": self.make_valid,
+            "working_area": self.working_area,
+            "mapping": dict(self.mapping),
+            "defaults": dict(self.defaults),
+            "municipality": self.municipality,
+            "file_layer": self.file_layer,
+        }

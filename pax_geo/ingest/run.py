@@ -1,0 +1,311 @@
+"""One import from start to end: read, validate, load, report. One transaction, all or nothing.
+
+Called the same way by the CLI (``pax import``) and the admin page. With a connection given, the
+import runs in a SAVEPOINT of the caller's transaction (tests, composite jobs); otherwise it
+opens its own owner connection and commits only when everything is in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
+
+from pax_geo import db
+from pax_geo.ingest import fields as F
+from pax_geo.ingest import load, polisen
+from pax_geo.ingest.errors import IngestError, file_error
+from pax_geo.ingest.options import (
+    MUNICIPALITY_CODE,
+    MUNICIPALITY_NAME,
+    WORKING_AREA_MODES,
+    ImportOptions,
+)
+from pax_geo.ingest.prepare import Context, prepare, reject_or_filter
+from pax_geo.ingest.readers import read, read_json_list
+from pax_geo.ingest.report import ImportReport
+
+#: progress(fraction 0..1, stage) with stage one of read, validate, load, index, done
+ProgressFn = Callable[[float, str], None]
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def check_request(layer: str, opts: ImportOptions, name: str) -> None:
+    if layer not in F.LAYERS:
+        raise file_error(name, "unknown_layer", layer=layer, layers=", ".join(F.LAYERS))
+    if opts.working_area not in WORKING_AREA_MODES:
+        raise file_error(
+            name, "bad_working_area", mode=opts.working_area, modes=", ".join(WORKING_AREA_MODES)
+        )
+    if opts.crs is not None:
+        from pyproj import CRS
+        from pyproj.exceptions import CRSError
+
+        try:
+            CRS.from_epsg(int(opts.crs))
+        except (CRSError, ValueError, TypeError) as exc:
+            raise file_error(name, "bad_crs", crs=opts.crs) from exc
+
+
+def import_file(
+    path: Path | str,
+    layer: str,
+    options: ImportOptions | None = None,
+    *,
+    conn: Connection | None = None,
+    engine: Engine | None = None,
+    progress: ProgressFn | None = None,
+    name: str | None = None,
+) -> ImportReport:
+    """Import path into layer. Raises IngestError (nothing written) when the file is refused."""
+    opts = options or ImportOptions()
+    path = Path(path)
+    name = name or path.name
+    check_request(layer, opts, name)
+    prog = progress or (lambda _f, _s: None)
+    t0 = time.perf_counter()
+    report = ImportReport(
+        file=name,
+        layer=layer,
+        source=opts.resolved_source(layer, name),
+        options=opts.as_dict(),
+        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    prog(0.02, "read")
+    if layer in F.FEED_LAYERS:
+        payload = read_json_list(path, name)
+        report.unit = "event"
+    else:
+        payload = read(path, opts.file_layer, name)
+        report.unit = payload.unit
+        report.rows_read = len(payload)
+    if path.exists():
+        report.file_sha256 = _sha256(path)
+    prog(0.15, "validate")
+
+    def body(c: Connection) -> None:
+        tgt_table = "pax_data.incident" if layer in F.FEED_LAYERS else F.target(layer).table
+        c.execute(text("select pg_advisory_xact_lock(hashtext(:t))"), {"t": tgt_table})
+        if layer in F.FEED_LAYERS:
+            _run_feed(c, payload, opts, report, prog)
+        else:
+            _run_file(c, payload, layer, opts, report, prog)
+        report.seconds = time.perf_counter() - t0
+        if opts.dry_run:
+            report.status = "dry_run"
+        else:
+            _record(c, report, opts)
+
+    try:
+        if conn is not None:
+            sp = conn.begin_nested()
+            try:
+                body(conn)
+            except BaseException:
+                sp.rollback()
+                raise
+            if opts.dry_run:
+                sp.rollback()
+            else:
+                sp.commit()
+        else:
+            eng = engine or db.owner_engine()
+            with eng.connect() as c:
+                tx = c.begin()
+                try:
+                    body(c)
+                except BaseException:
+                    tx.rollback()
+                    raise
+                if opts.dry_run:
+                    tx.rollback()
+                else:
+                    tx.commit()
+    except DBAPIError as exc:
+        detail = str(getattr(exc, "orig", exc)).strip().splitlines()
+        raise file_error(
+            name, "database_error", detail=(detail[0] if detail else "")[:300]
+        ) from exc
+    report.seconds = time.perf_counter() - t0
+    prog(1.0, "done")
+    return report
+
+
+def _run_file(
+    c: Connection, raw, layer: str, opts: ImportOptions, report: ImportReport, prog
+) -> None:
+    tgt = F.target(layer)
+    ctx = Context.load(c, tgt, opts)
+    prep = prepare(raw, tgt, opts, ctx, report.source)
+    report.mapping = {k: v for k, v in prep.mapping.items() if v}
+    report.crs, report.crs_note, report.repaired = prep.crs, prep.crs_note, prep.repaired
+    if prep.issues and not opts.skip_invalid:
+        report.status = "rejected"
+        report.issues = prep.issues
+        raise IngestError(raw.file, prep.issues, unit=raw.unit, report=report, total_rows=len(raw))
+    frame = reject_or_filter(prep, opts.skip_invalid, raw.unit, raw.file)
+    report.issues = prep.issues
+    report.rows_valid = len(frame)
+    prog(0.45, "load")
+    if prep.new_keys:
+        report.extra["indicator_keys_created"] = load.ensure_indicator_keys(c, prep.new_keys)
+
+    def copy_progress(f: float) -> None:
+        prog(0.45 + 0.4 * f, "load")
+
+    res = load.upsert(c, tgt.table, frame, tgt.conflict, copy_progress)
+    prog(0.9, "index")
+    report.inserted, report.updated, report.unchanged, report.bulk = (
+        res.inserted,
+        res.updated,
+        res.unchanged,
+        res.bulk,
+    )
+
+
+def feed_districts(c: Connection, municipality: str) -> tuple[list[tuple[int, str]], int | None]:
+    """Districts inside the municipality (all districts when it has no polygon) and its area id."""
+    muni = c.execute(
+        text(
+            "select id from pax_data.area where kind = 'municipality' and (lower(name) = lower(:n) "
+            "or (code = :c and lower(:n) = lower(:default_name))) order by (lower(name) = lower(:n)) "
+            "desc, id limit 1"
+        ),
+        {"n": municipality, "c": MUNICIPALITY_CODE, "default_name": polisen_default_name()},
+    ).scalar()
+    if muni is None:
+        rows = c.execute(
+            text("select id, name from pax_data.area where kind = 'district' order by id")
+        ).all()
+    else:
+        rows = c.execute(
+            text(
+                "select d.id, d.name from pax_data.area d, pax_data.area m where m.id = :m "
+                "and d.kind = 'district' and st_intersects(m.geom, st_pointonsurface(d.geom)) "
+                "order by d.id"
+            ),
+            {"m": muni},
+        ).all()
+    return [(int(r[0]), str(r[1])) for r in rows], (int(muni) if muni is not None else None)
+
+
+def polisen_default_name() -> str:
+    return MUNICIPALITY_NAME
+
+
+def _run_feed(c: Connection, data: list, opts: ImportOptions, report: ImportReport, prog) -> None:
+    districts, muni_id = feed_districts(c, opts.municipality)
+    res = polisen.parse_feed(
+        data,
+        opts.municipality,
+        districts,
+        muni_id,
+        datetime.now(UTC),
+        source=report.source,
+    )
+    report.rows_read = res.total
+    report.issues = sorted(res.issues, key=lambda i: (i.row or 0, i.field or ""))
+    if res.issues and not opts.skip_invalid:
+        report.status = "rejected"
+        raise IngestError(
+            report.file, report.issues, unit="event", report=report, total_rows=res.total
+        )
+    report.rows_valid = len(res.events)
+    inc = res.incidents
+    ev = res.events
+    report.extra = {
+        "municipality": opts.municipality,
+        "events_in_file": res.total,
+        "events_of_municipality": res.kept,
+        "incidents_by_kind": inc["kind"].value_counts().to_dict() if len(inc) else {},
+        "incidents_by_precision": (
+            inc["location_precision"].value_counts().to_dict() if len(inc) else {}
+        ),
+        "events_by_type": dict(sorted(res.by_type.items(), key=lambda kv: -kv[1])),
+    }
+    prog(0.45, "load")
+    if len(ev):
+        r_ev = load.upsert(
+            c, "pax_data.police_event", ev.drop(columns="_row"), ("source", "source_id")
+        )
+        report.extra["context_events"] = {
+            "inserted": r_ev.inserted,
+            "updated": r_ev.updated,
+            "unchanged": r_ev.unchanged,
+        }
+    prog(0.7, "load")
+    if len(inc):
+        r = load.upsert(c, "pax_data.incident", inc.drop(columns="_row"), ("source", "source_id"))
+        report.inserted, report.updated, report.unchanged = r.inserted, r.updated, r.unchanged
+    prog(0.9, "index")
+
+
+def _record(c: Connection, report: ImportReport, opts: ImportOptions) -> None:
+    """One row in pax_data.import_run, in the import's own transaction."""
+    c.execute(
+        text(
+            "insert into pax_data.import_run (started_at, username, layer, file_name, file_sha256, "
+            "source, status, rows_read, inserted, updated, unchanged, skipped, report) values "
+            "(:started, :user, :layer, :file, :sha, :source, :status, :read, :ins, :upd, :unch, "
+            ":skipped, cast(:report as jsonb))"
+        ),
+        {
+            "started": report.started_at,
+            "user": opts.username,
+            "layer": report.layer,
+            "file": report.file,
+            "sha": report.file_sha256,
+            "source": report.source,
+            "status": "imported_with_skips" if report.issues else "imported",
+            "read": report.rows_read,
+            "ins": report.inserted,
+            "upd": report.updated,
+            "unch": report.unchanged,
+            "skipped": report.skipped_rows,
+            "report": _stored_report(report),
+        },
+    )
+
+
+#: At most this many issues are kept in import_run.report (the full list goes to the caller).
+STORED_ISSUES = 1000
+
+
+def _stored_report(report: ImportReport) -> str:
+    import json
+
+    d = report.to_dict()
+    if len(d["issues"]) > STORED_ISSUES:
+        d["issues_total"] = len(d["issues"])
+        d["issues"] = d["issues"][:STORED_ISSUES]
+    return json.dumps(d, ensure_ascii=False, default=str)
+
+
+def history(conn: Connection, limit: int = 20) -> pd.DataFrame:
+    """The latest imports, through pax_api.import_run (admin and police analyst logins)."""
+    rows = (
+        conn.execute(
+            text(
+                "select finished_at, username, layer, file_name, source, status, rows_read, inserted, "
+                "updated, unchanged, skipped from pax_api.import_run order by finished_at desc "
+                "limit :n"
+            ),
+            {"n": limit},
+        )
+        .mappings()
+        .all()
+    )
+    return pd.DataFrame([dict(r) for r in rows])
