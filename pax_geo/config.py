@@ -39,7 +39,7 @@ class Settings:
     suppress_below: int = 3
     point_budget: int = 5000
     lang: str = "sv"
-    basemap: str = "auto"
+    basemap: str = "none"
     session_idle_minutes: int = 30
     lockout_attempts: int = 5
     lockout_minutes: int = 15
@@ -69,7 +69,7 @@ def load_settings() -> Settings:
         suppress_below=_int("PAX_SUPPRESS_BELOW", 3),
         point_budget=_int("PAX_POINT_BUDGET", 5000),
         lang=os.environ.get("PAX_LANG", "sv"),
-        basemap=os.environ.get("PAX_BASEMAP", "auto"),
+        basemap=os.environ.get("PAX_BASEMAP", "none"),
         session_idle_minutes=_int("PAX_SESSION_IDLE_MINUTES", 30),
         lockout_attempts=_int("PAX_LOCKOUT_ATTEMPTS", 5),
         lockout_minutes=_int("PAX_LOCKOUT_MINUTES", 15),

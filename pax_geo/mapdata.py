@@ -115,11 +115,9 @@ def hex_centre(q: np.ndarray, r: np.ndarray, size: float) -> tuple[np.ndarray, n
 
 # Same cube rounding as hex_axial, in SQL, so only cells leave the database.
 _HEX_SQL = """
-with p as (
-    select i.kind, st_x(i.geom) as x, st_y(i.geom) as y
+with a as (
+    select i.kind, (2.0 / 3.0 * i.x) / :s as qf, (-i.x / 3.0 + sqrt(3.0) / 3.0 * i.y) / :s as rf
     from {view} i where i.geom is not null and {where}
-), a as (
-    select kind, (2.0 / 3.0 * x) / :s as qf, (-x / 3.0 + sqrt(3.0) / 3.0 * y) / :s as rf from p
 ), c as (
     select kind, qf, rf, -qf - rf as sf, round(qf) as q, round(rf) as r, round(-qf - rf) as s from a
 ), d as (
@@ -150,7 +148,7 @@ def hex_counts(conn: Connection, flt: Filter, size: float) -> pd.DataFrame:
 
 
 _GRID_SQL = (
-    "select i.kind, st_x(i.geom) as x, st_y(i.geom) as y, count(*)::int as n "
+    "select i.kind, i.x, i.y, count(*)::int as n "
     "from {view} i where i.geom is not null and {where} group by 1, 2, 3"
 )
 

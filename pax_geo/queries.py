@@ -106,7 +106,7 @@ def kinds_by_view(conn: Connection, flt: Filter) -> dict[str, list[str]]:
 
 _POINTS_SQL = (
     "select i.id, i.kind, i.subtype, i.occurred_at, i.occurred_from, i.occurred_to, "
-    "i.verification, i.area_id, st_x(i.geom) as x, st_y(i.geom) as y "
+    "i.verification, i.area_id, i.x, i.y "
     "from {view} i where i.geom is not null and {where} order by i.occurred_at desc"
 )
 

@@ -47,7 +47,7 @@ def build_deck(
     data: MapData,
     visible: set[str],
     kind_labels: dict[str, str],
-    basemap: str = "auto",
+    basemap: str = "none",
     height: int = 640,
 ) -> pdk.Deck:
     specs = load_layers()
@@ -248,13 +248,11 @@ def build_deck(
     )
 
     points_like = any(layer.mode != "area" for layer in data.incidents.values())
-    kwargs = {}
-    if basemap == "none":
-        kwargs["map_provider"] = None
-        kwargs["map_style"] = None
-    else:
-        kwargs["map_provider"] = "carto"
-        kwargs["map_style"] = "light"
+    # Without a network the Carto style never loads and the map stays empty, so a tile basemap
+    # is opt-in (PAX_BASEMAP=carto); the district outlines above need no tiles.
+    kwargs: dict = {"map_provider": None, "map_style": None}
+    if basemap == "carto":
+        kwargs = {"map_provider": "carto", "map_style": "light"}
     return pdk.Deck(
         layers=layers,
         initial_view_state=VIEW_POINTS if points_like else VIEW_AREAS,
