@@ -156,7 +156,6 @@ def init(cfg: Settings | None = None) -> None:
 
 def start(cfg: Settings | None = None, timeout: float = 60) -> Status:
     cfg = cfg or settings()
-    init(cfg)
     st = status(cfg)
     if st.running:
         return st
@@ -165,6 +164,7 @@ def start(cfg: Settings | None = None, timeout: float = 60) -> Status:
             f"Port {cfg.pg_port} on 127.0.0.1 is in use by another program. "
             "Stop it, or choose another port: PAX_PG_PORT=54330 make run"
         )
+    init(cfg)
     log = cfg.pg_run / "postgres.log"
     res = _run_as_server_user(
         [
