@@ -23,6 +23,11 @@ from pax_geo.ui import charts
 from pax_geo.ui import horizons as hz
 from pax_geo.ui.session import User, lang, t
 
+#: Widths (px) of the status boxes: the three lights and the rule fit on one row on a desktop;
+#: on an 820 px tablet the lights fill a row and the rule wraps below them.
+METRIC_WIDTH = 168
+RULE_WIDTH = 400
+
 
 def _period_text(p: Period, day_only: bool = False) -> str:
     a, b = p.local()
@@ -45,24 +50,24 @@ def _status_section(card: AreaCard, role: str, compact: bool) -> None:
     with head:
         st.markdown(f"**{t('hz_card_overall')}**")
         hz.light_badge(card.overall.light, card.overall.light_at_most)
-    if compact:
-        left, right = st.container(), st.container()
-    else:
-        left, right = st.columns([3, 2], gap="medium")
-    with left:
-        cols = st.columns(len(card.statuses))
-        for s, col in zip(card.statuses, cols, strict=True):
-            with col, st.container(border=True):
-                st.metric(hz.window_label(s.window), s.count.label(card.threshold))
-                hz.light_badge(s.light, s.light_at_most)
-                st.caption(
-                    t(
-                        "hz_normal",
-                        mean=fmt.num(s.baseline.mean, lg),
-                        spread=fmt.num(s.baseline.spread, lg),
-                    )
-                    + (f" · {t('hz_normal_estimated')}" if s.baseline.estimated else "")
+    # A wrapping row: the three lights (fixed-width boxes) and the rule box sit side by side
+    # where there is room (desktop) and the rule wraps below them on a tablet.
+    row = st.container(horizontal=True, wrap=True, gap="small")
+    for s in card.statuses:
+        with row.container(border=True, width=METRIC_WIDTH):
+            st.metric(hz.window_label(s.window), s.count.label(card.threshold))
+            hz.light_badge(s.light, s.light_at_most)
+            st.caption(
+                t(
+                    "hz_normal",
+                    mean=fmt.num(s.baseline.mean, lg),
+                    spread=fmt.num(s.baseline.spread, lg),
                 )
+                + (f" · {t('hz_normal_estimated')}" if s.baseline.estimated else "")
+            )
+    right = row.container(border=True, width="stretch" if compact else RULE_WIDTH)
+    left = st.container()
+    with left:
         with st.expander(t("hz_card_by_kind")):
             sbk = card.status_by_kind.copy()
             sbk["cell"] = [
@@ -74,7 +79,7 @@ def _status_section(card: AreaCard, role: str, compact: bool) -> None:
             table.index = [hz.kind_label(k) for k in table.index]
             table.columns = [hz.window_label(w) for w in table.columns]
             st.dataframe(table, width="stretch")
-    with right, st.container(border=True):
+    with right:
         st.markdown(f"**{t('hz_rule_title')}**")
         st.markdown(
             "\n".join(
@@ -157,10 +162,12 @@ def _long_section(card: AreaCard) -> None:
         st.info(t("hz_no_indicators"))
         return
     hist = card.indicator_history
+    latest = int(ind["year"].max())
     rows = []
     for r in ind.itertuples(index=False):
         h = hist[hist["key"] == r.key].sort_values("year")
         label = r.label_en if lg == "en" else r.label_sv
+        year_note = "" if int(r.year) == latest else f", {r.year}"
         state = (
             t("hz_better")
             if r.better is True
@@ -170,8 +177,7 @@ def _long_section(card: AreaCard) -> None:
         )
         rows.append(
             {
-                t("hz_col_indicator"): f"{label} ({r.unit})",
-                t("hz_col_year"): str(r.year),
+                t("hz_col_indicator"): f"{label} ({r.unit}{year_note})",
                 t("hz_col_area_value"): fmt.num(r.value, lg),
                 t("hz_col_average"): fmt.num(r.average, lg),
                 t("hz_col_diff"): fmt.signed(r.diff, lg),
@@ -179,14 +185,19 @@ def _long_section(card: AreaCard) -> None:
                 t("hz_col_history"): [float(v) for v in h["value"]],
             }
         )
+    st.caption(t("hz_card_long_year", year=latest))
     st.dataframe(
         pd.DataFrame(rows),
         hide_index=True,
         width="stretch",
         column_config={
             t("hz_col_history"): st.column_config.LineChartColumn(
-                t("hz_col_history"), help=t("hz_history_help")
-            )
+                t("hz_col_history"), help=t("hz_history_help"), width="small"
+            ),
+            t("hz_col_area_value"): st.column_config.TextColumn(width="small"),
+            t("hz_col_average"): st.column_config.TextColumn(width="small"),
+            t("hz_col_diff"): st.column_config.TextColumn(width="small"),
+            t("hz_col_state"): st.column_config.TextColumn(width="small"),
         },
     )
     methods = set(ind["method"])

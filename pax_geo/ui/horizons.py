@@ -197,7 +197,7 @@ def indicator_caption(frame: pd.DataFrame) -> str:
 
 def suppression_note(threshold: int) -> None:
     if threshold >= 2:
-        st.caption(t("hz_suppressed_note", n=threshold))
+        st.caption(t("hz_suppressed_note", n=threshold, m=threshold - 1))
 
 
 # --- downloads ---------------------------------------------------------------------------------
