@@ -97,7 +97,11 @@ with side_col:
     st.subheader(t("counts_heading"))
     for kind in chosen_kinds:
         total, suppressed = payload.counts.get(kind, (0, False))
-        st.metric(kind_labels[kind], f"{total}{'+' if suppressed else ''}")
+        st.metric(
+            kind_labels[kind],
+            f"{total}{'+' if suppressed else ''}",
+            help=t("counts_note_suppressed", n=payload.suppress_below) if suppressed else None,
+        )
     if any(payload.counts.get(k, (0, False))[1] for k in chosen_kinds):
         st.caption(t("counts_note_suppressed", n=payload.suppress_below))
     precision_caption(prec, kinds)

@@ -167,10 +167,10 @@ def login(page, app_url: str, role: str, password: str | None = None) -> None:
 
 def open_page(page, title: str) -> None:
     """Open a page through the sidebar navigation (a reload would start a new session)."""
-    nav = page.locator('[data-testid="stSidebarNav"]')
-    if not nav.is_visible():
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    if not sidebar.get_by_role("link", name=title).first.is_visible():
         page.locator('[data-testid="stExpandSidebarButton"]').click()
-    nav.get_by_role("link", name=title).first.click()
+    sidebar.get_by_role("link", name=title).first.click()
     wait_idle(page)
 
 

@@ -73,3 +73,21 @@ def test_security_chief_sees_grid_cells(page, app_url):
     choose(page, tr("window_90d"))
     assert map_colours(page) > 10
     shot(page, "har-och-nu-security-chief-90d")
+
+
+def test_clicking_an_area_shows_it_and_opens_its_card(page, app_url):
+    login(page, app_url, "field_worker")
+    canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
+    canvas.wait_for(state="visible", timeout=60_000)
+    page.wait_for_timeout(2000)
+    box = canvas.bounding_box()
+    # The map opens over the whole municipality; its centre lies inside a district.
+    page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    wait_idle(page)
+    button = page.get_by_role("button", name=tr("open_area_card"))
+    button.wait_for(state="visible", timeout=30_000)
+    shot(page, "har-och-nu-area-selected")
+    button.click()
+    wait_idle(page)
+    assert page.get_by_role("heading", name=tr("page_omradeskort")).first.is_visible()
+    shot(page, "area-card-from-map")

@@ -30,6 +30,8 @@ def legend(payload: MapData, chosen: list[str], kind_labels: dict[str, str]) -> 
     items = []
     for lid in chosen:
         spec = specs[lid]
+        if spec.kind and lid not in payload.incidents:
+            continue  # shown only as area counts: the area colour note explains it
         shape = {"line": "line", "polygon": "square"}.get(spec.geometry, "circle")
         label = kind_labels.get(lid) or spec.label(lang())
         layer = payload.incidents.get(lid)
