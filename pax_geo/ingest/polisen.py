@@ -182,7 +182,7 @@ class FeedResult:
 def _text(v: object) -> str | None:
     if v is None:
         return None
-    s = str(v).strip()
+    s = str(v).replace("\x00", "").strip()  # PostgreSQL text cannot hold NUL
     return s or None
 
 
@@ -247,6 +247,9 @@ def parse_feed(
         body = _text(ev.get("html_body"))
         preamble = _text(ev.get("html_preamble"))
         found = matcher.find(summary, preamble, body)
+        # The summary is often the preamble cut short: keep the full preamble with the body.
+        if preamble and preamble != summary:
+            body = f"{preamble}\n\n{body}" if body else preamble
         precision = "area" if found else "municipality"
         area_id = found[0] if found else municipality_area_id
         tkey = etype.lower()

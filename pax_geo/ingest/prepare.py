@@ -791,7 +791,10 @@ def _convert(
 ) -> pd.Series:
     n = len(s)
     if f.type == "text":
-        return _as_text(s)
+        t = _as_text(s)
+        nul = t.str.contains("\x00", regex=False).fillna(False).to_numpy(dtype=bool)
+        iss.add(nul, "nul_character", f.name, col, t.str.replace("\x00", "\\0", regex=False))
+        return t.where(~nul)
     if f.type in ("int", "float"):
         num, bad = _as_number(s)
         iss.add(bad, "not_a_number", f.name, col, s)

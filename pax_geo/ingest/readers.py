@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,9 +142,13 @@ def read_csv(path: Path, name: str) -> RawTable:
 
 def _csv_row_error(textdata: str, delim: str, ncols: int, name: str, exc: Exception) -> IngestError:
     """Find the row that broke the fast parser, so the message can name it."""
-    reader = csv.reader(io.StringIO(textdata), delimiter=delim)
-    next(reader, None)
-    for i, row in enumerate(reader, start=1):
+    reader = csv.reader(io.StringIO(textdata, newline=""), delimiter=delim)
+    try:
+        next(reader, None)
+        rows = list(enumerate(reader, start=1))
+    except csv.Error:
+        return file_error(name, "unreadable", detail=_detail(exc))
+    for i, row in rows:
         if row and len(row) != ncols:
             from pax_geo.ingest.errors import Issue
 
@@ -169,8 +174,13 @@ def _read_vector(source: str, name: str, fmt: str, file_layer: str | None) -> Ra
         raise file_error(name, "many_layers", layers=", ".join(names))
     if file_layer is not None and file_layer not in names:
         raise file_error(name, "no_such_file_layer", layer=file_layer, layers=", ".join(names))
+    # Unclosed rings are invalid GeoJSON: let GDAL return no geometry (reported as empty)
+    # instead of quietly closing them. GDAL's own warnings become our per-feature messages.
+    pyogrio.set_gdal_config_options({"OGR_GEOMETRY_ACCEPT_UNCLOSED_RING": "NO"})
     try:
-        gdf = pyogrio.read_dataframe(source, layer=file_layer or (names[0] if names else None))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            gdf = pyogrio.read_dataframe(source, layer=file_layer or (names[0] if names else None))
     except Exception as exc:
         raise file_error(name, "unreadable", detail=_detail(exc)) from exc
     return _from_gdf(gdf, name, fmt)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+import psycopg
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
@@ -134,7 +135,7 @@ def import_file(
                     tx.rollback()
                 else:
                     tx.commit()
-    except DBAPIError as exc:
+    except (DBAPIError, psycopg.Error) as exc:
         detail = str(getattr(exc, "orig", exc)).strip().splitlines()
         raise file_error(
             name, "database_error", detail=(detail[0] if detail else "")[:300]
