@@ -148,9 +148,18 @@ def explain(key: str, **fmt) -> None:
 
 
 def fmt_p(p: float | None) -> str:
+    """A p-value for a table cell."""
     if p is None or pd.isna(p):
         return "–"
-    return "< 0,001" if p < 0.001 and lg == "sv" else "< 0.001" if p < 0.001 else f"{p:.3f}"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def p_text(p: float | None) -> str:
+    """A p-value in running text: "p < 0,001", "p = 0,062" (decimal comma in Swedish)."""
+    if p is None or pd.isna(p):
+        return "p –"
+    s = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+    return s.replace(".", ",") if lg == "sv" else s
 
 
 def kind_label(kind: str) -> str:
@@ -300,7 +309,7 @@ elif method == "emerging":
             explain("an_explain_emerging", steps=steps, step=t(f"an_step_{step}"))
             st.markdown(f"#### {t('an_findings')}")
             ct = em.count_trend
-            p = fmt_p(float(ct.p))
+            p = p_text(float(ct.p))
             trend = (
                 t("an_trend_up", p=p)
                 if ct.p < 0.05 and ct.s > 0
@@ -457,7 +466,7 @@ elif method == "temporal":
                 )
             )
             verdict = t("an_season_yes") if tp.season.p < 0.05 else t("an_season_no")
-            st.markdown(t("an_find_season", verdict=verdict, p=fmt_p(tp.season.p)))
+            st.markdown(t("an_find_season", verdict=verdict, p=p_text(tp.season.p)))
         else:
             st.markdown(t("an_too_few", n=0))
     st.markdown(f"#### {t('an_table')}")

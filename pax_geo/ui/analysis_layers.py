@@ -108,8 +108,8 @@ def _view_for(geoms_wgs84: np.ndarray) -> pdk.ViewState:
     if len(geoms_wgs84) == 0:
         return DEFAULT_VIEW
     minx, miny, maxx, maxy = shapely.total_bounds(geoms_wgs84)
-    span = max(maxx - minx, (maxy - miny) * 2, 0.01)
-    zoom = float(np.clip(np.log2(360 / span) + 0.6, 9, 15))
+    span = max(maxx - minx, (maxy - miny) * 2, 0.08)  # at least ~4.5 km across
+    zoom = float(np.clip(np.log2(360 / span) - 0.2, 9, 14))
     return pdk.ViewState(
         latitude=(miny + maxy) / 2, longitude=(minx + maxx) / 2, zoom=zoom, pitch=0
     )
@@ -227,7 +227,10 @@ def density_layers(d: Density, lang: str = "sv", floor_share: float = 0.02) -> L
     rgba[..., 0] = 255
     rgba[..., 1] = (235 * (1 - s)).astype(np.uint8)
     rgba[..., 2] = (90 * (1 - s) ** 2).astype(np.uint8)
-    rgba[..., 3] = np.where(v >= floor_share * vmax, (80 + 160 * s), 0).astype(np.uint8)
+    # fade in from transparent (no hard edge), full colour from ~12 % of the maximum up
+    rgba[..., 3] = np.where(v >= floor_share * vmax, 235 * np.clip(s / 0.35, 0, 1), 0).astype(
+        np.uint8
+    )
     # grid is (x, y) with y upwards; an image is (row = top -> bottom, column = left -> right)
     img = np.ascontiguousarray(np.flipud(np.transpose(rgba, (1, 0, 2))))
     minx, miny, maxx, maxy = d.bounds
@@ -238,7 +241,11 @@ def density_layers(d: Density, lang: str = "sv", floor_share: float = 0.02) -> L
     c = to_wgs84(corners)
     bounds = [[float(p.x), float(p.y)] for p in c]  # bottom-left, top-left, top-right, bottom-right
     layer = pdk.Layer(
-        "BitmapLayer", id="analysis_density", image=_png_data_url(img), bounds=bounds, opacity=0.85
+        "BitmapLayer",
+        id="analysis_density",
+        image=pdk.types.String(_png_data_url(img)),  # a plain string would be parsed as code
+        bounds=bounds,
+        opacity=0.85,
     )
     legend = [
         (_t("an_legend_density_low", lang), [255, 235, 90, 110]),
@@ -315,7 +322,7 @@ def risk_zone_layers(results: list[NearRepeat], lang: str = "sv") -> LayerBundle
             get_fill_color=RISK_EVENT_COLOUR,
             get_line_color=[255, 255, 255, 255],
             stroked=True,
-            radius_units="meters",
+            radius_units=pdk.types.String("meters"),
             get_radius=25,
             radius_min_pixels=4,
             pickable=True,
@@ -370,7 +377,7 @@ def coverage_layers(
                 data=paths,
                 get_path="path",
                 get_color=ROUTE_COLOUR,
-                width_units="meters",
+                width_units=pdk.types.String("meters"),
                 get_width=14,
                 width_min_pixels=3,
                 pickable=True,

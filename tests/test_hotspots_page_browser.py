@@ -1,0 +1,89 @@
+# ruff: noqa: F811 (pytest fixtures imported from browser_support)
+"""The Hotspots page in Debian's Chromium at desktop and tablet sizes: every method draws (a map
+with colour, or charts), with its explanation beside it. Screenshots land in artifacts/."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from pax_geo import i18n
+from tests.browser_support import (  # noqa: F401 (fixtures)
+    app_url,
+    browser,
+    login,
+    page,
+    shot,
+    viewport,
+    wait_idle,
+)
+
+pytestmark = pytest.mark.browser
+
+
+def tr(key: str, **fmt) -> str:
+    return i18n.t(key, "sv", **fmt)
+
+
+def map_colours(page) -> int:
+    canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
+    canvas.wait_for(state="visible", timeout=60_000)
+    page.wait_for_timeout(2500)
+    img = Image.open(io.BytesIO(canvas.screenshot())).convert("RGB").resize((160, 140))
+    return len(set(img.getdata()))
+
+
+def goto_hotspots(page) -> None:
+    """Through the sidebar menu (a reload would start a new session)."""
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    if not sidebar.locator("a").filter(has_text=tr("page_hotspots")).first.is_visible():
+        page.locator('[data-testid="stExpandSidebarButton"]').click()
+    sidebar.locator("a").filter(has_text=tr("page_hotspots")).first.click()
+    wait_idle(page, 120)
+
+
+def choose(page, label: str) -> None:
+    page.locator('[data-testid="stButtonGroup"] button').filter(has_text=label).first.click()
+    wait_idle(page, 120)
+    wait_result(page)
+
+
+def wait_result(page) -> None:
+    """Until the explanation beside the result is drawn (the analysis may take a moment)."""
+    page.get_by_text(tr("an_what")).first.wait_for(state="visible", timeout=180_000)
+    wait_idle(page, 120)
+
+
+@pytest.mark.parametrize(
+    "method", ["hotspots", "density", "emerging", "nearrepeat", "coverage", "temporal", "compstat"]
+)
+def test_police_sees_each_method(page, app_url, method):
+    login(page, app_url, "police_analyst")
+    goto_hotspots(page)
+    page.locator("h1").filter(has_text=tr("page_hotspots")).first.wait_for(timeout=60_000)
+    wait_result(page)
+    choose(page, tr("an_period_3y"))
+    choose(page, tr(f"an_method_{method}"))
+    assert page.get_by_text(tr("an_what")).first.is_visible()
+    if method in ("temporal", "compstat"):
+        page.wait_for_timeout(1500)
+        if method == "temporal":
+            assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 2
+        else:
+            assert page.locator('[data-testid="stDataFrame"]').count() >= 2
+    else:
+        shot(page, f"hotspots-police-{method}")
+        assert map_colours(page) > 8
+    shot(page, f"hotspots-police-{method}")
+
+
+def test_municipal_staff_gets_the_grid_note(page, app_url):
+    login(page, app_url, "municipal_staff")
+    goto_hotspots(page)
+    wait_result(page)
+    choose(page, tr("an_period_3y"))
+    assert page.get_by_text("avrundade till ett 250 m-rutnät").first.is_visible()
+    assert map_colours(page) > 5
+    shot(page, "hotspots-municipal-staff")
