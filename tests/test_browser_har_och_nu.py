@@ -7,6 +7,7 @@ import io
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from pax_geo import i18n
 from tests.browser_support import login, shot, wait_idle
@@ -87,7 +88,12 @@ def test_clicking_an_area_shows_it_and_opens_its_card(page, app_url):
     button = page.get_by_role("button", name=tr("open_area_card"))
     button.wait_for(state="visible", timeout=30_000)
     shot(page, "har-och-nu-area-selected")
+    details = page.locator('[data-testid="stColumn"]').filter(has=button).last
+    name = details.locator("strong").first.inner_text().strip()
+    assert name
     button.click()
+    expect(page.locator('[data-testid="stMain"]')).to_contain_text(name, timeout=90_000)
     wait_idle(page)
-    assert page.get_by_role("heading", name=tr("page_omradeskort")).first.is_visible()
+    assert "/omradeskort" in page.url and "area=" in page.url
+    assert page.locator('[data-testid="stException"]').count() == 0
     shot(page, "area-card-from-map")

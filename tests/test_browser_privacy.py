@@ -16,20 +16,13 @@ import struct
 import time
 
 import pytest
-from browser_support import (  # noqa: F401 (fixtures)
-    DESKTOP,
-    app_url,
-    browser,
-    login,
-    page,
-    shot,
-    viewport,
-    wait_idle,
-)
 from sqlalchemy import text
 
 from pax_geo import i18n
 from pax_geo.pages import pages_for
+
+# Fixtures (app_url, browser, page, viewport) come from the tests.browser_support plugin.
+from tests.browser_support import DESKTOP, login, shot, wait_idle
 
 pytestmark = pytest.mark.browser
 
