@@ -5,6 +5,7 @@ with colour, or charts), with its explanation beside it. Screenshots land in art
 from __future__ import annotations
 
 import io
+from collections import Counter
 
 import pytest
 from PIL import Image
@@ -28,11 +29,16 @@ def tr(key: str, **fmt) -> str:
 
 
 def map_colours(page) -> int:
+    """Distinct colours on the map canvas; fails if one colour floods it (a broken layer)."""
     canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
     canvas.wait_for(state="visible", timeout=60_000)
     page.wait_for_timeout(2500)
     img = Image.open(io.BytesIO(canvas.screenshot())).convert("RGB").resize((160, 140))
-    return len(set(img.getdata()))
+    pixels = list(img.getdata())
+    colour, n = Counter(pixels).most_common(1)[0]
+    background = min(colour) > 225  # the empty map (no basemap) is near white
+    assert background or n / len(pixels) < 0.8, f"{colour} covers {n / len(pixels):.0%} of the map"
+    return len(set(pixels))
 
 
 def goto_hotspots(page) -> None:

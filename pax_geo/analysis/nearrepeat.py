@@ -51,14 +51,15 @@ def event_seconds(t: np.ndarray | pd.Series) -> np.ndarray:
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
-def _count_pairs(pi, pj, sbase, tp, band_s, n_time, counts):  # pragma: no cover - JIT
+def _count_pairs(pi, pj, sbase, tp, band_s, n_time, counts, n_blocks):  # pragma: no cover
     """counts[s, sbase[k] + time band] += 1 for every pair k and simulation column s of tp.
 
     tp holds integer seconds (events x simulations); the band is (|dt| // band_s), exactly.
-    Parallel over blocks of simulation columns, so no two threads write the same counter.
+    Parallel over blocks of simulation columns (one per thread: every block reads all pairs
+    once), so no two threads write the same counter.
     """
     n_sims = tp.shape[1]
-    n_blocks = min(n_sims, 8)
+    n_blocks = max(1, min(n_sims, n_blocks))
     t_max = band_s * n_time
     for blk in numba.prange(n_blocks):
         s0 = blk * n_sims // n_blocks
@@ -197,13 +198,14 @@ def knox(
         cols = [secs[p][order] for p in perms[b0 : b0 + block]]
         tables.append((b0, np.ascontiguousarray(np.stack(cols, axis=1).astype(dtype))))
     n_pairs = 0
+    threads = numba.get_num_threads()
     for i, j, dist in close_pairs(x, y, dmax, chunk):
         n_pairs += len(i)
-        sbase = np.floor(dist / distance_band).astype(np.int64) * nt
-        ri, rj = rank[i], rank[j]
-        _count_pairs(ri, rj, sbase, t_obs, band_s, nt, observed)
+        sbase = (np.floor(dist / distance_band) * nt).astype(np.int32)
+        ri, rj = rank[i].astype(np.int32), rank[j].astype(np.int32)
+        _count_pairs(ri, rj, sbase, t_obs, band_s, nt, observed, 1)
         for b0, tp in tables:
-            _count_pairs(ri, rj, sbase, tp, band_s, nt, sim[b0 : b0 + tp.shape[1]])
+            _count_pairs(ri, rj, sbase, tp, band_s, nt, sim[b0 : b0 + tp.shape[1]], threads)
     observed = observed[0]
     shape = (n_distance, nt)
     return Knox(
