@@ -172,7 +172,7 @@ st.title(t("page_hotspots"))
 st.caption(t("an_intro"))
 
 available = point_kinds(user.role)
-c1, c2, c3 = st.columns([1.3, 2.6, 1.1])
+c1, c3 = st.columns([2, 1])
 period = c1.segmented_control(
     t("an_period"),
     list(PERIODS),
@@ -181,21 +181,21 @@ period = c1.segmented_control(
     key="an_period",
     required=True,
 )
+size = c3.selectbox(
+    t("an_hex_size"),
+    [250, 500],
+    format_func=lambda m: t("an_hex_size_value", m=m),
+    key="an_size",
+)
 default_kinds = [k for k in ("car_fire", "shooting") if k in available] or list(available)
 kinds = tuple(
-    c2.multiselect(
+    st.multiselect(
         t("an_kinds"),
         list(available),
         default=default_kinds,
         format_func=kind_label,
         key="an_kinds",
     )
-)
-size = c3.selectbox(
-    t("an_hex_size"),
-    [250, 500],
-    format_func=lambda m: t("an_hex_size_value", m=m),
-    key="an_size",
 )
 method = st.segmented_control(
     t("an_method"),

@@ -413,8 +413,10 @@ def coverage_layers(
                 ),
             }
         )
-    layers.append(
-        _polygon_layer("analysis_gaps", rows, get_line_color=HOT_OUTLINE, line_width_min_pixels=1)
+    # the hot cells underneath, cameras and routes drawn over them
+    layers.insert(
+        0,
+        _polygon_layer("analysis_gaps", rows, get_line_color=HOT_OUTLINE, line_width_min_pixels=1),
     )
     legend = []
     if gaps.cameras_known:
