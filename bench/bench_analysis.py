@@ -249,7 +249,11 @@ def main() -> None:
                 formatters={
                     "ours_s": "{:.3f}".format,
                     "baseline_s": lambda v: "-" if v is None or pd.isna(v) else f"{v:.2f}",
-                    "speed-up": lambda v: "-" if v is None or pd.isna(v) else f"{v:,.0f}x",
+                    "speed-up": lambda v: (
+                        "-"
+                        if v is None or pd.isna(v)
+                        else (f"{v:,.0f}x" if v >= 10 else f"{v:.1f}x")
+                    ),
                 },
             )
         )
