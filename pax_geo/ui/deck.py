@@ -61,60 +61,34 @@ def build_deck(
     max_area = max([d["n"] for d in data.districts] or [1])
     area_counts_shown = any(d["label"] for d in data.districts)
     layers.append(
-        pdk.Layer(
-            "PolygonLayer",
-            id=AREA_LAYER,
-            data=area_rows,
-            get_polygon="poly",
-            filled=True,
-            stroked=True,
-            get_fill_color=(
-                _choropleth_expr(max_area) if area_counts_shown else [255, 255, 255, 12]
-            ),
-            get_line_color=[70, 70, 70, 200],
-            line_width_min_pixels=1,
+        _polygons(
+            AREA_LAYER,
+            area_rows,
+            fill=_choropleth_expr(max_area) if area_counts_shown else [255, 255, 255, 12],
+            line=[70, 70, 70, 200],
             pickable=True,
-            auto_highlight=True,
             highlight_color=[11, 83, 148, 60],
             visible="area" in visible,
         )
     )
     outline_rows = [{"poly": ring} for area in data.outline for ring in area]
     layers.append(
-        pdk.Layer(
-            "PolygonLayer",
-            id="outline",
-            data=outline_rows,
-            get_polygon="poly",
-            filled=False,
-            stroked=True,
-            get_line_color=[60, 60, 60, 200],
-            line_width_min_pixels=1.5,
-        )
+        _polygons("outline", outline_rows, fill=None, line=[60, 60, 60, 200], line_px=1.5)
     )
-
     if data.coverage is not None and "camera" in visible:
+        color = specs["camera"].color
         layers.append(
-            pdk.Layer(
-                "PolygonLayer",
-                id="camera_coverage",
-                data=data.coverage,
-                get_polygon="poly",
-                get_fill_color=specs["camera"].color + [60],
-                get_line_color=specs["camera"].color + [160],
-                line_width_min_pixels=1,
-            )
+            _polygons("camera_coverage", data.coverage, fill=color + [60], line=color + [160])
         )
     if data.operations is not None and "operation" in visible:
+        color = specs["operation"].color
         layers.append(
-            pdk.Layer(
-                "PolygonLayer",
-                id="operation",
-                data=data.operations,
-                get_polygon="poly",
-                get_fill_color=specs["operation"].color + [35],
-                get_line_color=specs["operation"].color + [220],
-                line_width_min_pixels=2,
+            _polygons(
+                "operation",
+                data.operations,
+                fill=color + [35],
+                line=color + [220],
+                line_px=2,
                 pickable=True,
             )
         )
@@ -161,20 +135,16 @@ def build_deck(
                 )
             )
         elif layer.mode == "hex":
-            label = kind_labels.get(kind, kind)
-            rows = [{"p": [r[0], r[1]], "n": r[2], "t": f"{r[2]} · {label}"} for r in layer.rows]
             layers.append(
-                pdk.Layer(
-                    "ColumnLayer",
-                    id=lid,
-                    data=rows,
-                    get_position="p",
-                    disk_resolution=6,
+                _cells(
+                    lid,
+                    layer.rows,
+                    kind_labels.get(kind, kind),
+                    color,
+                    max_n,
+                    sides=6,
+                    angle=0,
                     radius=data.hex_size_m * 0.97,
-                    extruded=False,
-                    get_fill_color=f"[{color[0]}, {color[1]}, {color[2]}, {_alpha_expr(max_n)}]",
-                    pickable=True,
-                    auto_highlight=True,
                 )
             )
         elif layer.mode == "heat":
@@ -191,21 +161,17 @@ def build_deck(
             )
         elif layer.mode == "grid":
             # The database's cells arrive as centres; squares of the grid size are drawn here.
-            label = kind_labels.get(kind, kind)
-            rows = [{"p": [r[0], r[1]], "n": r[2], "t": f"{r[2]} · {label}"} for r in layer.rows]
             layers.append(
-                pdk.Layer(
-                    "ColumnLayer",
-                    id=lid,
-                    data=rows,
-                    get_position="p",
-                    disk_resolution=4,
+                _cells(
+                    lid,
+                    layer.rows,
+                    kind_labels.get(kind, kind),
+                    color,
+                    max_n,
+                    sides=4,
                     angle=45,
                     radius=settings().grid_m / math.sqrt(2) * 0.98,
-                    extruded=False,
-                    get_fill_color=f"[{color[0]}, {color[1]}, {color[2]}, {_alpha_expr(max_n, 90)}]",
-                    pickable=True,
-                    auto_highlight=True,
+                    min_alpha=90,
                 )
             )
 
@@ -260,6 +226,44 @@ def build_deck(
         tooltip={"text": "{t}"},
         height=height,
         **kwargs,
+    )
+
+
+def _polygons(
+    layer_id: str, rows: list[dict], fill, line, line_px: float = 1, pickable=False, **kw
+):
+    """A PolygonLayer over rows with a "poly" ring; fill None draws outlines only."""
+    return pdk.Layer(
+        "PolygonLayer",
+        id=layer_id,
+        data=rows,
+        get_polygon="poly",
+        filled=fill is not None,
+        stroked=True,
+        get_fill_color=fill if fill is not None else [0, 0, 0, 0],
+        get_line_color=line,
+        line_width_min_pixels=line_px,
+        pickable=pickable,
+        auto_highlight=pickable,
+        **kw,
+    )
+
+
+def _cells(layer_id, rows, label, color, max_n, sides, angle, radius, min_alpha=70):
+    """Flat hexagons (sides=6) or squares (sides=4, angle=45) at cell centres, shaded by count."""
+    data = [{"p": [r[0], r[1]], "n": r[2], "t": f"{r[2]} · {label}"} for r in rows]
+    return pdk.Layer(
+        "ColumnLayer",
+        id=layer_id,
+        data=data,
+        get_position="p",
+        disk_resolution=sides,
+        angle=angle,
+        radius=radius,
+        extruded=False,
+        get_fill_color=f"[{color[0]}, {color[1]}, {color[2]}, {_alpha_expr(max_n, min_alpha)}]",
+        pickable=True,
+        auto_highlight=True,
     )
 
 
