@@ -58,7 +58,8 @@ def show_result(result: dict) -> None:
         st.error(t("import_refused"), icon=":material/block:")
         st.code(result["message"], language=None, wrap_lines=True)
     elif report is not None:
-        (st.info if report.status == "dry_run" else st.success)(report.summary(session.lang(), 0))
+        summary = report.summary(session.lang(), 0).replace("\n", "  \n")
+        (st.info if report.status == "dry_run" else st.success)(summary)
     if report is None:
         return
     cols = st.columns(5)
@@ -144,7 +145,7 @@ if layer in F.FEED_LAYERS:
     )
 
 base = ingest.ImportOptions(crs=crs, municipality=municipality, working_area=working_area)
-pv = ingest.preview(path, layer, base, name=upload.name)
+pv = ingest.preview_file(path, layer, base, name=upload.name)
 
 st.subheader(t("import_preview"))
 if pv.error is not None:
@@ -203,15 +204,22 @@ if pv.fields:
         )
         mapping[f.name] = "" if chosen == none else chosen
         if chosen == none and f.required:
-            value = grid[i % 3].text_input(
-                t("import_constant"), key=f"import_const_{layer}_{f.name}"
-            )
-            if value.strip():
+            if f.choices:
+                value = grid[i % 3].selectbox(
+                    t("import_constant"), ["", *f.choices], key=f"import_const_{layer}_{f.name}"
+                )
+            else:
+                value = grid[i % 3].text_input(
+                    t("import_constant"), key=f"import_const_{layer}_{f.name}"
+                )
+            if value and value.strip():
                 constants[f.name] = value.strip()
 
-b1, b2, _ = st.columns([1, 1, 3])
-dry = b1.button(t("import_dry_run"), key="import_dry", icon=":material/rule:")
-run = b2.button(t("import_run"), key="import_go", type="primary", icon=":material/upload:")
+b1, b2 = st.columns(2)
+dry = b1.button(t("import_dry_run"), key="import_dry", icon=":material/rule:", width="stretch")
+run = b2.button(
+    t("import_run"), key="import_go", type="primary", icon=":material/upload:", width="stretch"
+)
 
 if dry or run:
     opts = ingest.ImportOptions(

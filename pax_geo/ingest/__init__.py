@@ -21,7 +21,8 @@ _EXPORTS = {
     "ImportReport": "pax_geo.ingest.report",
     "import_file": "pax_geo.ingest.run",
     "history": "pax_geo.ingest.run",
-    "preview": "pax_geo.ingest.preview",
+    # (not "preview": that name is the submodule, which would shadow a function of that name)
+    "preview_file": "pax_geo.ingest.preview",
 }
 
 __all__ = sorted(_EXPORTS)

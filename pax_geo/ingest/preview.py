@@ -28,6 +28,7 @@ class FieldInfo:
     name: str
     type: str
     required: bool
+    choices: tuple[str, ...] = ()
 
 
 @dataclass
@@ -90,7 +91,7 @@ def preview(
         tgt = F.target(layer)
         pv.rows = len(raw)
         pv.columns = [str(c) for c in raw.attrs.columns]
-        pv.fields = [FieldInfo(f.name, f.type, f.required) for f in tgt.fields]
+        pv.fields = [FieldInfo(f.name, f.type, f.required, f.choices) for f in tgt.fields]
         pv.mapping = resolve_mapping(raw, tgt, opts)
         pv.sample = raw.attrs.head(SAMPLE_ROWS).astype("str")
         if tgt.geometry:
@@ -141,3 +142,7 @@ def _features(g, attrs: pd.DataFrame, limit: int):
     b = shapely.total_bounds(geoms)
     bounds = tuple(float(v) for v in b) if np.all(np.isfinite(b)) else None
     return {"type": "FeatureCollection", "features": feats}, bounds
+
+
+#: The package-level name (``pax_geo.ingest.preview`` is this module).
+preview_file = preview
