@@ -1,12 +1,22 @@
 """Här och nu: incidents, caches, cameras, night walks and operations on one map."""
 
+from contextlib import nullcontext
+
 import streamlit as st
 
 from pax_geo.config import settings
 from pax_geo.layers import INCIDENT_KINDS, load_layers
+from pax_geo.pages import may_open
 from pax_geo.ui import data, session, widgets
 from pax_geo.ui.deck import build_deck
-from pax_geo.ui.mapview import details_panel, legend, precision_caption
+from pax_geo.ui.mapview import (
+    ANALYSIS_MODES,
+    analysis_legend,
+    analysis_overlay,
+    details_panel,
+    legend,
+    precision_caption,
+)
 
 t = session.t
 user = session.require_page("har_och_nu")
@@ -72,8 +82,20 @@ if exact:
             st.select_slider(t("hex_size"), [75, 100, 150, 250, 500], 150, key="har_hex")
         )
 
+analysis = "none"
+if may_open(user.role, "hotspots") and any(prec.get(k) in ("exact", "grid") for k in kinds):
+    analysis = st.selectbox(
+        t("analysis_mode"),
+        ANALYSIS_MODES,
+        format_func=lambda m: t("analysis_none") if m == "none" else t(f"an_method_{m}"),
+        key="har_analysis",
+        help=t("analysis_help"),
+    )
+
 flt = widgets.make_filter(start, end, chosen_kinds, area_ids, subtypes)
-session.audit_page_view("har_och_nu", {**flt.as_dict(), "window": window_key, "mode": mode})
+session.audit_page_view(
+    "har_och_nu", {**flt.as_dict(), "window": window_key, "mode": mode, "analysis": analysis}
+)
 payload = data.map_data(user, flt, mode, hex_size, kind_labels)
 
 if payload.mode in ("hex", "heat") and mode == "auto":
@@ -88,11 +110,20 @@ if payload.mode in ("hex", "heat") and mode == "auto":
 
 map_col, side_col = st.columns([3, 1], gap="medium")
 with map_col:
-    deck = build_deck(payload, set(chosen_layers), kind_labels, basemap=settings().basemap)
+    with st.spinner(t("analysis_running")) if analysis != "none" else nullcontext():
+        bundle = analysis_overlay(user, analysis, flt, hex_size)
+    deck = build_deck(
+        payload,
+        set(chosen_layers),
+        kind_labels,
+        basemap=settings().basemap,
+        overlay=bundle.layers if bundle else None,
+    )
     event = st.pydeck_chart(
         deck, on_select="rerun", selection_mode="single-object", key="har_map", height=620
     )
     legend(payload, chosen_layers, kind_labels)
+    analysis_legend(bundle)
 with side_col:
     st.subheader(t("counts_heading"))
     for kind in chosen_kinds:

@@ -11,92 +11,32 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pax_geo import queries
 from pax_geo.analysis import service
 from pax_geo.analysis.emerging import STEP_DAYS
 from pax_geo.config import TIMEZONE, settings
-from pax_geo.db import reader_engine
 from pax_geo.ui import analysis_layers as al
+from pax_geo.ui.analysis_data import (
+    GI_PERMUTATIONS,
+    areas,
+    compstat,
+    coverage,
+    density,
+    emerging,
+    hot_spots,
+    near_repeat,
+    point_kinds,
+    temporal,
+)
 from pax_geo.ui.session import audit, audit_page_view, lang, require_page, t
 
 PAGE = "hotspots"
-TTL = 600
 PERIODS = {"90d": 90, "1y": 365, "3y": 3 * 365}
 #: emerging hot spots: time step per period (about 12 steps each)
 STEPS = {"90d": "week", "1y": "month", "3y": "quarter"}
 METHODS = ("density", "hotspots", "emerging", "nearrepeat", "temporal", "compstat", "coverage")
-GI_PERMUTATIONS = 999_999
 
 user = require_page(PAGE)
 lg = lang()
-
-
-# --- cached loaders (role first: a cache entry holds that role's data only) -----------------------
-
-
-def _flt(start: str, end: str, kinds: tuple[str, ...]) -> queries.Filter:
-    return queries.Filter(
-        start=datetime.fromisoformat(start), end=datetime.fromisoformat(end), kinds=kinds
-    )
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def point_kinds(role: str) -> tuple[str, ...]:
-    with reader_engine(role).connect() as conn:
-        prec = queries.my_precision(conn)
-    return tuple(k for k in queries.INCIDENT_KINDS if prec.get(k) in ("exact", "grid"))
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def areas(role: str):
-    with reader_engine(role).connect() as conn:
-        return queries.areas(conn)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
-def hot_spots(role: str, start: str, end: str, kinds: tuple[str, ...], size: int):
-    with reader_engine(role).connect() as conn:
-        return service.hot_spots(conn, _flt(start, end, kinds), size, 1, GI_PERMUTATIONS)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
-def density(role: str, start: str, end: str, kinds: tuple[str, ...]):
-    with reader_engine(role).connect() as conn:
-        return service.density(conn, _flt(start, end, kinds))
-
-
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
-def emerging(role: str, start: str, end: str, kinds: tuple[str, ...], size: int, step: str):
-    with reader_engine(role).connect() as conn:
-        return service.emerging(conn, _flt(start, end, kinds), size, step)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
-def near_repeat(role: str, start: str, end: str, kinds: tuple[str, ...]):
-    with reader_engine(role).connect() as conn:
-        return service.near_repeat(conn, _flt(start, end, kinds), now=datetime.fromisoformat(end))
-
-
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
-def temporal(role: str, start: str, end: str, kinds: tuple[str, ...]):
-    with reader_engine(role).connect() as conn:
-        return service.temporal(conn, _flt(start, end, kinds))
-
-
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
-def compstat(role: str, end: str, kinds: tuple[str, ...]):
-    now = datetime.fromisoformat(end)
-    with reader_engine(role).connect() as conn:
-        return service.compstat(conn, _flt((now - timedelta(days=1)).isoformat(), end, kinds), now)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
-def coverage(role: str, start: str, end: str, kinds: tuple[str, ...], size: int, dist: int):
-    with reader_engine(role).connect() as conn:
-        hs, gaps = service.coverage(
-            conn, _flt(start, end, kinds), size, 1, GI_PERMUTATIONS, 2, float(dist)
-        )
-        return hs, gaps, queries.cameras(conn), queries.routes(conn)
 
 
 # --- small drawing helpers -------------------------------------------------------------------------

@@ -114,3 +114,25 @@ def test_english_interface(demo_loaded):
     at.run()
     assert at.title[0].value == i18n.t("page_har_och_nu", "en")
     assert i18n.t("kind_car_fire", "en") in metrics(at)
+
+
+@pytest.mark.parametrize(
+    ("mode", "layer_id"),
+    [("hotspots", "analysis_gi"), ("density", "analysis_density"), ("coverage", "analysis_gaps")],
+)
+def test_analysis_modes_lay_results_over_the_map(demo_loaded, mode, layer_id):
+    at = page_as("polis")
+    at.segmented_control(key="har_window").set_value("1y").run()
+    assert "analysis_" not in json.dumps([layer["id"] for layer in deck_spec(at)["layers"]])
+    at.selectbox(key="har_analysis").set_value(mode).run()
+    assert not at.exception
+    ids = [layer["id"] for layer in deck_spec(at)["layers"]]
+    assert layer_id in ids
+    # Drawn under the incidents, above the areas.
+    assert ids.index("areas") < ids.index(layer_id)
+    assert all(ids.index(layer_id) < ids.index(i) for i in ids if i.startswith("inc_"))
+
+
+def test_no_analysis_modes_for_roles_without_positions(demo_loaded):
+    at = page_as("falt")
+    assert not [s for s in at.selectbox if s.key == "har_analysis"]

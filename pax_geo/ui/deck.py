@@ -49,7 +49,10 @@ def build_deck(
     kind_labels: dict[str, str],
     basemap: str = "none",
     height: int = 640,
+    overlay: list[pdk.Layer] | None = None,
 ) -> pdk.Deck:
+    """The Här och nu deck. ``overlay`` (analysis results) is drawn above the areas and under
+    the incidents."""
     specs = load_layers()
     layers: list[pdk.Layer] = []
 
@@ -75,6 +78,7 @@ def build_deck(
     layers.append(
         _polygons("outline", outline_rows, fill=None, line=[60, 60, 60, 200], line_px=1.5)
     )
+    layers.extend(overlay or [])
     if data.coverage is not None and "camera" in visible:
         color = specs["camera"].color
         layers.append(

@@ -140,3 +140,40 @@ def _incident_details(incident_id: int, user: User, kind_labels: dict[str, str])
     if row.get("lon") is not None:
         fields.append((t("field_position"), f"{row['lat']:.5f}, {row['lon']:.5f}"))
     st.markdown("\n".join(f"- **{k}:** {html.escape(str(v))}" for k, v in fields))
+
+
+#: Analysis results that can be laid over the Här och nu map (keys of an_method_* strings).
+ANALYSIS_MODES = ("none", "hotspots", "density", "nearrepeat", "coverage")
+
+
+def analysis_overlay(user: User, mode: str, flt, hex_size: float):
+    """The layers and legend of an analysis mode for this role and filter (None for "none")."""
+    from pax_geo.ui import analysis_data as ad
+    from pax_geo.ui import analysis_layers as al
+
+    kinds = tuple(k for k in flt.kinds if k in ad.point_kinds(user.role))
+    if mode == "none" or not kinds:
+        return None
+    start, end = flt.start.isoformat(), flt.end.isoformat()
+    size = 250 if hex_size <= 250 else 500
+    lg = lang()
+    if mode == "hotspots":
+        return al.gi_layers(ad.hot_spots(user.role, start, end, kinds, size), lg)
+    if mode == "density":
+        res = ad.density(user.role, start, end, kinds)
+        return al.density_layers(res.density, lg) if res.density is not None else None
+    if mode == "nearrepeat":
+        return al.risk_zone_layers(ad.near_repeat(user.role, start, end, kinds), lg)
+    _hs, gaps, cams, routes = ad.coverage(user.role, start, end, kinds, size, 300)
+    return al.coverage_layers(gaps, cams, routes, lg)
+
+
+def analysis_legend(bundle) -> None:
+    if bundle is None or not bundle.legend:
+        return
+    st.markdown(
+        " &nbsp; ".join(
+            f"{_swatch(list(c), 'square')}{html.escape(label)}" for label, c in bundle.legend
+        ),
+        unsafe_allow_html=True,
+    )

@@ -1,0 +1,84 @@
+"""Cached analysis loaders shared by the Hotspots page and the Här och nu analysis modes.
+
+The role is the first argument of every loader, so a cache entry only ever holds that role's data;
+each loader opens the role's own database login.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import streamlit as st
+
+from pax_geo import queries
+from pax_geo.analysis import service
+from pax_geo.db import reader_engine
+
+TTL = 600
+#: Draws for the whole-neighbourhood Gi* randomisation used on the pages.
+GI_PERMUTATIONS = 999_999
+
+
+def _flt(start: str, end: str, kinds: tuple[str, ...]) -> queries.Filter:
+    return queries.Filter(
+        start=datetime.fromisoformat(start), end=datetime.fromisoformat(end), kinds=kinds
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def point_kinds(role: str) -> tuple[str, ...]:
+    with reader_engine(role).connect() as conn:
+        prec = queries.my_precision(conn)
+    return tuple(k for k in queries.INCIDENT_KINDS if prec.get(k) in ("exact", "grid"))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def areas(role: str):
+    with reader_engine(role).connect() as conn:
+        return queries.areas(conn)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def hot_spots(role: str, start: str, end: str, kinds: tuple[str, ...], size: int):
+    with reader_engine(role).connect() as conn:
+        return service.hot_spots(conn, _flt(start, end, kinds), size, 1, GI_PERMUTATIONS)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def density(role: str, start: str, end: str, kinds: tuple[str, ...]):
+    with reader_engine(role).connect() as conn:
+        return service.density(conn, _flt(start, end, kinds))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def emerging(role: str, start: str, end: str, kinds: tuple[str, ...], size: int, step: str):
+    with reader_engine(role).connect() as conn:
+        return service.emerging(conn, _flt(start, end, kinds), size, step)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def near_repeat(role: str, start: str, end: str, kinds: tuple[str, ...]):
+    with reader_engine(role).connect() as conn:
+        return service.near_repeat(conn, _flt(start, end, kinds), now=datetime.fromisoformat(end))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def temporal(role: str, start: str, end: str, kinds: tuple[str, ...]):
+    with reader_engine(role).connect() as conn:
+        return service.temporal(conn, _flt(start, end, kinds))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def compstat(role: str, end: str, kinds: tuple[str, ...]):
+    now = datetime.fromisoformat(end)
+    with reader_engine(role).connect() as conn:
+        return service.compstat(conn, _flt((now - timedelta(days=1)).isoformat(), end, kinds), now)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def coverage(role: str, start: str, end: str, kinds: tuple[str, ...], size: int, dist: int):
+    with reader_engine(role).connect() as conn:
+        hs, gaps = service.coverage(
+            conn, _flt(start, end, kinds), size, 1, GI_PERMUTATIONS, 2, float(dist)
+        )
+        return hs, gaps, queries.cameras(conn), queries.routes(conn)
