@@ -61,6 +61,7 @@ if "cache" in chosen_kinds:
             t("subtypes_filter"),
             specs["cache"].subtypes,
             format_func=lambda s: t(f"subtype_{s}"),
+            placeholder=t("subtypes_all"),
             key="har_subtypes",
         )
 exact = any(prec.get(k) == "exact" for k in kinds)
