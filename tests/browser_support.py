@@ -1,8 +1,10 @@
 """Real-browser fixtures: the app served by Streamlit on the test database, driven by Debian's
 Chromium through Playwright at desktop (1440x900) and tablet (820x1180) sizes.
 
-Use from a test module with ``from tests.browser_support import *  # noqa: F403`` or by
-importing the fixtures you need. Screenshots go to ``artifacts/`` (git-ignored).
+tests/conftest.py registers this module as a pytest plugin, so its fixtures (app_url, browser,
+page, viewport) are available to every test. Import only the helpers (login, open_page, shot,
+wait_idle): importing a fixture into a test module would start a second Playwright.
+Screenshots go to ``artifacts/`` (git-ignored).
 """
 
 from __future__ import annotations

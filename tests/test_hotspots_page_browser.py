@@ -11,15 +11,10 @@ import pytest
 from PIL import Image
 
 from pax_geo import i18n
-from tests.browser_support import (  # noqa: F401 (fixtures)
-    app_url,
-    browser,
-    login,
-    page,
-    shot,
-    viewport,
-    wait_idle,
-)
+
+# Fixtures (app_url, browser, page, viewport) come from the tests.browser_support plugin;
+# importing them here would start a second Playwright.
+from tests.browser_support import login, shot, wait_idle
 
 pytestmark = pytest.mark.browser
 
