@@ -100,7 +100,6 @@ with table_col:
                 fmt.signed(v - avg["value"], lg) if avg is not None else "–"
                 for v in ranked["value"]
             ],
-            t("hz_col_class"): [class_labels[int(c)] for c in ranked["cls"]],
         }
     )
     st.dataframe(table, hide_index=True, width="stretch", height=420)
@@ -109,13 +108,20 @@ with table_col:
         municipality_average=None if avg is None else avg["value"],
         average_method=None if avg is None else avg["method"],
     )
-    hz.csv_download(export, f"{key}_{year}.csv", PAGE, f"indicator_{key}_{year}", "dl_year")
+    hz.csv_download(
+        export,
+        f"{key}_{year}.csv",
+        PAGE,
+        f"indicator_{key}_{year}",
+        "dl_year",
+        label=t("hz_download_year", year=year),
+    )
 
 st.divider()
 st.markdown(f"**{t('hz_small_multiples', label=label_text, unit=view.unit)}**")
 st.altair_chart(
     charts.sparklines(
-        view.values, view.averages, lg, value_title=f"{label_text} ({view.unit})", columns=5
+        view.values, view.averages, lg, value_title=f"{label_text} ({view.unit})", columns=4
     ),
     width="content",
 )
@@ -127,7 +133,14 @@ with st.expander(t("hz_table")):
         view.values.pivot_table(index="area", columns="year", values="value").round(1),
         width="stretch",
     )
-hz.csv_download(all_years, f"{key}_all_years.csv", PAGE, f"indicator_{key}_series", "dl_all")
+hz.csv_download(
+    all_years,
+    f"{key}_all_years.csv",
+    PAGE,
+    f"indicator_{key}_series",
+    "dl_all",
+    label=t("hz_download_all_years"),
+)
 hz.csv_download(
     avg_export, f"{key}_municipality_average.csv", PAGE, f"indicator_{key}_avg", "dl_avg"
 )

@@ -29,7 +29,7 @@ tab_trend, tab_obs, tab_safety, tab_since = st.tabs(
 
 # --- trend panels --------------------------------------------------------------------------------
 with tab_trend:
-    c1, c2, c3, c4 = st.columns([1.2, 1.2, 2, 2])
+    c1, c2 = st.columns(2)
     bucket = c1.segmented_control(
         t("hz_bucket"),
         ["week", "month"],
@@ -46,6 +46,7 @@ with tab_trend:
         key="mt_by",
         required=True,
     )
+    c3, c4 = st.columns(2)
     kinds = tuple(
         c3.multiselect(
             t("hz_kinds"),
@@ -82,21 +83,25 @@ with tab_trend:
         st.markdown(
             f"**{t('hz_trend_heading', what=where if by == 'kind' else t('hz_per_area'))}**"
         )
-        st.altair_chart(
-            charts.trend_chart(
-                frame,
-                bucket,
-                lg,
-                roll=roll,
-                facet="panel",
-                facet_title=t("hz_panel_by_" + by),
-                facet_sort=order,
-                columns=cols,
-                height=150 if by == "area_id" else 190,
-                facet_width=230 if by == "area_id" else 420,
-            ),
-            width="content",
-        )
+        # One chart per panel in a grid: each chart takes its column's width, so the grid
+        # fits a desktop and an 820 px tablet alike.
+        grid = st.columns(cols)
+        for i, name in enumerate(order):
+            with grid[i % cols]:
+                st.altair_chart(
+                    charts.trend_chart(
+                        frame[frame["panel"] == name],
+                        bucket,
+                        lg,
+                        roll=roll,
+                        height=150 if by == "area_id" else 200,
+                        title=name,
+                        legend=i < cols,
+                        legend_columns=2,
+                        y_title="" if by == "area_id" else None,
+                    ),
+                    width="stretch",
+                )
         st.caption(t("hz_trend_help", n=roll, unit=t(f"hz_unit_{bucket}")))
         hz.suppression_note(tr.threshold)
         st.caption(hz.incident_caption(user.role, kinds, tr.threshold >= 2))
@@ -137,19 +142,16 @@ with tab_obs:
             st.info(t("hz_no_observations"))
         else:
             st.altair_chart(
-                charts.trend_chart(obs.frame, bucket_o, lg, roll=roll_o, height=220),
+                charts.trend_chart(
+                    obs.frame, bucket_o, lg, roll=roll_o, height=220, y_title=t("hz_axis_obs")
+                ),
                 width="stretch",
             )
             hz.suppression_note(obs.threshold)
-            first = obs.frame["bucket"].min()
-            cats = per_cat[per_cat["bucket"] >= first].groupby("category")[["lo", "hi"]].sum()
             cat_table = pd.DataFrame(
                 {
-                    t("hz_col_category"): cats.index,
-                    t("hz_col_count"): [
-                        fmt.num(lo, lg, 0) if lo == hi else f"{lo}–{hi}"
-                        for lo, hi in zip(cats["lo"], cats["hi"], strict=True)
-                    ],
+                    t("hz_col_category"): per_cat["category"],
+                    t("hz_col_count"): per_cat["label"],
                 }
             )
             st.dataframe(cat_table, hide_index=True, width="stretch")
@@ -261,15 +263,17 @@ with tab_since:
                 b1=fmt.local_date(b1 - timedelta(seconds=1)),
             )
         )
-        cols = st.columns(max(len(ch.by_kind), 1))
-        for r, col in zip(ch.by_kind.itertuples(index=False), cols, strict=False):
-            exact = r.diff_lo == r.diff_hi
+        by_kind = ch.by_kind.set_index("kind").reindex(list(kinds_all)).dropna(subset=["current"])
+        cols = st.columns(max(len(by_kind), 1))
+        for (kind, r), col in zip(by_kind.iterrows(), cols, strict=False):
+            exact = r["diff_lo"] == r["diff_hi"]
             col.metric(
-                hz.kind_label(r.kind),
-                r.current,
-                delta=int(r.diff_lo) if exact else r.diff.replace("−", "-"),
+                hz.kind_label(kind),
+                r["current"],
+                delta=int(r["diff_lo"]) if exact else str(r["diff"]).replace("−", "-"),
                 delta_color="inverse" if exact else "off",
-                delta_description=t("hz_vs_previous", previous=r.previous),
+                delta_arrow="auto" if exact else "off",
+                delta_description=t("hz_vs_previous", previous=r["previous"]),
                 border=True,
             )
         walk_delta = ch.walks_after - ch.walks_before

@@ -18,6 +18,7 @@ from pax_geo.horizons.periods import (
     BUCKETS_PER_YEAR,
     Period,
     changes_since,
+    local_midnight,
     rolling_mean,
     same_period_last_year,
     series,
@@ -106,7 +107,9 @@ def observation_trend(
     n_buckets: int | None = None,
     roll: int | None = None,
 ) -> tuple[Trend, pd.DataFrame]:
-    """Total field observations per bucket (rolling mean, last year) and per category."""
+    """Total field observations per bucket (rolling mean, last year), and the total per
+    category over the displayed buckets (one 'all' read, so fewer cells are suppressed than
+    in a sum of weekly cells). Per-category columns: category, lo, hi, label."""
     n_buckets = n_buckets or DEFAULT_SPAN[bucket]
     roll = roll or DEFAULT_ROLL[bucket]
     period = series_window(now, bucket, n_buckets)
@@ -115,13 +118,14 @@ def observation_trend(
     total = series(cells, bucket, period)
     total = same_period_last_year(rolling_mean(total, roll), bucket)
     total = _finish(total, bucket, n_buckets, threshold)
-    per_cat = series(cells, bucket, period, by=["category"])
-    if len(per_cat):
-        first = total["bucket"].min() if len(total) else None
-        per_cat = per_cat[per_cat["bucket"] >= first].copy() if first else per_cat
-        per_cat["value"] = (per_cat["lo"] + per_cat["hi"]) / 2
-        per_cat["label"] = labels(per_cat, threshold)
-    return Trend(total, None, bucket, roll, threshold, period), per_cat.reset_index(drop=True)
+    per_cat = pd.DataFrame(columns=["category", "lo", "hi", "label"])
+    if len(total):
+        shown = Period(local_midnight(total["bucket"].min()), now)
+        cat_cells = hq.observation_cells(conn, shown, "all")
+        if len(cat_cells):
+            per_cat = cat_cells.groupby("category", as_index=False)[["lo", "hi"]].sum()
+            per_cat["label"] = labels(per_cat, threshold)
+    return Trend(total, None, bucket, roll, threshold, period), per_cat
 
 
 def night_walk_trend(

@@ -106,6 +106,7 @@ def _comparison_metric(
             comp.current.label(threshold),
             delta=delta,
             delta_color=color,
+            delta_arrow="auto" if color != "off" else "off",
             delta_description=desc,
             help=t("hz_periods_help", cur=_period_text(cur), prev=_period_text(prev)),
         )

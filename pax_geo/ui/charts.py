@@ -210,6 +210,9 @@ def trend_chart(
     y_title: str | None = None,
     show_last_year: bool = True,
     facet_width: int = 280,
+    title: str | None = None,
+    legend: bool = True,
+    legend_columns: int | None = None,
 ) -> alt.TopLevelMixin:
     """Bars per bucket (count; its range as an error bar when suppressed counts leave it open),
     the rolling mean of complete buckets, and the same bucket last year (dashed).
@@ -232,7 +235,16 @@ def trend_chart(
     color = alt.Color(
         "series:N",
         scale=alt.Scale(domain=domain, range=rng),
-        legend=alt.Legend(title=None, orient="top"),
+        legend=(
+            alt.Legend(
+                title=None,
+                orient="top",
+                columns=legend_columns or alt.Undefined,
+                labelLimit=260,
+            )
+            if legend
+            else None
+        ),
     )
     tooltip = [
         alt.Tooltip("period:N", title=_t("hz_tt_period", lang)),
@@ -243,7 +255,7 @@ def trend_chart(
     ]
     if facet:
         tooltip.insert(0, alt.Tooltip(f"{facet}:N", title=facet_title))
-    y_title = y_title or _t("hz_axis_count", lang)
+    y_title = _t("hz_axis_count", lang) if y_title is None else y_title
     base = alt.Chart(d)
     bars = base.mark_bar(stroke="white", strokeWidth=0.5).encode(
         x=_x_axis(lang, bucket),
@@ -290,6 +302,10 @@ def trend_chart(
         )
     else:
         chart = chart.properties(height=height, width="container")
+        if title:
+            chart = chart.properties(
+                title=alt.TitleParams(title, anchor="start", fontSize=14, fontWeight="bold")
+            )
     return finish(chart, lang)
 
 
@@ -440,7 +456,13 @@ def choropleth(
                 "class_label:N",
                 scale=alt.Scale(domain=domain, range=rng),
                 sort=domain,
-                legend=alt.Legend(title=list(legend_title), orient="right", symbolType="square"),
+                legend=alt.Legend(
+                    title=list(legend_title),
+                    orient="right",
+                    symbolType="square",
+                    symbolSize=220,
+                    labelFontSize=12,
+                ),
             ),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.95)),
             tooltip=[
@@ -507,7 +529,7 @@ def sparklines(
                 alt.Tooltip("value_text:N", title=value_title),
             ],
         )
-        .properties(height=70, width=150)
+        .properties(height=70, width=135)
         .facet(
             facet=alt.Facet("area:N", title=None, header=alt.Header(labelFontSize=12)),
             columns=columns,

@@ -207,11 +207,18 @@ def _audit_export(page_key: str, what: str, file_name: str, rows: int) -> None:
     audit("export", page_key, {"what": what, "file": file_name, "rows": rows, "format": "csv"})
 
 
-def csv_download(df: pd.DataFrame, file_name: str, page_key: str, what: str, key: str) -> None:
+def csv_download(
+    df: pd.DataFrame,
+    file_name: str,
+    page_key: str,
+    what: str,
+    key: str,
+    label: str | None = None,
+) -> None:
     """A CSV download button (UTF-8 with BOM for Excel); each download is audited."""
     data = df.to_csv(index=False).encode("utf-8-sig")
     st.download_button(
-        t("download_csv"),
+        label or t("download_csv"),
         data,
         file_name=file_name,
         mime="text/csv",
