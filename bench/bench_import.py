@@ -86,6 +86,7 @@ def timed_import(path: Path, url, label: str, n: int) -> dict:
         "load_s": total - (load_start - t0),
         "total_s": total,
         "rows_per_s": n / total,
+        "phases": report.extra.get("load_seconds", {}),
     }
 
 
@@ -146,6 +147,10 @@ def main() -> int:
                 f"{r['total_s']:>8.1f} {r['rows_per_s']:>9,.0f}"
                 f"   (new {r['inserted']:,}, changed {r['updated']:,}, unchanged {r['unchanged']:,}"
                 f"{', bulk index rebuild' if r['bulk'] else ''})"
+            )
+            print(
+                f"{'':28} load phases (s): "
+                + ", ".join(f"{k} {v:.1f}" for k, v in r["phases"].items())
             )
         load = os.getloadavg()
         print(

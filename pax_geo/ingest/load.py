@@ -12,8 +12,9 @@ Identifiers come from the fixed allowlist below, never from the file.
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -124,6 +125,8 @@ class LoadResult:
     updated: int = 0
     unchanged: int = 0
     bulk: bool = False
+    #: seconds per phase (encode, copy, upsert, indexes, constraints, analyze)
+    timings: dict = field(default_factory=dict)
 
     def __iadd__(self, other: LoadResult) -> LoadResult:
         self.inserted += other.inserted
@@ -241,7 +244,17 @@ def upsert(
     n = len(frame)
     if n == 0:
         return LoadResult()
+    clock = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(timings.get(name, 0.0) + now - clock, 3)
+        clock = now
+
     data = csv_bytes(frame)
+    lap("encode")
     fresh = False
     existing = 0
     if tuple(conflict) == ("source", "source_id"):
@@ -274,9 +287,11 @@ def upsert(
             conn.execute(text(f"alter table {table} drop constraint {_quote(name)}"))
         for name, _ddl in dropped_idx:
             conn.execute(text(f"drop index {name}"))
+    lap("prepare")
 
     if fresh:
         _copy(conn, table, columns, data, progress)
+        lap("copy")
         result = LoadResult(inserted=n, bulk=bulk)
     else:
         types = _column_types(conn, table, columns)
@@ -284,6 +299,7 @@ def upsert(
         ddl = ", ".join(f"{c} {t}" for c, t in types)
         conn.execute(text(f"create temp table {STAGE} ({ddl}) on commit drop"))
         _copy(conn, STAGE, columns, data, progress)
+        lap("copy")
         cols = ", ".join(columns)
         updatable = [c for c in columns if c not in conflict]
         sets = ", ".join(f"{c} = excluded.{c}" for c in updatable)
@@ -298,13 +314,18 @@ def upsert(
         )
         ins, upd = conn.execute(text(sql)).one()
         conn.execute(text(f"drop table {STAGE}"))
+        lap("upsert")
         result = LoadResult(int(ins), int(upd), n - int(ins) - int(upd), bulk)
     for _name, ddl in dropped_idx:
         conn.execute(text(ddl))
+    lap("indexes")
     for name, ddl in dropped_con:
         conn.execute(text(f"alter table {table} add constraint {_quote(name)} {ddl}"))
+    lap("constraints")
     if result.inserted + result.updated >= 10_000:
         conn.execute(text(f"analyze {table}"))
+        lap("analyze")
+    result.timings = timings
     return result
 
 

@@ -175,6 +175,7 @@ def _run_file(
         res.unchanged,
         res.bulk,
     )
+    report.extra["load_seconds"] = res.timings
 
 
 def feed_districts(c: Connection, municipality: str) -> tuple[list[tuple[int, str]], int | None]:
