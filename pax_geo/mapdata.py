@@ -13,7 +13,6 @@ cell centres; rows are bare arrays wherever no tooltip needs a field.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,12 +22,12 @@ from pyproj import Transformer
 from sqlalchemy import Connection, text
 
 from pax_geo import queries
+from pax_geo.analysis import hexgrid
 from pax_geo.layers import INCIDENT_KINDS
 from pax_geo.queries import Filter
 
 MODES = ("auto", "points", "hex", "heat")
 _TO_WGS84 = Transformer.from_crs(3006, 4326, always_xy=True)
-SQRT3 = math.sqrt(3.0)
 
 
 def to_wgs84(x: np.ndarray, y: np.ndarray, decimals: int = 5) -> tuple[np.ndarray, np.ndarray]:
@@ -92,28 +91,12 @@ class MapData:
         return sum(layer.shown for layer in self.incidents.values())
 
 
-# --- hexagons (flat-top, axial coordinates; size = circumradius = edge length in metres) ---
+# --- hexagons: flat-top, axial coordinates, size = edge length in metres -----------------------
+# The binning itself is pax_geo.analysis.hexgrid's; the SQL below is the same cube rounding,
+# so only cells leave the database (tests compare the two).
+hex_axial = hexgrid.axial_coords
+hex_centre = hexgrid.centres
 
-
-def hex_axial(x: np.ndarray, y: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:
-    """Axial (q, r) of the flat-top hexagon containing each point (cube rounding)."""
-    qf = (2.0 / 3.0 * x) / size
-    rf = (-x / 3.0 + SQRT3 / 3.0 * y) / size
-    sf = -qf - rf
-    q, r, s = np.round(qf), np.round(rf), np.round(sf)
-    dq, dr, ds = np.abs(q - qf), np.abs(r - rf), np.abs(s - sf)
-    fix_q = (dq > dr) & (dq > ds)
-    fix_r = ~fix_q & (dr > ds)
-    q = np.where(fix_q, -r - s, q)
-    r = np.where(fix_r, -q - s, r)
-    return q.astype(np.int64), r.astype(np.int64)
-
-
-def hex_centre(q: np.ndarray, r: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:
-    return size * 1.5 * q, size * SQRT3 * (r + q / 2.0)
-
-
-# Same cube rounding as hex_axial, in SQL, so only cells leave the database.
 _HEX_SQL = """
 with a as (
     select i.kind, (2.0 / 3.0 * i.x) / :s as qf, (-i.x / 3.0 + sqrt(3.0) / 3.0 * i.y) / :s as rf
