@@ -4,6 +4,7 @@ from contextlib import nullcontext
 
 import streamlit as st
 
+from pax_geo import i18n
 from pax_geo.config import settings
 from pax_geo.layers import INCIDENT_KINDS, load_layers
 from pax_geo.pages import may_open
@@ -18,8 +19,15 @@ from pax_geo.ui.mapview import (
     precision_caption,
 )
 
-t = session.t
 user = session.require_page("har_och_nu")
+lang = session.lang()
+
+
+def t(key: str, **fmt) -> str:
+    """Strings in the language of this run (labels are formatted after the run, too)."""
+    return i18n.t(key, lang, **fmt)
+
+
 specs = load_layers()
 kinds = data.visible_kinds(user.role)
 prec = data.precision(user.role)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pax_geo import auth, i18n
-from pax_geo.ui.session import KEY_LAST_ACTIVITY, User
+from pax_geo import i18n
+from tests.app_support import signed_in
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "har_och_nu.py")
 
@@ -20,12 +19,7 @@ def tr(key: str, **fmt) -> str:
 
 
 def page_as(username: str) -> AppTest:
-    res = auth.authenticate(username, auth.DEMO_PASSWORD)
-    assert res.ok, username
-    at = AppTest.from_file(PAGE, default_timeout=120)
-    at.session_state["user"] = User.from_login(res)
-    at.session_state[KEY_LAST_ACTIVITY] = time.time()
-    return at.run()
+    return signed_in(PAGE, username).run()
 
 
 def metrics(at: AppTest) -> dict[str, str]:

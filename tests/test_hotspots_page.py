@@ -3,14 +3,13 @@ that may open it, and a refusal for one that may not."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-from pax_geo import auth, i18n
-from pax_geo.ui.session import KEY_LAST_ACTIVITY, User
+from pax_geo import i18n
+from tests.app_support import assert_clean, page_text, signed_in
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -23,7 +22,6 @@ ACCOUNTS = {
     "field_worker": "falt",
 }
 METHODS = ("density", "hotspots", "emerging", "nearrepeat", "temporal", "compstat", "coverage")
-LEAK_MARKERS = ("Traceback", "psycopg", "sqlalchemy", "SQLSTATE", "pax_data.")
 
 
 def tr(key: str, lang: str = "sv", **fmt) -> str:
@@ -31,43 +29,22 @@ def tr(key: str, lang: str = "sv", **fmt) -> str:
 
 
 def open_hotspots(role: str, lang: str = "sv") -> AppTest:
-    res = auth.authenticate(ACCOUNTS[role], auth.DEMO_PASSWORD)
-    assert res.ok, role
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.session_state["user"] = User.from_login(res)
-    at.session_state[KEY_LAST_ACTIVITY] = time.time()
-    at.session_state["lang"] = lang
+    at = signed_in(APP, ACCOUNTS[role], lang, TIMEOUT)
     at.run()
     at.switch_page(PAGE)
     return at.run()
-
-
-def body(at: AppTest) -> str:
-    parts = []
-    for kind in ("error", "warning", "info", "markdown", "caption", "title"):
-        for el in at.get(kind):
-            parts.append(str(getattr(el, "value", "") or ""))
-    return "\n".join(parts)
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    text_ = body(at)
-    for marker in LEAK_MARKERS:
-        assert marker not in text_
 
 
 def test_police_every_method_renders_with_its_explanation(demo_loaded):
     at = open_hotspots("police_analyst")
     assert_clean(at)
     assert [t.value for t in at.title] == [tr("page_hotspots")]
-    assert tr("an_precision_exact") in body(at)
+    assert tr("an_precision_exact") in page_text(at)
     at.segmented_control(key="an_period").set_value("3y").run()
     for method in METHODS:
         at.segmented_control(key="an_method").set_value(method).run()
         assert_clean(at)
-        text_ = body(at)
+        text_ = page_text(at)
         head = tr(f"an_explain_{method}", perms="x", steps=1, step="x", sims=1, d=1)[:40]
         assert head in text_, method
         if method not in ("temporal", "compstat"):
@@ -83,13 +60,13 @@ def test_hot_spot_findings_and_table(demo_loaded):
     table = next(df.value for df in at.dataframe if "gi_z" in df.value.columns)
     assert len(table) >= 5 and (table["level"] > 0).any()
     assert set(table["class"]) <= {tr(f"an_gi_level_{v}") for v in (3, 2, 1, -1, -2, -3)}
-    assert "Hot spots:" in body(at)
+    assert "Hot spots:" in page_text(at)
 
 
 def test_grid_role_is_told_it_sees_snapped_positions(demo_loaded):
     at = open_hotspots("municipal_staff")
     assert_clean(at)
-    assert tr("an_precision_grid", grid=250) in body(at)
+    assert tr("an_precision_grid", grid=250) in page_text(at)
     # municipal staff cannot pick caches (no points for them)
     options = at.multiselect(key="an_kinds").options
     assert tr("kind_cache") not in options and tr("kind_car_fire") in options
@@ -100,7 +77,7 @@ def test_security_chief_near_repeat_and_compstat(demo_loaded):
     at.segmented_control(key="an_period").set_value("3y").run()
     at.segmented_control(key="an_method").set_value("nearrepeat").run()
     assert_clean(at)
-    assert tr("kind_shooting") + ":" in body(at)
+    assert tr("kind_shooting") + ":" in page_text(at)
     at.segmented_control(key="an_method").set_value("compstat").run()
     assert_clean(at)
     verdicts = {tr(f"an_verdict_{v}") for v in ("significant", "not_significant", "too_few")}
@@ -115,8 +92,8 @@ def test_security_chief_near_repeat_and_compstat(demo_loaded):
 def test_english_interface(demo_loaded):
     at = open_hotspots("police_analyst", lang="en")
     assert_clean(at)
-    assert "Hot spots (Getis-Ord Gi" in body(at)
-    assert tr("an_precision_exact", "en") in body(at)
+    assert "Hot spots (Getis-Ord Gi" in page_text(at)
+    assert tr("an_precision_exact", "en") in page_text(at)
 
 
 def test_field_worker_may_not_open_hotspots(demo_loaded):
@@ -152,8 +129,8 @@ def test_hex_size_changes_the_grid(demo_loaded):
     for size in (250, 500):
         at.selectbox(key="an_size").set_value(size).run()
         assert_clean(at)
-        m = re.search(r"i (\d+) hexagoner", body(at))
-        assert m, body(at)
+        m = re.search(r"i (\d+) hexagoner", page_text(at))
+        assert m, page_text(at)
         cells[size] = int(m.group(1))
     # a 500 m hexagon has four times the area of a 250 m one
     assert 3.2 < cells[250] / cells[500] < 4.8

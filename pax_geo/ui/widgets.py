@@ -6,20 +6,27 @@ from datetime import datetime, time, timedelta
 
 import streamlit as st
 
+from pax_geo import i18n
 from pax_geo.queries import TZ, WINDOWS, Filter
-from pax_geo.ui.session import t
+from pax_geo.ui.session import lang
+
+
+def _t(key: str) -> str:
+    return i18n.t(key, lang())
+
 
 WINDOW_KEYS = list(WINDOWS)
 
 
 def time_window(key: str = "window", default: str = "30d") -> tuple[datetime, datetime, str]:
     """Quick windows (24 h … 1 year) plus a custom date range; returns start, end, key."""
+    lg = lang()  # bound now: widgets format their labels after the run as well
     choice = (
         st.segmented_control(
-            t("window"),
+            _t("window"),
             WINDOW_KEYS,
             default=default,
-            format_func=lambda k: t(f"window_{k}"),
+            format_func=lambda k: i18n.t(f"window_{k}", lg),
             key=key,
         )
         or default
@@ -28,7 +35,7 @@ def time_window(key: str = "window", default: str = "30d") -> tuple[datetime, da
     if choice == "custom":
         today = now.date()
         picked = st.date_input(
-            t("custom_range"),
+            _t("custom_range"),
             value=(today - timedelta(days=30), today),
             max_value=today,
             key=f"{key}_range",
@@ -44,10 +51,10 @@ def time_window(key: str = "window", default: str = "30d") -> tuple[datetime, da
 
 def area_filter(districts: dict[int, str], key: str = "areas") -> tuple[int, ...]:
     ids = st.multiselect(
-        t("areas_filter"),
+        _t("areas_filter"),
         list(districts),
         format_func=lambda i: districts[i],
-        placeholder=t("areas_all"),
+        placeholder=_t("areas_all"),
         key=key,
     )
     return tuple(int(i) for i in ids)
