@@ -142,5 +142,10 @@ hz.csv_download(
     label=t("hz_download_all_years"),
 )
 hz.csv_download(
-    avg_export, f"{key}_municipality_average.csv", PAGE, f"indicator_{key}_avg", "dl_avg"
+    avg_export,
+    f"{key}_municipality_average.csv",
+    PAGE,
+    f"indicator_{key}_avg",
+    "dl_avg",
+    label=t("hz_download_averages"),
 )

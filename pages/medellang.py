@@ -85,6 +85,7 @@ with tab_trend:
         )
         # One chart per panel in a grid: each chart takes its column's width, so the grid
         # fits a desktop and an 820 px tablet alike.
+        st.altair_chart(charts.trend_legend(bucket, lg, roll=roll), width="stretch")
         grid = st.columns(cols)
         for i, name in enumerate(order):
             with grid[i % cols]:
@@ -96,8 +97,7 @@ with tab_trend:
                         roll=roll,
                         height=150 if by == "area_id" else 200,
                         title=name,
-                        legend=i < cols,
-                        legend_columns=2,
+                        legend=False,
                         y_title="" if by == "area_id" else None,
                     ),
                     width="stretch",

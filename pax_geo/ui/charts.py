@@ -260,7 +260,7 @@ def trend_chart(
     bars = base.mark_bar(stroke="white", strokeWidth=0.5).encode(
         x=_x_axis(lang, bucket),
         x2="x1:T",
-        y=alt.Y("value:Q", title=y_title),
+        y=alt.Y("value:Q", title=y_title, axis=alt.Axis(tickMinStep=1, format="d")),
         y2=alt.datum(0),
         color=color,
         opacity=alt.condition("datum.complete", alt.value(0.9), alt.value(0.35)),
@@ -309,6 +309,31 @@ def trend_chart(
     return finish(chart, lang)
 
 
+def trend_legend(bucket: str, lang: str, *, roll: int, show_last_year: bool = True):
+    """The trend charts' legend on its own, for a grid of charts drawn without legends (a
+    legend inside each small chart would squeeze its plot)."""
+    unit = _t("hz_unit_week" if bucket == "week" else "hz_unit_month", lang)
+    names = [_t("hz_series_count", lang), _t("hz_series_roll", lang, n=roll, unit=unit)]
+    colors = [COUNT_COLOR, ROLL_COLOR]
+    if show_last_year:
+        names.append(_t("hz_series_last_year", lang))
+        colors.append(LAST_YEAR_COLOR)
+    # Drawn as marks (a square and a label per series, evenly spaced), not as a Vega legend:
+    # a legend without visible marks is not drawn reliably.
+    n = len(names)
+    d = pd.DataFrame({"series": names, "pos": [i / n for i in range(n)]})
+    x = alt.X("pos:Q", axis=None, scale=alt.Scale(domain=[0, 1]))
+    color = alt.Color("series:N", scale=alt.Scale(domain=names, range=colors), legend=None)
+    base = alt.Chart(d).encode(x=x, y=alt.value(10))
+    squares = base.mark_square(size=130, opacity=1).encode(color=color)
+    text = base.mark_text(align="left", dx=10, fontSize=12, color="#555").encode(text="series:N")
+    return (
+        alt.layer(squares, text)
+        .properties(height=22, width="container")
+        .configure_view(strokeWidth=0)
+    )
+
+
 def i18n_num(v: float | None, lang: str, decimals: int = 1) -> str:
     from pax_geo.horizons.fmt import num
 
@@ -342,7 +367,7 @@ def walks_chart(
     bars = base.mark_bar(stroke="white", strokeWidth=0.5).encode(
         x=_x_axis(lang, bucket),
         x2="x1:T",
-        y=alt.Y("walks:Q", title=s_walks),
+        y=alt.Y("walks:Q", title=s_walks, axis=alt.Axis(tickMinStep=1, format="d")),
         y2=alt.datum(0),
         color=color,
         opacity=alt.condition("datum.complete", alt.value(0.9), alt.value(0.35)),
