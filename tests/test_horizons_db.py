@@ -92,9 +92,9 @@ def test_card_known_answers_for_police(reader_engines, test_area):
     # 24 hours: one car fire and two shootings.
     assert st["24h"].count.label() == "3"
     assert st["24h"].baseline.n_windows == 365
-    # 24-hour baseline: the 365 calendar days before 14 June 2025 (the day the current 24 h
-    # began): fires 2, 3 and 4 days ago plus the weekly ones from 10 to 360 days ago = 54
-    assert st["24h"].baseline.mean == pytest.approx(54 / 365)
+    # 24-hour baseline: 365 windows of 24 h before the current one hold the fires 1-4 days ago
+    # and the weekly ones from 10 to 360 days ago: 55 fires, each in its own window
+    assert st["24h"].baseline.mean == pytest.approx(55 / 365)
     assert cd.overall.light == "red" and not cd.overall.uncertain
     by_kind = cd.status_by_kind.set_index(["kind", "window"])
     assert by_kind.loc[("shooting", "24h"), "label"] == "2"

@@ -13,7 +13,7 @@ rendering lives in :mod:`pax_geo.ui.area_card`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import Connection
@@ -23,12 +23,10 @@ from pax_geo.horizons import queries as hq
 from pax_geo.horizons.counts import Count
 from pax_geo.horizons.medium import Trend, incident_trend
 from pax_geo.horizons.periods import (
-    TZ,
     Comparison,
     Period,
     compare,
     last_days,
-    local_midnight,
     year_to_date,
 )
 from pax_geo.horizons.traffic import STATUS_WINDOWS, Overall, Status, overall, status
@@ -81,29 +79,6 @@ def window_counts(cells: pd.DataFrame, n_windows: int) -> list[Count]:
     return out
 
 
-def _status_cells(conn, now, key, length, n_base, kinds, area_id) -> pd.DataFrame:
-    """Counts per window index for one status window: 0 = the current window, 1..n_base = the
-    baseline.
-
-    The 24-hour baseline uses the 365 calendar days (Europe/Stockholm) before the day on
-    which the current 24 hours began: one query with daily buckets instead of 365 window
-    queries. Longer windows are back-to-back windows of their exact length.
-    """
-    if key != "24h":
-        return hq.incident_window_cells(conn, now, length, n_base + 1, kinds, [area_id])
-    current = hq.incident_window_cells(conn, now, length, 1, kinds, [area_id])
-    last_day = (now - length).astimezone(TZ).date()
-    first_day = last_day - timedelta(days=n_base)
-    days = hq.incident_cells(
-        conn, Period(local_midnight(first_day), local_midnight(last_day)), "day", kinds, [area_id]
-    )
-    if len(days):
-        age = (last_day - pd.to_datetime(days["bucket"]).dt.date).map(lambda d: d.days)
-        days = days.assign(window=age.astype(int))[current.columns]
-        return pd.concat([current, days], ignore_index=True)
-    return current
-
-
 def _comparison(conn, area_id, kinds, threshold, periods: tuple[Period, Period]):
     cur, prev = periods
     a = hq.incident_cells(conn, cur, "all", kinds, [area_id])
@@ -132,7 +107,7 @@ def build(conn: Connection, area_id: int, now: datetime) -> AreaCard:
     statuses = []
     by_kind_rows = []
     for key, (length, n_base) in STATUS_WINDOWS.items():
-        cells = _status_cells(conn, now, key, length, n_base, kinds, area_id)
+        cells = hq.incident_window_cells(conn, now, length, n_base + 1, kinds, [area_id])
         counts = window_counts(cells, n_base + 1)
         statuses.append(status(key, counts[0], counts[1:]))
         for kind in kinds:
