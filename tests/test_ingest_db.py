@@ -31,6 +31,7 @@ def fingerprint(conn: Connection) -> tuple:
         "area",
         "camera",
         "night_walk_route",
+        "night_walk",
         "operation",
         "observation",
         "indicator",
@@ -588,6 +589,72 @@ def test_cameras_routes_operations_observations(conn, demo_loaded, tmp_path):
         )
     ).all()
     assert got[0] == ("O1", "Ronna", True) and got[1][2] is False and got[1][1] is not None
+
+
+def test_night_walks_held_by_route_id_or_name(conn, demo_loaded, tmp_path):
+    walks = [
+        {"rutt": "Kvällsrunda Ronna", "datum": "2026-05-01", "deltagare": 7, "kommentar": "lugnt"},
+        {"rutt": "demo-route-geneta", "datum": "2026-05-02", "deltagare": 4, "kommentar": ""},
+    ]
+    path = write_csv(tmp_path / "vandringar.csv", walks)
+    r = imp(conn, path, "night_walk", source="walklog")
+    assert (r.inserted, r.updated) == (2, 0)
+    got = conn.execute(
+        text(
+            "select r.source_id, w.walked_on::text, w.participants, w.note from pax_data.night_walk w "
+            "join pax_data.night_walk_route r on r.id = w.route_id "
+            "where w.source = 'walklog' order by w.walked_on"
+        )
+    ).all()
+    assert [tuple(g) for g in got] == [
+        ("demo-route-ronna", "2026-05-01", 7, "lugnt"),
+        ("demo-route-geneta", "2026-05-02", 4, None),
+    ]
+    # The same log again changes nothing; a corrected count updates that evening only.
+    assert imp(conn, path, "night_walk", source="walklog").unchanged == 2
+    walks[0]["deltagare"] = 9
+    r = imp(conn, write_csv(path, walks), "night_walk", source="walklog")
+    assert (r.inserted, r.updated, r.unchanged) == (0, 1, 1)
+
+
+def test_night_walk_refusals_name_row_and_field(conn, demo_loaded, tmp_path):
+    bad = write_csv(
+        tmp_path / "vandringar.csv",
+        [
+            {"route": "Kvällsrunda Ronna", "date": "2026-05-01", "participants": 5},
+            {"route": "Runda som inte finns", "date": "2026-05-01", "participants": 5},
+            {"route": "demo-route-lina", "date": "2999-01-01", "participants": 5},
+            {"route": "demo-route-lina", "date": "2026-05-08", "participants": -2},
+            {"route": "demo-route-lina", "date": "inte ett datum", "participants": 3},
+        ],
+    )
+    err = refused(conn, bad, "night_walk")
+    assert [(i.row, i.field, i.code) for i in err.issues] == [
+        (2, "route", "unknown_route"),
+        (3, "walked_on", "future_time"),
+        (4, "participants", "out_of_range"),
+        (5, "walked_on", "bad_time"),
+    ]
+    assert "vandringar.csv" in str(err) and "Runda som inte finns" in str(err)
+
+    # Two routes of one name (different organisations): the name is ambiguous, the id is not.
+    conn.execute(
+        text(
+            "insert into pax_data.night_walk_route (name, organisation, geom, source, source_id) "
+            "select name, 'Annan förening', geom, 'other', 'other-ronna' "
+            "from pax_data.night_walk_route where source_id = 'demo-route-ronna'"
+        )
+    )
+    twice = write_csv(
+        tmp_path / "två.csv",
+        [{"route": "kvällsrunda ronna", "date": "2026-05-01", "participants": 5}],
+    )
+    err = refused(conn, twice, "night_walk")
+    assert [(i.row, i.field, i.code) for i in err.issues] == [(1, "route", "ambiguous_route")]
+    by_id = write_csv(
+        tmp_path / "id.csv", [{"route": "other-ronna", "date": "2026-05-01", "participants": 5}]
+    )
+    assert imp(conn, by_id, "night_walk", source="walklog").inserted == 1
 
 
 def test_incidents_with_an_area_but_no_point_are_area_precision(conn, demo_loaded, tmp_path):

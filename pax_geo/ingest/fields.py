@@ -51,7 +51,7 @@ SYNONYMS: dict[str, dict[str, str]] = {
 @dataclass(frozen=True)
 class Field:
     name: str
-    #: text, int, float, time, enum, json, area_ref, wkt
+    #: text, int, float, time, enum, json, area_ref, route_ref, wkt
     type: str = "text"
     required: bool = False
     aliases: tuple[str, ...] = ()
@@ -325,6 +325,41 @@ TARGETS["night_walk_route"] = Target(
     ),
     geometry="line",
     derived_id="hash",
+)
+
+#: Night walks held: one row per route and evening (the walk log an organisation keeps).
+TARGETS["night_walk"] = Target(
+    layer="night_walk",
+    table="pax_data.night_walk",
+    fields=(
+        ID,
+        Field(
+            "route",
+            "route_ref",
+            required=True,
+            aliases=("route", "rutt", "route_id", "route_name", "ruttnamn", "nattvandringsrutt"),
+            column="route_id",
+        ),
+        Field(
+            "walked_on",
+            "time",
+            required=True,
+            aliases=("walked_on", "date", "datum", "walk_date", "dag", "kväll", "kvall"),
+            no_future=True,
+        ),
+        Field(
+            "participants",
+            "int",
+            required=True,
+            aliases=("participants", "deltagare", "antal", "antal_deltagare", "vandrare"),
+        ),
+        Field("note", aliases=("note", "anteckning", "kommentar", "comment", "notes")),
+        VERIFICATION,
+    ),
+    geometry=None,
+    geom_required=False,
+    derived_id="{route_id}:{walked_on}",
+    area_check="none",
 )
 
 TARGETS["operation"] = Target(

@@ -62,6 +62,15 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "source_id",
         "verification",
     ),
+    "pax_data.night_walk": (
+        "route_id",
+        "walked_on",
+        "participants",
+        "note",
+        "source",
+        "source_id",
+        "verification",
+    ),
     "pax_data.operation": (
         "name",
         "description",

@@ -16,7 +16,7 @@ import shapely
 from shapely.geometry import MultiLineString, MultiPolygon
 from sqlalchemy import Connection, text
 
-from pax_geo.config import STORAGE_SRID
+from pax_geo.config import STORAGE_SRID, TIMEZONE
 from pax_geo.demo.load import ewkb_points_hex
 from pax_geo.ingest import fields as F
 from pax_geo.ingest.errors import IngestError, Issue, file_error
@@ -57,6 +57,10 @@ class Context:
     working_area: WorkingArea
     now: pd.Timestamp
     municipality_area_id: int | None = None
+    #: night-walk routes (id, source_id, name), for the walk log
+    routes: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["id", "source_id", "name"])
+    )
     _tree: shapely.STRtree | None = None
 
     @classmethod
@@ -84,6 +88,12 @@ class Context:
             ),
             {"n": opts.municipality},
         ).scalar()
+        routes = pd.DataFrame(
+            conn.execute(
+                text("select id, source_id, name from pax_data.night_walk_route order by id")
+            ).all(),
+            columns=["id", "source_id", "name"],
+        )
         return cls(
             areas=areas,
             districts=districts,
@@ -91,6 +101,7 @@ class Context:
             working_area=wa,
             now=pd.Timestamp.now(tz="UTC"),
             municipality_area_id=muni_id,
+            routes=routes,
         )
 
     def district_of(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -658,6 +669,33 @@ def _resolve_areas(
     return pd.Series(ids).where(ids >= 0).astype("Int64"), unknown, ambiguous
 
 
+def _resolve_routes(t: pd.Series, routes: pd.DataFrame) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Route id (its source_id) or name -> database id. Returns (ids, unknown, ambiguous).
+
+    An id matches first; a name matches case-insensitively and is ambiguous when several routes
+    (of different organisations, say) share it."""
+    by_id: dict[str, list[int]] = {}
+    by_name: dict[str, list[int]] = {}
+    for i, sid, name in zip(routes["id"], routes["source_id"], routes["name"], strict=True):
+        by_id.setdefault(str(sid).lower(), []).append(int(i))
+        by_name.setdefault(str(name).strip().lower(), []).append(int(i))
+    ids = np.full(len(t), -1, dtype=np.int64)
+    unknown = np.zeros(len(t), bool)
+    ambiguous = np.zeros(len(t), bool)
+    for pos, v in enumerate(t.to_numpy(dtype=object)):
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            continue
+        key = str(v).strip().lower()
+        hits = by_id.get(key) or by_name.get(key) or []
+        if len(set(hits)) == 1:
+            ids[pos] = hits[0]
+        elif hits:
+            ambiguous[pos] = True
+        else:
+            unknown[pos] = True
+    return pd.Series(ids).where(ids >= 0).astype("Int64"), unknown, ambiguous
+
+
 # --- the main entry ---------------------------------------------------------------------------
 
 
@@ -846,9 +884,8 @@ def _convert(
             out[i] = json.dumps(v, ensure_ascii=False, sort_keys=True, default=str)
         iss.add(bad, "bad_json", f.name, col, s)
         return out
-    if f.type == "area_ref":
-        t = _as_text(s)
-        return t  # resolved by the builders (they know the kind hint)
+    if f.type in ("area_ref", "route_ref"):
+        return _as_text(s)  # resolved by the builders (against the database's areas / routes)
     if f.type == "wkt":
         return _as_text(s)
     raise ValueError(f"unknown field type {f.type}")  # pragma: no cover
@@ -1010,6 +1047,26 @@ def _build_route(frame, vals, go, geom, tgt, opts, ctx, iss, mapping, raw):
     return []
 
 
+def _build_night_walk(frame, vals, go, geom, tgt, opts, ctx, iss, mapping, raw):
+    ids, unknown, ambiguous = _resolve_routes(vals["route"], ctx.routes)
+    iss.add(unknown, "unknown_route", "route", mapping.get("route"), vals["route"])
+    iss.add(ambiguous, "ambiguous_route", "route", mapping.get("route"), vals["route"])
+    frame["route_id"] = ids.to_numpy()
+    # A walk is an evening: its local (Europe/Stockholm) calendar date.
+    frame["walked_on"] = vals["walked_on"].dt.tz_convert(TIMEZONE).dt.date.to_numpy()
+    people = vals["participants"]
+    neg = (people < 0).fillna(False).to_numpy(dtype=bool)
+    iss.add(
+        neg, "out_of_range", "participants", mapping.get("participants"), people, low=0, high="∞"
+    )
+    frame["participants"] = people.to_numpy()
+    if vals.get("note") is not None:
+        frame["note"] = vals["note"].array
+    if vals.get("verification") is not None:
+        frame["verification"] = vals["verification"].array
+    return []
+
+
 def _build_operation(frame, vals, go, geom, tgt, opts, ctx, iss, mapping, raw):
     frame["name"] = vals["name"].array
     if vals.get("description") is not None:
@@ -1094,6 +1151,7 @@ _BUILDERS = {
     "pax_data.area": _build_area,
     "pax_data.camera": _build_camera,
     "pax_data.night_walk_route": _build_route,
+    "pax_data.night_walk": _build_night_walk,
     "pax_data.operation": _build_operation,
     "pax_data.observation": _build_observation,
     "pax_data.indicator": _build_indicator,
