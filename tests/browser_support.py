@@ -10,6 +10,7 @@ Screenshots go to ``artifacts/`` (git-ignored).
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -170,9 +171,12 @@ def login(page, app_url: str, role: str, password: str | None = None) -> None:
 def open_page(page, title: str) -> None:
     """Open a page through the sidebar navigation (a reload would start a new session)."""
     sidebar = page.locator('[data-testid="stSidebar"]')
-    if not sidebar.get_by_role("link", name=title).first.is_visible():
+    # Case-sensitive and anchored at the end: "Lång sikt" must not open "Medellång sikt" (the
+    # link's accessible name may start with its icon's ligature text).
+    link = sidebar.get_by_role("link", name=re.compile(re.escape(title) + r"\s*$"))
+    if not link.first.is_visible():
         page.locator('[data-testid="stExpandSidebarButton"]').click()
-    sidebar.get_by_role("link", name=title).first.click()
+    link.first.click()
     wait_idle(page)
 
 
