@@ -6,6 +6,7 @@ import streamlit as st
 
 from pax_geo import i18n
 from pax_geo.config import settings
+from pax_geo.horizons.counts import Count
 from pax_geo.layers import INCIDENT_KINDS, load_layers
 from pax_geo.pages import may_open
 from pax_geo.ui import data, session, widgets
@@ -135,15 +136,15 @@ with map_col:
     analysis_legend(bundle)
 with side_col:
     st.subheader(t("counts_heading"))
+    below = payload.suppress_below
+    note = t("counts_note_suppressed", n=below, m=below - 1)
+    ranges = False
     for kind in chosen_kinds:
-        total, suppressed = payload.counts.get(kind, (0, False))
-        st.metric(
-            kind_labels[kind],
-            f"{total}{'+' if suppressed else ''}",
-            help=t("counts_note_suppressed", n=payload.suppress_below) if suppressed else None,
-        )
-    if any(payload.counts.get(k, (0, False))[1] for k in chosen_kinds):
-        st.caption(t("counts_note_suppressed", n=payload.suppress_below))
+        count = payload.counts.get(kind, Count.exact(0))
+        ranges |= not count.is_exact
+        st.metric(kind_labels[kind], count.label(below), help=None if count.is_exact else note)
+    if ranges:
+        st.caption(note)
     precision_caption(prec, kinds)
     st.divider()
     details_panel(event, payload, user, kind_labels)

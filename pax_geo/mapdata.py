@@ -23,6 +23,7 @@ from sqlalchemy import Connection, text
 
 from pax_geo import queries
 from pax_geo.analysis import hexgrid
+from pax_geo.horizons.counts import Count, with_ranges
 from pax_geo.layers import INCIDENT_KINDS
 from pax_geo.queries import Filter
 
@@ -75,7 +76,8 @@ class MapData:
     precision: dict[str, str]
     mode: str
     incidents: dict[str, IncidentLayer]
-    counts: dict[str, tuple[int, bool]]
+    #: kind -> count for the filter; a range when some of its per-area counts are suppressed
+    counts: dict[str, Count]
     districts: list[dict]
     outline: list
     cameras: list[dict] | None
@@ -225,8 +227,12 @@ def build(
             text("select coalesce(max(suppress_below), 0) from pax_api.my_precision")
         ).scalar()
     )
-    counts_df = queries.incident_counts(conn, flt)
-    counts = queries.totals_by_kind(counts_df)
+    # Suppressed per-area counts are ranges [1, suppress-1]; sums over them stay ranges.
+    counts_df = with_ranges(queries.incident_counts(conn, flt), suppress)
+    counts = {
+        str(kind): Count(int(grp["lo"].sum()), int(grp["hi"].sum()))
+        for kind, grp in counts_df.groupby("kind")
+    }
     exact_kinds = tuple(k for k in flt.kinds if prec.get(k) == "exact")
     grid_kinds = tuple(k for k in flt.kinds if prec.get(k) == "grid")
     area_kinds = tuple(k for k in flt.kinds if prec.get(k) == "area")
@@ -279,19 +285,14 @@ def build(
     # Districts, with per-area counts for kinds the role sees only as counts.
     ctx = ctx or context(conn)
     by_area = counts_df[counts_df["kind"].isin(area_kinds)] if area_kinds else counts_df.iloc[0:0]
-    known = by_area.groupby("area_id")["n"].sum()  # suppressed (null) counts add nothing
-    supp = by_area.groupby("area_id")["suppressed"].any()
+    sums = by_area.groupby("area_id")[["lo", "hi"]].sum()
+    # The colour uses released counts only: no number below the threshold reaches the browser.
+    released = by_area.groupby("area_id")["n"].sum()
     districts = []
     for d in ctx.districts:
-        n_known = int(known.get(d["id"], 0) or 0)
-        is_supp = bool(supp.get(d["id"], False))
-        if not area_kinds:
-            label = ""
-        elif is_supp and n_known == 0:
-            label = f"<{suppress}"
-        else:
-            label = f"{n_known}+" if is_supp else str(n_known)
-        districts.append({**d, "n": n_known, "label": label})
+        lo, hi = (int(v) for v in sums.loc[d["id"]]) if d["id"] in sums.index else (0, 0)
+        label = Count(lo, hi).label(suppress) if area_kinds else ""
+        districts.append({**d, "n": int(released.get(d["id"], 0) or 0), "label": label})
     ops = None
     if include_context:
         op_gdf = queries.operations(conn, flt)

@@ -201,14 +201,6 @@ def incident_counts(conn: Connection, flt: Filter, bucket: str = "all") -> pd.Da
     return df.reset_index(drop=True)
 
 
-def totals_by_kind(counts: pd.DataFrame) -> dict[str, tuple[int, bool]]:
-    """kind -> (known total, whether some areas were suppressed) from incident_counts()."""
-    out: dict[str, tuple[int, bool]] = {}
-    for kind, grp in counts.groupby("kind"):
-        out[str(kind)] = (int(grp["n"].fillna(0).sum()), bool(grp["suppressed"].any()))
-    return out
-
-
 def areas(conn: Connection, kinds: tuple[str, ...] = ("district",)) -> gpd.GeoDataFrame:
     """Areas in EPSG:3006 with id, code, name, kind, population."""
     sql = text(
@@ -292,5 +284,4 @@ __all__ = [
     "observations",
     "operations",
     "routes",
-    "totals_by_kind",
 ]
