@@ -43,6 +43,9 @@ class Settings:
     session_idle_minutes: int = 30
     lockout_attempts: int = 5
     lockout_minutes: int = 15
+    #: the municipality the dashboard serves: import working area and Police feed filter
+    municipality_code: str = "0181"
+    municipality_name: str = "Södertälje"
 
     @property
     def pgdata(self) -> Path:
@@ -73,6 +76,8 @@ def load_settings() -> Settings:
         session_idle_minutes=_int("PAX_SESSION_IDLE_MINUTES", 30),
         lockout_attempts=_int("PAX_LOCKOUT_ATTEMPTS", 5),
         lockout_minutes=_int("PAX_LOCKOUT_MINUTES", 15),
+        municipality_code=os.environ.get("PAX_MUNICIPALITY_CODE") or "0181",
+        municipality_name=os.environ.get("PAX_MUNICIPALITY_NAME") or "Södertälje",
     )
 
 

@@ -13,7 +13,7 @@ from pax_geo.config import settings
 from pax_geo.ingest.errors import IngestError, file_error
 from pax_geo.ingest.fetch import FetchRefused, fetch_events
 from pax_geo.ingest.fields import LAYERS
-from pax_geo.ingest.options import MUNICIPALITY_NAME, WORKING_AREA_MODES, ImportOptions
+from pax_geo.ingest.options import WORKING_AREA_MODES, ImportOptions
 
 # The readers and the loader (pandas, GDAL, pyproj) are imported by the commands only, so
 # 'pax --help' and the other sub-commands stay quick.
@@ -144,7 +144,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     s.add_argument("--map", action="append", metavar="FIELD=COLUMN", help="map a column")
     s.add_argument("--set", action="append", metavar="FIELD=VALUE", help="a value for all rows")
-    s.add_argument("--municipality", default=MUNICIPALITY_NAME, help="Police feed filter")
+    s.add_argument(
+        "--municipality", default=settings().municipality_name, help="Police feed filter"
+    )
     s.add_argument("--file-layer", help="layer in a GeoPackage / shapefile in a zip")
     s.add_argument("--report", metavar="PATH", help="write the full JSON report here")
     s.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -162,7 +164,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--type", help="type filter of the API (e.g. Skottlossning)")
     s.add_argument("--out", metavar="DIR", help="where to save (default PAX_HOME/polisen)")
     s.add_argument("--import", dest="do_import", action="store_true", help="import after fetching")
-    s.add_argument("--municipality", default=MUNICIPALITY_NAME)
+    s.add_argument("--municipality", default=settings().municipality_name)
     s.add_argument("--skip-invalid", action="store_true")
     s.add_argument("--no-wait", action="store_true", help="refuse instead of waiting 10 s")
     s.set_defaults(func=cmd_fetch_polisen)

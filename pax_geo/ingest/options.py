@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-#: The municipality the dashboard serves (working area and Police feed filter).
-MUNICIPALITY_CODE = os.environ.get("PAX_MUNICIPALITY_CODE", "0181")
-MUNICIPALITY_NAME = os.environ.get("PAX_MUNICIPALITY_NAME", "Södertälje")
+from pax_geo.config import settings
+
 WORKING_AREA_MODES = ("auto", "sweden", "none")
 
 
@@ -29,8 +27,8 @@ class ImportOptions:
     mapping: dict[str, str] = field(default_factory=dict)
     #: field -> constant value for every row (e.g. kind=district for an areas file)
     defaults: dict[str, str] = field(default_factory=dict)
-    #: Police feed: keep events of this municipality
-    municipality: str = MUNICIPALITY_NAME
+    #: Police feed: keep events of this municipality (default: PAX_MUNICIPALITY_NAME)
+    municipality: str = field(default_factory=lambda: settings().municipality_name)
     #: a layer inside a GeoPackage or a zip with several shapefiles
     file_layer: str | None = None
     #: who ran it (import_run.username)

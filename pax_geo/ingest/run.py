@@ -19,15 +19,11 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from pax_geo import db
+from pax_geo.config import settings
 from pax_geo.ingest import fields as F
 from pax_geo.ingest import load, polisen
 from pax_geo.ingest.errors import IngestError, file_error
-from pax_geo.ingest.options import (
-    MUNICIPALITY_CODE,
-    MUNICIPALITY_NAME,
-    WORKING_AREA_MODES,
-    ImportOptions,
-)
+from pax_geo.ingest.options import WORKING_AREA_MODES, ImportOptions
 from pax_geo.ingest.prepare import Context, prepare, reject_or_filter
 from pax_geo.ingest.readers import read, read_json_list
 from pax_geo.ingest.report import ImportReport
@@ -186,7 +182,11 @@ def feed_districts(c: Connection, municipality: str) -> tuple[list[tuple[int, st
             "or (code = :c and lower(:n) = lower(:default_name))) order by (lower(name) = lower(:n)) "
             "desc, id limit 1"
         ),
-        {"n": municipality, "c": MUNICIPALITY_CODE, "default_name": polisen_default_name()},
+        {
+            "n": municipality,
+            "c": settings().municipality_code,
+            "default_name": settings().municipality_name,
+        },
     ).scalar()
     if muni is None:
         rows = c.execute(
@@ -202,10 +202,6 @@ def feed_districts(c: Connection, municipality: str) -> tuple[list[tuple[int, st
             {"m": muni},
         ).all()
     return [(int(r[0]), str(r[1])) for r in rows], (int(muni) if muni is not None else None)
-
-
-def polisen_default_name() -> str:
-    return MUNICIPALITY_NAME
 
 
 def _run_feed(c: Connection, data: list, opts: ImportOptions, report: ImportReport, prog) -> None:
