@@ -164,3 +164,38 @@ def test_other_roles_may_not_open_it(demo_loaded, username):
     at = page_as(username)
     assert not at.file_uploader
     assert any("får inte öppna" in e.value for e in at.error)
+
+
+def test_walk_log_without_geometry_imports_from_the_page(owner_engine, demo_loaded):
+    """A layer without geometry (night walks held): preview without a map, then import."""
+    rows = [
+        {"rutt": "Kvällsrunda Hovsjö", "datum": "2026-04-03", "deltagare": 6},
+        {"rutt": "demo-route-lina", "datum": "2026-04-04", "deltagare": 3},
+    ]
+    at = page_as("admin")
+    at.selectbox(key="import_layer").set_value("night_walk").run()
+    at.file_uploader[0].upload("apptest_walks.csv", csv_bytes(rows), "text/csv")
+    at.run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="import_map_night_walk_route").value == "rutt"
+    assert at.selectbox(key="import_map_night_walk_walked_on").value == "datum"
+    try:
+        at.button(key="import_go").click().run()
+        assert not at.exception
+        assert "2 nya" in texts(at)
+        with owner_engine.connect() as c:
+            got = c.execute(
+                text(
+                    "select r.source_id, w.walked_on::text, w.participants "
+                    "from pax_data.night_walk w join pax_data.night_walk_route r "
+                    "on r.id = w.route_id where w.source = 'apptest_walks' order by 2"
+                )
+            ).all()
+        assert [tuple(g) for g in got] == [
+            ("demo-route-hovsjö", "2026-04-03", 6),
+            ("demo-route-lina", "2026-04-04", 3),
+        ]
+    finally:
+        with owner_engine.begin() as c:
+            c.execute(text("delete from pax_data.night_walk where source = 'apptest_walks'"))
+            c.execute(text("delete from pax_data.import_run where source = 'apptest_walks'"))
