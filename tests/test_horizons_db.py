@@ -196,7 +196,7 @@ def test_suppressed_trend_cells_show_as_less_than_three(reader_engines, demo_loa
     assert police.threshold == 0 and field.threshold == 3
     p = police.frame.set_index(["area_id", "bucket"])
     f = field.frame.set_index(["area_id", "bucket"])
-    joined = p[["lo"]].join(f[["lo", "hi", "label"]], rsuffix="_f")
+    joined = p[["lo"]].join(f[["lo", "hi", "label"]].rename(columns={"lo": "lo_f"}))
     # a true count is always inside the field worker's range
     assert ((joined["lo_f"] <= joined["lo"]) & (joined["lo"] <= joined["hi"])).all()
     # where one kind had a single suppressed cell and the other none, the label is "<3"

@@ -29,7 +29,7 @@ def map_colours(page) -> int:
     canvas.wait_for(state="visible", timeout=60_000)
     page.wait_for_timeout(2500)
     img = Image.open(io.BytesIO(canvas.screenshot())).convert("RGB").resize((160, 140))
-    pixels = list(img.getdata())
+    pixels = list(img.get_flattened_data())
     colour, n = Counter(pixels).most_common(1)[0]
     background = min(colour) > 225  # the empty map (no basemap) is near white
     assert background or n / len(pixels) < 0.8, f"{colour} covers {n / len(pixels):.0%} of the map"
