@@ -637,18 +637,12 @@ def _pick(hits: list[tuple[int, str]]) -> int:
     return -2
 
 
-def _resolve_areas(
-    t: pd.Series, ctx: Context, kind_hint: str | None
+def _resolve_refs(
+    t: pd.Series, first: dict[str, list], second: dict[str, list], pick: Callable[[list], int]
 ) -> tuple[pd.Series, np.ndarray, np.ndarray]:
-    """Area code or name -> id. Returns (ids as Int64, unknown mask, ambiguous mask)."""
-    areas = ctx.areas
-    if kind_hint:
-        areas = areas[areas["kind"] == kind_hint]
-    code_map: dict[str, list[tuple[int, str]]] = {}
-    name_map: dict[str, list[tuple[int, str]]] = {}
-    for i, c, nm, k in zip(areas["id"], areas["code"], areas["name"], areas["kind"], strict=True):
-        code_map.setdefault(str(c).lower(), []).append((int(i), str(k)))
-        name_map.setdefault(str(nm).lower(), []).append((int(i), str(k)))
+    """Text references -> database ids, looked up case-insensitively in ``first`` (codes, ids),
+    then in ``second`` (names). ``pick`` turns the hits into an id, -1 (none) or -2 (ambiguous).
+    Returns (ids as Int64, unknown mask, ambiguous mask)."""
     ids = np.full(len(t), -1, dtype=np.int64)
     unknown = np.zeros(len(t), bool)
     ambiguous = np.zeros(len(t), bool)
@@ -656,9 +650,9 @@ def _resolve_areas(
     for pos, v in enumerate(t.to_numpy(dtype=object)):
         if v is None or (isinstance(v, float) and np.isnan(v)):
             continue
-        key = str(v).lower()
+        key = str(v).strip().lower()
         if key not in cache:
-            cache[key] = _pick(code_map.get(key) or name_map.get(key) or [])
+            cache[key] = pick(first.get(key) or second.get(key) or [])
         r = cache[key]
         if r == -1:
             unknown[pos] = True
@@ -669,31 +663,36 @@ def _resolve_areas(
     return pd.Series(ids).where(ids >= 0).astype("Int64"), unknown, ambiguous
 
 
-def _resolve_routes(t: pd.Series, routes: pd.DataFrame) -> tuple[pd.Series, np.ndarray, np.ndarray]:
-    """Route id (its source_id) or name -> database id. Returns (ids, unknown, ambiguous).
+def _resolve_areas(
+    t: pd.Series, ctx: Context, kind_hint: str | None
+) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Area code or name -> id (see _resolve_refs; ties broken by area kind)."""
+    areas = ctx.areas
+    if kind_hint:
+        areas = areas[areas["kind"] == kind_hint]
+    code_map: dict[str, list[tuple[int, str]]] = {}
+    name_map: dict[str, list[tuple[int, str]]] = {}
+    for i, c, nm, k in zip(areas["id"], areas["code"], areas["name"], areas["kind"], strict=True):
+        code_map.setdefault(str(c).strip().lower(), []).append((int(i), str(k)))
+        name_map.setdefault(str(nm).strip().lower(), []).append((int(i), str(k)))
+    return _resolve_refs(t, code_map, name_map, _pick)
 
-    An id matches first; a name matches case-insensitively and is ambiguous when several routes
-    (of different organisations, say) share it."""
+
+def _pick_route(hits: list[int]) -> int:
+    if not hits:
+        return -1
+    return hits[0] if len(set(hits)) == 1 else -2
+
+
+def _resolve_routes(t: pd.Series, routes: pd.DataFrame) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Route id (its source_id) or name -> database id (see _resolve_refs). A name shared by
+    several routes (of different organisations, say) is ambiguous; the id is not."""
     by_id: dict[str, list[int]] = {}
     by_name: dict[str, list[int]] = {}
     for i, sid, name in zip(routes["id"], routes["source_id"], routes["name"], strict=True):
-        by_id.setdefault(str(sid).lower(), []).append(int(i))
+        by_id.setdefault(str(sid).strip().lower(), []).append(int(i))
         by_name.setdefault(str(name).strip().lower(), []).append(int(i))
-    ids = np.full(len(t), -1, dtype=np.int64)
-    unknown = np.zeros(len(t), bool)
-    ambiguous = np.zeros(len(t), bool)
-    for pos, v in enumerate(t.to_numpy(dtype=object)):
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            continue
-        key = str(v).strip().lower()
-        hits = by_id.get(key) or by_name.get(key) or []
-        if len(set(hits)) == 1:
-            ids[pos] = hits[0]
-        elif hits:
-            ambiguous[pos] = True
-        else:
-            unknown[pos] = True
-    return pd.Series(ids).where(ids >= 0).astype("Int64"), unknown, ambiguous
+    return _resolve_refs(t, by_id, by_name, _pick_route)
 
 
 # --- the main entry ---------------------------------------------------------------------------
