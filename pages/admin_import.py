@@ -144,6 +144,20 @@ if layer in F.FEED_LAYERS:
         t("import_municipality"), value=defaults.municipality, key="import_municipality"
     )
 
+d1, d2 = st.columns(2)
+ambiguous_time = d1.selectbox(
+    t("import_ambiguous_time"),
+    (None, "earlier", "later"),
+    format_func=lambda v: t(f"import_dst_{v or 'refuse'}"),
+    key="import_ambiguous_time",
+)
+nonexistent_time = d2.selectbox(
+    t("import_nonexistent_time"),
+    (None, "shift-forward", "shift-backward"),
+    format_func=lambda v: t(f"import_dst_{v or 'refuse'}"),
+    key="import_nonexistent_time",
+)
+
 base = ingest.ImportOptions(crs=crs, municipality=municipality, working_area=working_area)
 pv = ingest.preview_file(path, layer, base, name=upload.name)
 
@@ -233,6 +247,8 @@ if dry or run:
         defaults=constants,
         municipality=municipality,
         username=user.username,
+        ambiguous_time=ambiguous_time,
+        nonexistent_time=nonexistent_time,
     )
     bar = st.progress(0.0, text=t("import_stage_read"))
 

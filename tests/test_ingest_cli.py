@@ -211,3 +211,120 @@ def test_an_import_killed_in_the_middle_of_its_copy_leaves_nothing(
             ).scalar()
             == 0
         )
+
+
+# --- issue 14: reports that cannot be written, a full disk ---------------------------------------
+
+
+@pytest.fixture
+def unwritable_dir(tmp_path):
+    """A directory nothing can be written into, even as root: immutable (chattr +i), else a
+    read-only tmpfs mount, else (not root) mode 0555, else a file where the folder should be."""
+    d = tmp_path / "reports"
+    undo = None
+    d.mkdir()
+    if subprocess.run(["chattr", "+i", str(d)], capture_output=True).returncode == 0:
+        undo = ["chattr", "-i", str(d)]
+    elif (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(d)], capture_output=True
+        ).returncode
+        == 0
+    ):
+        undo = ["umount", str(d)]
+    elif os.geteuid() != 0:
+        d.chmod(0o555)
+    else:
+        d.rmdir()
+        d.write_text("a file in place of the reports folder")
+    try:
+        with pytest.raises(OSError):
+            (d / "probe.json").write_text("x")
+        yield d
+    finally:
+        if undo:
+            subprocess.run(undo, check=True)
+        elif d.is_dir():
+            d.chmod(0o755)
+
+
+def test_cli_unwritable_reports_folder_never_misreports_the_outcome(
+    owner_engine, demo_loaded, tmp_path, unwritable_dir, cleanup
+):
+    cleanup.append("ro_reports")
+    rows = incident_rows(4, prefix="RO")
+    rows[2]["occurred_at"] = "not a time"
+    p = write_csv(tmp_path / "ro.csv", rows)
+    # (PAX_HOME also holds the cluster's files, so the folder is given with --report)
+    report = str(unwritable_dir / "ro.json")
+    # refused: exit 2, the refusal first, then one line about the report; no traceback
+    r = pax("import", "incident", str(p), "--source", "ro_reports", "--report", report)
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert lines[0].startswith("pax: ro.csv: 1 of 4 rows have errors; nothing was imported")
+    assert "ro.csv, row 3, field 'occurred_at'" in r.stderr
+    assert lines[-1].startswith("pax: Nothing was imported (the report could not be written to ")
+    assert str(unwritable_dir) in lines[-1]
+    # --skip-invalid: the valid rows are committed and the command says so, with exit 0
+    r = pax(
+        "import", "incident", str(p), "--source", "ro_reports", "--skip-invalid", "--report", report
+    )
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr
+    assert "3 new" in r.stdout and "1 skipped" in r.stdout
+    assert r.stderr.strip().splitlines() == [r.stderr.strip().splitlines()[0]]  # exactly one line
+    assert r.stderr.startswith("pax: Imported: 3 new, 0 changed, 0 unchanged, 1 skipped (")
+    assert "the report could not be written to " in r.stderr
+    with owner_engine.connect() as c:
+        n = c.execute(
+            text("select count(*) from pax_data.incident where source = 'ro_reports'")
+        ).scalar()
+    assert n == 3
+
+
+def test_cli_report_on_a_full_disk_says_the_disk_is_full(
+    owner_engine, demo_loaded, tmp_path, cleanup
+):
+    """/dev/full answers every write with ENOSPC: the real error, no mount needed."""
+    cleanup.append("full_report")
+    p = write_csv(tmp_path / "fr.csv", incident_rows(2, prefix="FR"))
+    r = pax("import", "incident", str(p), "--source", "full_report", "--report", "/dev/full")
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr and "2 new" in r.stdout
+    assert r.stderr.strip() == (
+        "pax: Imported: 2 new, 0 changed, 0 unchanged, 0 skipped (the disk is full (no space "
+        "left on device) in the reports folder /dev)"
+    )
+
+
+def test_cli_full_database_disk_exit_2_and_nothing_saved(owner_engine, demo_loaded, tmp_path):
+    """A real disk_full server error (SQLSTATE 53100) from a trigger on this test database,
+    for this test's source only, removed afterwards."""
+    from pax_geo.config import settings
+
+    ddl = [
+        "create function pax_data.disk_full_test() returns trigger language plpgsql as $$ begin "
+        "raise exception 'could not extend file \"base/1/2\": No space left on device' using "
+        "errcode = 'disk_full', hint = 'Check free disk space.'; end $$",
+        "create trigger disk_full_test before insert on pax_data.incident for each row "
+        "when (new.source = 'disk_full_cli') execute function pax_data.disk_full_test()",
+    ]
+    with owner_engine.begin() as c:
+        for q in ddl:
+            c.execute(text(q))
+        before = fingerprint(c)
+    try:
+        p = write_csv(tmp_path / "df.csv", incident_rows(3, prefix="DF"))
+        r = pax("import", "incident", str(p), "--source", "disk_full_cli")
+        assert r.returncode == 2, r.stderr
+        assert "Traceback" not in r.stderr
+        assert r.stderr.startswith("pax: df.csv: the database's disk is full (the database's data")
+        assert str(settings().pgdata) in r.stderr
+        assert "nothing was saved, the import was rolled back" in r.stderr
+        with owner_engine.connect() as c:
+            assert fingerprint(c) == before
+    finally:
+        with owner_engine.begin() as c:
+            c.execute(text("drop trigger if exists disk_full_test on pax_data.incident"))
+            c.execute(text("drop function if exists pax_data.disk_full_test()"))

@@ -694,3 +694,149 @@ def test_files_without_ids_get_stable_content_ids(conn, demo_loaded, tmp_path):
     write_csv(p, list(reversed(rows)))  # same rows, other order
     again = imp(conn, p, "incident", source="noid")
     assert (again.inserted, again.unchanged) == (0, 5)
+
+
+# --- issue 14: daylight-saving times, mixed coordinate systems, swapped lat/lon, a full disk ----
+
+
+def test_local_times_in_the_dst_fold_or_gap_are_refused_unless_chosen(conn, demo_loaded, tmp_path):
+    rows = incident_rows(5, prefix="DST")
+    rows[1]["occurred_at"] = "2026-10-25 02:30"  # occurs twice (autumn)
+    rows[2]["occurred_at"] = "2026-03-29 02:30"  # does not exist (spring)
+    rows[3]["occurred_at"] = "2026-10-25T02:30:00+01:00"  # an explicit offset: unaffected
+    rows[4]["occurred_at"] = "2026-03-29T02:30:00Z"
+    p = write_csv(tmp_path / "dst.csv", rows)
+    err = refused(conn, p, "incident", source="dst")
+    assert [(i.row, i.field, i.code) for i in err.issues] == [
+        (2, "occurred_at", "ambiguous_local_time"),
+        (3, "occurred_at", "nonexistent_local_time"),
+    ]
+    msg = err.summary("en")
+    assert "dst.csv, row 2, field 'occurred_at': '2026-10-25 02:30' occurs twice" in msg
+    assert "--ambiguous-time earlier" in msg
+    assert "dst.csv, row 3, field 'occurred_at': '2026-03-29 02:30' does not exist" in msg
+    assert "--nonexistent-time shift-forward" in msg
+    rep = imp(
+        conn, p, "incident", source="dst", ambiguous_time="later", nonexistent_time="shift-forward"
+    )
+    assert rep.inserted == 5 and not rep.issues
+    got = dict(
+        conn.execute(
+            text(
+                "select source_id, to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI') "
+                "from pax_data.incident where source = 'dst'"
+            )
+        ).all()
+    )
+    assert got["DST1"] == "2026-10-25 01:30"  # the second 02:30 (winter time, +01:00)
+    assert got["DST2"] == "2026-03-29 01:30"  # 03:30 summer time
+    assert got["DST3"] == "2026-10-25 01:30" and got["DST4"] == "2026-03-29 02:30"
+    rep = imp(
+        conn,
+        p,
+        "incident",
+        source="dst",
+        ambiguous_time="earlier",
+        nonexistent_time="shift-backward",
+    )
+    assert rep.updated == 2 and rep.unchanged == 3
+    bad = refused(conn, p, "incident", ambiguous_time="first")
+    assert bad.issues[0].code == "bad_option" and "--ambiguous-time" in bad.summary("en")
+
+
+def test_one_wgs84_row_among_sweref_rows_is_named(conn, demo_loaded, tmp_path):
+    lon = np.array([p[0] for p in PLACES])
+    lat = np.array([p[1] for p in PLACES])
+    xs, ys = transformer(4326, 3006).transform(lon, lat)
+    rows = [
+        {
+            "id": f"M{i}",
+            "kind": "car_fire",
+            "occurred_at": "2026-05-01 22:00",
+            "x": xs[i],
+            "y": ys[i],
+        }
+        for i in range(len(PLACES))
+    ]
+    rows[2]["x"], rows[2]["y"] = 17.6, 59.2  # one row in WGS84
+    p = write_csv(tmp_path / "mixed.csv", rows)
+    err = refused(conn, p, "incident", source="mixed")
+    assert [(i.row, i.field, i.code) for i in err.issues] == [(3, "x/y", "crs_mixed_row")]
+    msg = err.summary("en")
+    assert (
+        "mixed.csv, row 3, field 'x/y': x/y look like WGS84 longitude/latitude "
+        "(17.6, 59.2) while the other rows are SWEREF 99 TM" in msg
+    )
+    assert "states no coordinate system" not in msg and "names no coordinate system" not in msg
+    rep = imp(conn, p, "incident", source="mixed", skip_invalid=True)
+    assert rep.crs == 3006 and rep.inserted == len(PLACES) - 1 and rep.skipped_rows == 1
+    # the same in a WKT column
+    wkt = [{**r, "geometry": f"POINT ({r['x']} {r['y']})"} for r in rows]
+    for r in wkt:
+        del r["x"], r["y"]
+    q = write_csv(tmp_path / "mixed_wkt.csv", wkt)
+    err = refused(conn, q, "incident", source="mixed_wkt")
+    assert [(i.row, i.field, i.code) for i in err.issues] == [(3, "geometry", "crs_mixed_row")]
+    assert (
+        "mixed_wkt.csv, row 3, field 'geometry': the coordinates look like WGS84 "
+        "longitude/latitude (17.6, 59.2) while the other rows are SWEREF 99 TM" in err.summary("en")
+    )
+    # with no clear majority it still asks for --crs
+    half = rows[:2] + [{**rows[2], "id": "W1"}, {**rows[2], "id": "W2"}]
+    r = write_csv(tmp_path / "half.csv", half)
+    assert refused(conn, r, "incident").issues[0].code == "crs_undecidable"
+
+
+def test_swapped_lat_lon_is_labelled_and_the_swap_suggested(conn, demo_loaded, tmp_path):
+    rows = incident_rows(3, prefix="SW")
+    rows[1]["lat"], rows[1]["lon"] = 17.6253, 59.1955  # the columns swapped in one row
+    rows[2]["lat"], rows[2]["lon"] = 40.7, -73.9  # New York: just outside Sweden
+    p = write_csv(tmp_path / "swapped.csv", rows)
+    err = refused(conn, p, "incident", source="swapped")
+    assert [(i.row, i.field, i.code) for i in err.issues] == [
+        (2, "lon/lat", "lonlat_swapped"),
+        (3, "lon/lat", "outside_sweden"),
+    ]
+    msg = err.summary("en")
+    assert (
+        "lat 17.62530, lon 59.19550 looks swapped: did you mean lat 59.19550, lon 17.62530?" in msg
+    )
+    assert "(lat 40.70000, lon -73.90000) is outside Sweden" in msg
+    assert "(17.62530, 59.19550)" not in msg
+
+
+def test_a_full_database_disk_says_so_where_and_that_nothing_was_saved(conn, demo_loaded, tmp_path):
+    """The real server error (SQLSTATE 53100 disk_full, psycopg's DiskFull) from a trigger in
+    this test's rolled-back transaction."""
+    from pax_geo.config import settings
+
+    conn.execute(
+        text(
+            "create function pg_temp.disk_full() returns trigger language plpgsql as $$ begin "
+            "raise exception 'could not extend file \"base/16384/16390\": No space left on device' "
+            "using errcode = 'disk_full', hint = 'Check free disk space.'; end $$"
+        )
+    )
+    conn.execute(
+        text(
+            "create trigger disk_full_test before insert on pax_data.incident for each row "
+            "execute function pg_temp.disk_full()"
+        )
+    )
+    p = write_csv(tmp_path / "full.csv", incident_rows(3, prefix="FULL"))
+    err = refused(conn, p, "incident", source="full")
+    assert err.issues[0].code == "disk_full_database"
+    import psycopg
+
+    cause = err.__cause__
+    assert isinstance(getattr(cause, "orig", cause), psycopg.errors.DiskFull)
+    msg = err.summary("en")
+    assert msg.startswith("full.csv: the database's disk is full")
+    assert f"the database's data directory {settings().pgdata}" in msg
+    assert "nothing was saved, the import was rolled back" in msg
+    assert "No space left on device" in msg
+    assert "databasens disk är full" in err.summary("sv")
+    assert (
+        conn.execute(text("select count(*) from pax_data.incident where source = 'full'")).scalar()
+        == 0
+    )

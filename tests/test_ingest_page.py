@@ -199,3 +199,35 @@ def test_walk_log_without_geometry_imports_from_the_page(owner_engine, demo_load
         with owner_engine.begin() as c:
             c.execute(text("delete from pax_data.night_walk where source = 'apptest_walks'"))
             c.execute(text("delete from pax_data.import_run where source = 'apptest_walks'"))
+
+
+def test_dst_choices_on_the_form(owner_engine, demo_loaded, cleanup):
+    """A local time in the autumn fold is refused naming row and field; choosing 'the second
+    (winter time)' on the form imports it."""
+    cleanup.append("apptest_dst")
+    rows = incident_rows(3, prefix="ATDST")
+    rows[1]["occurred_at"] = "2026-10-25 02:30"
+    at = page_as("admin")
+    at.selectbox(key="import_layer").set_value("incident").run()
+    at.file_uploader[0].upload("apptest_dst.csv", csv_bytes(rows), "text/csv")
+    at.run()
+    assert at.selectbox(key="import_ambiguous_time").value is None
+    at.button(key="import_go").click().run()
+    assert not at.exception
+    shown = texts(at)
+    assert tr("import_refused") in shown
+    assert (
+        "apptest_dst.csv, rad 2, fält 'occurred_at': '2026-10-25 02:30' finns två gånger" in shown
+    )
+    at.selectbox(key="import_ambiguous_time").set_value("later").run()
+    at.button(key="import_go").click().run()
+    assert not at.exception
+    assert "3 nya" in texts(at)
+    with owner_engine.connect() as c:
+        t = c.execute(
+            text(
+                "select to_char(occurred_at at time zone 'UTC', 'HH24:MI') from pax_data.incident "
+                "where source = 'apptest_dst' and source_id = 'ATDST1'"
+            )
+        ).scalar()
+    assert t == "01:30"

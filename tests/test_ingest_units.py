@@ -16,8 +16,16 @@ from shapely.geometry import Point, Polygon
 
 from pax_geo.ingest import fetch, polisen, readers
 from pax_geo.ingest.errors import IngestError
-from pax_geo.ingest.geo import SWEREF_1800, SWEREF_TM, WorkingArea, detect_crs, transformer
-from pax_geo.ingest.times import AmbiguousDates, parse_times
+from pax_geo.ingest.geo import (
+    SWEREF_1800,
+    SWEREF_TM,
+    WorkingArea,
+    classify_rows,
+    detect_crs,
+    majority_class,
+    transformer,
+)
+from pax_geo.ingest.times import AmbiguousDates, DstPolicy, parse_times, parse_times_checked
 
 # --- times -----------------------------------------------------------------------------------
 
@@ -67,7 +75,69 @@ def test_times_datetime_columns_pass_through():
     assert t[0] == pd.Timestamp("2026-03-01 11:00", tz="UTC") and not bad.any()
 
 
+def test_times_in_the_dst_fold_or_gap_are_flagged_not_guessed():
+    """2026-10-25 02:30 happens twice in Stockholm, 2026-03-29 02:30 never: neither is guessed;
+    with an offset or Z they are plain instants; a datetime column is checked the same way."""
+    s = pd.Series(
+        [
+            "2026-10-25 02:30",  # fold
+            "2026-03-29 02:30",  # gap
+            "2026-10-25T02:30:00+01:00",
+            "2026-03-29T02:30Z",
+            "25.10.2026 02:45",  # fold, dotted
+            "2026-10-25 01:30",  # before the fold: fine
+            None,
+        ]
+    )
+    r = parse_times_checked(s)
+    assert list(r.ambiguous) == [True, False, False, False, True, False, False]
+    assert list(r.nonexistent) == [False, True, False, False, False, False, False]
+    assert not r.bad.any()
+    assert r.times[[0, 1, 4]].isna().all()
+    assert r.times[2] == pd.Timestamp("2026-10-25 01:30", tz="UTC")
+    assert r.times[3] == pd.Timestamp("2026-03-29 02:30", tz="UTC")
+    assert r.times[5] == pd.Timestamp("2026-10-24 23:30", tz="UTC")
+    # the old two-value API never returns a guess either: the rows are marked bad
+    t, bad = parse_times(s)
+    assert list(bad[:2]) == [True, True] and t[:2].isna().all()
+    # an explicit choice reads them; earlier = summer time, shift-forward = 03:30 summer time
+    r = parse_times_checked(s, DstPolicy("earlier", "shift-forward"))
+    assert not r.ambiguous.any() and not r.nonexistent.any()
+    assert r.times[0] == pd.Timestamp("2026-10-25 00:30", tz="UTC")
+    assert r.times[1] == pd.Timestamp("2026-03-29 01:30", tz="UTC")
+    assert r.times[1].tz_convert("Europe/Stockholm").strftime("%H:%M%z") == "03:30+0200"
+    r = parse_times_checked(s, DstPolicy("later", "shift-backward"))
+    assert r.times[0] == pd.Timestamp("2026-10-25 01:30", tz="UTC")
+    assert r.times[1].tz_convert("Europe/Stockholm").strftime("%H:%M%z") == "01:30+0100"
+    assert r.times[4] == pd.Timestamp("2026-10-25 01:45", tz="UTC")
+    naive = pd.Series(pd.to_datetime(["2026-10-25 02:30", "2026-03-29 02:30", "2026-05-01 12:00"]))
+    r = parse_times_checked(naive)
+    assert list(r.ambiguous) == [True, False, False]
+    assert list(r.nonexistent) == [False, True, False]
+    assert r.times[2] == pd.Timestamp("2026-05-01 10:00", tz="UTC")
+    with pytest.raises(ValueError):
+        DstPolicy("first", None)
+
+
 # --- CRS detection ---------------------------------------------------------------------------
+
+
+def test_rows_are_classified_one_by_one_against_a_clear_majority():
+    tm_x, tm_y = _sodertalje(SWEREF_TM)
+    x = np.array([*tm_x, 17.6, tm_y[0], 1500.0])
+    y = np.array([*tm_y, 59.2, tm_x[0], 1800.0])
+    classes = classify_rows(x, y)
+    assert classes == [
+        (SWEREF_TM, False),
+        (SWEREF_TM, False),
+        (SWEREF_TM, False),
+        (4326, False),
+        (SWEREF_TM, True),
+        None,
+    ]
+    assert majority_class(classes) == (None, 0)  # 3 of 6 is not a majority
+    assert majority_class(classes[:4]) == ((SWEREF_TM, False), 3)
+    assert majority_class([None, None]) == (None, 0)
 
 
 def _sodertalje(epsg: int) -> tuple[np.ndarray, np.ndarray]:
@@ -123,7 +193,12 @@ def test_csv_semicolon_cp1252_and_ragged_row(tmp_path):
 
 @pytest.mark.parametrize(
     "content,code",
-    [(b"", "file_empty"), (b"a,b\n", "no_rows"), (b"a,a\n1,2\n", "csv_duplicate_header")],
+    [
+        (b"", "file_empty"),
+        (b"a,b\n", "no_rows"),
+        (b"a,a\n1,2\n", "csv_duplicate_header"),
+        (b"\r\x00", "unreadable"),  # found by the hypothesis test: csv.Error, not a traceback
+    ],
 )
 def test_csv_file_level_errors(tmp_path, content, code):
     p = tmp_path / "f.csv"

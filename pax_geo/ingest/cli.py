@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import json
 import sys
@@ -13,7 +14,12 @@ from pax_geo.config import settings
 from pax_geo.ingest.errors import IngestError, file_error
 from pax_geo.ingest.fetch import FetchRefused, fetch_events
 from pax_geo.ingest.fields import LAYERS
-from pax_geo.ingest.options import WORKING_AREA_MODES, ImportOptions
+from pax_geo.ingest.options import (
+    AMBIGUOUS_TIME_CHOICES,
+    NONEXISTENT_TIME_CHOICES,
+    WORKING_AREA_MODES,
+    ImportOptions,
+)
 
 # The readers and the loader (pandas, GDAL, pyproj) are imported by the commands only, so
 # 'pax --help' and the other sub-commands stay quick.
@@ -45,6 +51,8 @@ def options_from_args(args: argparse.Namespace) -> ImportOptions:
         municipality=args.municipality,
         file_layer=args.file_layer,
         username=_username(),
+        ambiguous_time=args.ambiguous_time,
+        nonexistent_time=args.nonexistent_time,
     )
 
 
@@ -55,19 +63,47 @@ def _username() -> str | None:
         return None
 
 
-def _save_report(report, path: str | None) -> Path:
+def _report_target(report, path: str | None) -> Path:
     if path:
-        target = Path(path)
-    else:
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        target = settings().home / "reports" / f"import_{stamp}_{report.layer}.json"
+        return Path(path)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return settings().home / "reports" / f"import_{stamp}_{report.layer}.json"
+
+
+def _save_report(report, path: str | None) -> Path:
+    target = _report_target(report, path)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(report.to_json(), encoding="utf-8")
     return target
 
 
+def _why_not_saved(exc: OSError, target: Path) -> str:
+    """One clause: why the report could not be written (the disk full said plainly)."""
+    from pax_geo import i18n
+    from pax_geo.ingest.errors import _lang
+
+    lang = _lang(None)
+    if exc.errno == errno.ENOSPC:
+        return i18n.t("ingest_disk_full_reports", lang, path=target.parent)
+    reason = (exc.strerror or type(exc).__name__).lower()
+    return i18n.t("ingest_report_not_written", lang, path=target, reason=reason)
+
+
+def _try_save_report(report, path: str | None) -> tuple[Path | None, str | None]:
+    """(where it was saved, None) or (None, why not): a report that cannot be written never
+    changes what the import did, nor its exit code."""
+    target = _report_target(report, path)
+    try:
+        return _save_report(report, path), None
+    except OSError as exc:
+        return None, _why_not_saved(exc, target)
+
+
 def cmd_import(args: argparse.Namespace) -> int:
-    from pax_geo import migrate
+    """Exit 0 when the import (or dry run) went through, 2 when it was refused (nothing saved).
+    The outcome is printed first; a report that could not be written is one line after it."""
+    from pax_geo import i18n, migrate
+    from pax_geo.ingest.errors import _lang
     from pax_geo.ingest.report import ImportReport
     from pax_geo.ingest.run import import_file
 
@@ -76,17 +112,42 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         report = import_file(args.file, args.layer, opts)
     except IngestError as exc:
-        if isinstance(exc.report, ImportReport):
-            where = _save_report(exc.report, args.report)
+        if not isinstance(exc.report, ImportReport):
+            raise
+        where, why = _try_save_report(exc.report, args.report)
+        print(f"pax: {exc}", file=sys.stderr)
+        if where is not None:
             print(f"report: {where}", file=sys.stderr)
-        raise
+        else:
+            print(
+                "pax: " + i18n.t("ingest_report_not_written_refused", _lang(None), note=why),
+                file=sys.stderr,
+            )
+        return 2
     if args.json:
         print(report.to_json())
     else:
         print(report.summary())
     if args.report or report.issues:
-        where = _save_report(report, args.report)
-        print(f"report: {where}")
+        where, why = _try_save_report(report, args.report)
+        if where is not None:
+            print(f"report: {where}", file=sys.stderr if args.json else sys.stdout)
+        else:
+            key = (
+                "ingest_report_not_written_dry_run"
+                if report.status == "dry_run"
+                else "ingest_report_not_written_imported"
+            )
+            line = i18n.t(
+                key,
+                _lang(None),
+                inserted=report.inserted,
+                updated=report.updated,
+                unchanged=report.unchanged,
+                skipped=report.skipped_rows,
+                note=why,
+            )
+            print(f"pax: {line}", file=sys.stderr)
     return 0
 
 
@@ -148,6 +209,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--municipality", default=settings().municipality_name, help="Police feed filter"
     )
     s.add_argument("--file-layer", help="layer in a GeoPackage / shapefile in a zip")
+    s.add_argument(
+        "--ambiguous-time",
+        choices=AMBIGUOUS_TIME_CHOICES,
+        help="a local time that occurs twice (the autumn DST change, e.g. 02:30 on the last "
+        "Sunday of October): earlier = summer time (+02:00), later = winter time (+01:00); "
+        "default: refuse the row",
+    )
+    s.add_argument(
+        "--nonexistent-time",
+        choices=NONEXISTENT_TIME_CHOICES,
+        help="a local time that does not exist (the spring DST change, e.g. 02:30 on the last "
+        "Sunday of March): shift-forward = 03:30 summer time, shift-backward = 01:30 winter "
+        "time; default: refuse the row",
+    )
     s.add_argument("--report", metavar="PATH", help="write the full JSON report here")
     s.add_argument("--json", action="store_true", help="print the report as JSON")
     s.set_defaults(func=cmd_import)

@@ -30,9 +30,16 @@ class Issue:
     params: dict = dc_field(default_factory=dict)
 
     def message(self, lang: str | None = None) -> str:
+        lang = _lang(lang)
         fmt = {"value": _short(self.value), "field": self.field or "", "column": self.column or ""}
-        fmt.update(self.params)
-        return i18n.t(f"ingest_err_{self.code}", _lang(lang), **fmt)
+        plain = {k: v for k, v in self.params.items() if not k.endswith("_i18n")}
+        fmt.update(plain)
+        for k, v in self.params.items():
+            # a parameter named x_i18n holds a catalogue key, rendered in the message's language
+            # (with the other parameters as its placeholders)
+            if k.endswith("_i18n"):
+                fmt[k[: -len("_i18n")]] = i18n.t(str(v), lang, **fmt)
+        return i18n.t(f"ingest_err_{self.code}", lang, **fmt)
 
     def where(self, file: str, unit: str = "row", lang: str | None = None) -> str:
         lang = _lang(lang)

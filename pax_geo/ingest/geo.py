@@ -90,6 +90,62 @@ def detect_crs(x: np.ndarray, y: np.ndarray, kind: str = "xy") -> tuple[int | No
     return None, False
 
 
+#: Per-row coordinate classes (see :func:`classify_rows`): (epsg, axes swapped), or None.
+RowClass = tuple[int, bool] | None
+
+
+def classify_rows(x: np.ndarray, y: np.ndarray, kind: str = "xy") -> list[RowClass]:
+    """What each row's coordinates look like on their own, with the ranges of
+    :func:`detect_crs` (so a single WGS84 row among SWEREF 99 TM rows can be named)."""
+    x = np.asarray(x, float)
+    y = np.asarray(y, float)
+
+    def box(a: np.ndarray, lo: float, hi: float) -> np.ndarray:
+        return (a >= lo) & (a <= hi)
+
+    north_y, north_x = box(y, 6_100_000, 7_700_000), box(x, 6_100_000, 7_700_000)
+    rules: list[tuple[np.ndarray, RowClass]] = []
+    if kind == "lonlat":
+        rules.append((box(x, -180, 180) & box(y, -90, 90), (WGS84, False)))
+    rules += [
+        (box(x, 9.0, 25.0) & box(y, 54.0, 70.0), (WGS84, False)),
+        (box(y, 9.0, 25.0) & box(x, 54.0, 70.0), (WGS84, True)),
+        (north_y & box(x, 260_000, 1_000_000), (SWEREF_TM, False)),
+        (north_y & box(x, 60_000, 260_000), (SWEREF_1800, False)),
+        (north_x & box(y, 260_000, 1_000_000), (SWEREF_TM, True)),
+        (north_x & box(y, 60_000, 260_000), (SWEREF_1800, True)),
+    ]
+    out: list[RowClass] = [None] * len(x)
+    done = np.zeros(len(x), bool)
+    for mask, cls in rules:
+        for i in np.flatnonzero(mask & ~done):
+            out[i] = cls
+        done |= mask
+    return out
+
+
+def majority_class(classes: list[RowClass]) -> tuple[RowClass, int]:
+    """The class most rows share when it is more than half of the rows (a clear majority the
+    odd rows can be named against); (None, 0) otherwise. classes: rows with coordinates only."""
+    counts: dict[RowClass, int] = {}
+    for c in classes:
+        if c is not None:
+            counts[c] = counts.get(c, 0) + 1
+    if not counts:
+        return None, 0
+    best, k = max(counts.items(), key=lambda kv: kv[1])
+    return (best, k) if k * 2 > len(classes) else (None, 0)
+
+
+def class_label_key(c: RowClass, kind: str = "xy") -> str:
+    """Catalogue key describing a row class (for messages)."""
+    if c is None:
+        return "ingest_crs_none"
+    epsg, swap = c
+    name = {WGS84: "wgs84", SWEREF_TM: "3006", SWEREF_1800: "3011"}.get(epsg, "none")
+    return f"ingest_crs_{name}{'_swapped' if swap else ''}"
+
+
 @lru_cache(maxsize=16)
 def transformer(src_epsg: int, dst_epsg: int = STORAGE_SRID) -> Transformer:
     return Transformer.from_crs(src_epsg, dst_epsg, always_xy=True)

@@ -9,6 +9,9 @@ from pathlib import Path
 from pax_geo.config import settings
 
 WORKING_AREA_MODES = ("auto", "sweden", "none")
+#: Local times in the autumn DST fold / the spring gap (see pax_geo.ingest.times).
+AMBIGUOUS_TIME_CHOICES = ("earlier", "later")
+NONEXISTENT_TIME_CHOICES = ("shift-forward", "shift-backward")
 
 
 @dataclass
@@ -33,6 +36,10 @@ class ImportOptions:
     file_layer: str | None = None
     #: who ran it (import_run.username)
     username: str | None = None
+    #: a local time that occurs twice (autumn fold): None = refuse the row, earlier | later
+    ambiguous_time: str | None = None
+    #: a local time that does not exist (spring gap): None = refuse, shift-forward | shift-backward
+    nonexistent_time: str | None = None
 
     def resolved_source(self, layer: str, path: Path | str) -> str:
         if self.source:
@@ -54,4 +61,6 @@ class ImportOptions:
             "defaults": dict(self.defaults),
             "municipality": self.municipality,
             "file_layer": self.file_layer,
+            "ambiguous_time": self.ambiguous_time,
+            "nonexistent_time": self.nonexistent_time,
         }

@@ -21,16 +21,20 @@ from pax_geo.demo.load import ewkb_points_hex
 from pax_geo.ingest import fields as F
 from pax_geo.ingest.errors import IngestError, Issue, file_error
 from pax_geo.ingest.geo import (
+    WGS84,
     WorkingArea,
+    class_label_key,
+    classify_rows,
     crs_label,
     detect_crs,
+    majority_class,
     municipality_polygon,
     transform_geoms,
     transform_xy,
 )
 from pax_geo.ingest.options import ImportOptions
 from pax_geo.ingest.readers import RawTable
-from pax_geo.ingest.times import AmbiguousDates, parse_times
+from pax_geo.ingest.times import AmbiguousDates, DstPolicy, parse_times_checked
 
 TYPE_NAMES = {
     0: "Point",
@@ -348,6 +352,9 @@ def _read_geometry(raw: RawTable, tgt: F.Target, opts: ImportOptions, iss: _Issu
             present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
             coords = shapely.get_coordinates(geoms[present])
             crs, swap = detect_crs(coords[:, 0], coords[:, 1]) if len(coords) else (None, False)
+            if crs is None:
+                geoms = geoms.copy()
+                crs, swap = _mixed_geoms(raw, geoms, present, iss, "geometry", None)
             if crs is None or swap:
                 raise file_error(raw.file, "crs_undecidable")
             note = f"no CRS in the file; coordinates look like {crs_label(crs)}"
@@ -381,6 +388,9 @@ def _read_geometry(raw: RawTable, tgt: F.Target, opts: ImportOptions, iss: _Issu
             ok = ~pd.isna(geoms)
             coords = shapely.get_coordinates(geoms[ok]) if ok.any() else np.empty((0, 2))
             crs, swap = detect_crs(coords[:, 0], coords[:, 1]) if len(coords) else (None, False)
+            if crs is None:
+                ok &= ~shapely.is_empty(np.where(ok, geoms, shapely.Point()))
+                crs, swap = _mixed_geoms(raw, geoms, ok, iss, "geometry", wkt)
             if crs is None or swap:
                 raise file_error(raw.file, "crs_undecidable")
             note = f"no CRS given; coordinates look like {crs_label(crs)}"
@@ -400,12 +410,94 @@ def _read_geometry(raw: RawTable, tgt: F.Target, opts: ImportOptions, iss: _Issu
     if crs is None:
         crs, swap = detect_crs(x[ok], y[ok], kind)
         if crs is None:
+            # mixed rows: name the ones that differ from a clear majority (or give up)
+            crs, swap, odd = _mixed_points(x, y, ok, kind, iss, label, "/".join(pair))
+            x = np.where(odd, np.nan, x)
+            y = np.where(odd, np.nan, y)
+        if crs is None:
             raise file_error(raw.file, "crs_undecidable")
         note = f"no CRS given; {label} columns look like {crs_label(crs)}"
         if swap:
             x, y = y, x
             note += " (axes swapped: the file's X is the northing)"
     return _Geom("points", x=x, y=y, crs=crs, note=note, field_label=label, column="/".join(pair))
+
+
+def _num(v: float) -> str:
+    """A coordinate for a message: metres whole, degrees with up to 5 decimals."""
+    if abs(v) >= 1000:
+        return f"{v:.0f}"
+    return f"{v:.5f}".rstrip("0").rstrip(".")
+
+
+def _mixed_points(
+    x: np.ndarray, y: np.ndarray, ok: np.ndarray, kind: str, iss: _Issues, label: str, col: str
+) -> tuple[int | None, bool, np.ndarray]:
+    """Rows whose coordinates look like another CRS than a clear majority of the rows: each
+    is an issue naming the row, the values and both CRSs. Returns (epsg, swap, odd rows)."""
+    odd = np.zeros(len(x), bool)
+    idx = np.flatnonzero(ok)
+    classes = classify_rows(x[idx], y[idx], kind)
+    major, _k = majority_class(classes)
+    if major is None:
+        return None, False, odd
+    for i, c in zip(idx, classes, strict=True):
+        if c == major:
+            continue
+        odd[i] = True
+        iss.add_one(
+            i,
+            "crs_mixed_row",
+            label,
+            col,
+            f"{_num(x[i])}, {_num(y[i])}",
+            label=label,
+            looks_i18n=class_label_key(c),
+            others_i18n=class_label_key(major),
+        )
+    return major[0], major[1], odd
+
+
+def _mixed_geoms(
+    raw: RawTable, geoms: np.ndarray, ok: np.ndarray, iss: _Issues, label: str, col: str | None
+) -> tuple[int | None, bool]:
+    """Like _mixed_points for geometries: a geometry's class is its coordinates' common class.
+    The odd geometries are flagged and blanked (in place)."""
+    idx = np.flatnonzero(ok)
+    if len(idx) == 0:
+        return None, False
+    coords, owner = shapely.get_coordinates(geoms[idx], return_index=True)
+    per_coord = classify_rows(coords[:, 0], coords[:, 1])
+    classes: list = [None] * len(idx)
+    seen = np.zeros(len(idx), bool)
+    for j, c in zip(owner, per_coord, strict=True):
+        if not seen[j]:
+            classes[j], seen[j] = c, True
+        elif classes[j] != c:
+            classes[j] = None
+    major, _k = majority_class(classes)
+    if major is None:
+        return None, False
+    first = {}
+    for j, xy in zip(owner, coords, strict=True):
+        first.setdefault(j, xy)
+    for j, c in enumerate(classes):
+        if c == major:
+            continue
+        i = idx[j]
+        fx, fy = first[j]
+        iss.add_one(
+            i,
+            "crs_mixed_row",
+            label,
+            col,
+            f"{_num(fx)}, {_num(fy)}",
+            label_i18n="ingest_crs_coordinates",
+            looks_i18n=class_label_key(c),
+            others_i18n=class_label_key(major),
+        )
+        geoms[i] = None
+    return major
 
 
 def _parse_geometry_text(t: pd.Series) -> np.ndarray:
@@ -488,11 +580,7 @@ def _check_geometry(
         bad_t[present] = ~(np.isfinite(tx) & np.isfinite(ty))
         iss.add(bad_t, "bad_coordinates", label, col)
         present &= ~bad_t
-        where = ctx.working_area.check_points(x[present], y[present])
-        codes = np.full(n, "", dtype=object)
-        codes[present] = where
-        for code in ("outside_sweden", "outside_working_area"):
-            iss.add(codes == code, code, label, col, _lonlat_text(x, y))
+        _where_checks(ctx, iss, present, x, y, g.x, g.y, g.crs, label, col)
         hexes = np.full(n, None, dtype=object)
         if present.any():
             hexes[present] = ewkb_points_hex(x[present], y[present], STORAGE_SRID)
@@ -505,7 +593,7 @@ def _check_geometry(
     is_empty[~missing] = shapely.is_empty(geoms[~missing])
     present = ~missing & ~is_empty
     if tgt.geom_required:
-        iss.add(~present, "empty_geometry", label, col)
+        iss.add(~present & ~iss.flagged(GEOM_FIELDS, n), "empty_geometry", label, col)
     allowed = F.GEOM_TYPES[family]
     type_names = np.full(n, "", dtype=object)
     if present.any():
@@ -560,15 +648,14 @@ def _check_geometry(
             raise RuntimeError("point count mismatch")
         tx, ty = transform_xy(coords[:, 0], coords[:, 1], g.crs)
         x[present], y[present] = tx, ty
+        ox = np.full(n, np.nan)
+        oy = np.full(n, np.nan)
+        ox[present], oy[present] = coords[:, 0], coords[:, 1]
         bad_t = present.copy()
         bad_t[present] = ~(np.isfinite(tx) & np.isfinite(ty))
         iss.add(bad_t, "bad_coordinates", label, col)
         present &= ~bad_t
-        where = ctx.working_area.check_points(x[present], y[present])
-        codes = np.full(n, "", dtype=object)
-        codes[present] = where
-        for code in ("outside_sweden", "outside_working_area"):
-            iss.add(codes == code, code, label, col, _lonlat_text(x, y))
+        _where_checks(ctx, iss, present, x, y, ox, oy, g.crs, label, col)
         hexes = np.full(n, None, dtype=object)
         if present.any():
             hexes[present] = ewkb_points_hex(x[present], y[present], STORAGE_SRID)
@@ -603,15 +690,57 @@ def _check_geometry(
 
 
 def _lonlat_text(x: np.ndarray, y: np.ndarray) -> Callable[[np.ndarray], list]:
-    """Positions for messages, in WGS84 (what people recognise), computed for flagged rows only."""
+    """Positions for messages, in WGS84 (what people recognise), labelled, for flagged rows only."""
 
     def at(idx: np.ndarray) -> list:
         from pax_geo.ingest.geo import transformer
 
         lon, lat = transformer(STORAGE_SRID, 4326).transform(x[idx], y[idx])
-        return [f"{la:.5f}, {lo:.5f}" for lo, la in zip(lon, lat, strict=True)]
+        return [f"lat {la:.5f}, lon {lo:.5f}" for lo, la in zip(lon, lat, strict=True)]
 
     return at
+
+
+def _where_checks(
+    ctx: Context,
+    iss: _Issues,
+    present: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    file_x: np.ndarray,
+    file_y: np.ndarray,
+    crs: int | None,
+    label: str,
+    col: str | None,
+) -> None:
+    """Points (EPSG:3006) outside Sweden / the working area. A WGS84 point outside Sweden whose
+    latitude and longitude exchanged would be in Sweden is reported as swapped, with both
+    readings labelled (file_x/file_y: the file's own lon/lat)."""
+    n = len(x)
+    codes = np.full(n, "", dtype=object)
+    codes[present] = ctx.working_area.check_points(x[present], y[present])
+    swapped = np.zeros(n, bool)
+    out = np.flatnonzero(codes == "outside_sweden")
+    if crs == WGS84 and len(out):
+        sx, sy = transform_xy(file_y[out], file_x[out], WGS84)
+        fine = np.isfinite(sx) & np.isfinite(sy)
+        again = np.full(len(out), "outside_sweden", dtype=object)
+        if fine.any():
+            again[fine] = ctx.working_area.check_points(sx[fine], sy[fine])
+        for i in out[again != "outside_sweden"]:
+            lon, lat = float(file_x[i]), float(file_y[i])
+            swapped[i] = True
+            iss.add_one(
+                i,
+                "lonlat_swapped",
+                label,
+                col,
+                f"lat {lat:.5f}, lon {lon:.5f}",
+                lat=f"{lat:.5f}",
+                lon=f"{lon:.5f}",
+            )
+    for code in ("outside_sweden", "outside_working_area"):
+        iss.add((codes == code) & ~swapped, code, label, col, _lonlat_text(x, y))
 
 
 # --- area references --------------------------------------------------------------------------
@@ -722,7 +851,7 @@ def prepare(
         else:
             vals[f.name] = None
             continue
-        vals[f.name] = _convert(f, s, col, iss, ctx, raw)
+        vals[f.name] = _convert(f, s, col, iss, ctx, raw, opts)
     for f in tgt.fields:  # fallbacks (area code <- name)
         if f.fallback and vals.get(f.fallback) is not None:
             if vals[f.name] is None:
@@ -824,7 +953,13 @@ def _format_ids(fmt: str, frame: pd.DataFrame) -> pd.Series:
 
 
 def _convert(
-    f: F.Field, s: pd.Series, col: str | None, iss: _Issues, ctx: Context, raw: RawTable
+    f: F.Field,
+    s: pd.Series,
+    col: str | None,
+    iss: _Issues,
+    ctx: Context,
+    raw: RawTable,
+    opts: ImportOptions | None = None,
 ) -> pd.Series:
     n = len(s)
     if f.type == "text":
@@ -844,13 +979,20 @@ def _convert(
             return num.round().astype("Int64")
         return num.where(~bad)
     if f.type == "time":
+        policy = DstPolicy(
+            opts.ambiguous_time if opts else None, opts.nonexistent_time if opts else None
+        )
         try:
-            t, bad = parse_times(s)
+            parsed = parse_times_checked(s, policy)
         except AmbiguousDates as exc:
             raise file_error(
                 raw.file, "ambiguous_dates", field=f.name, column=col, value=str(exc)
             ) from exc
+        t, bad = parsed.times, parsed.bad
         iss.add(bad, "bad_time", f.name, col, s)
+        # local times in the DST fold / gap are refused unless the caller chose how to read them
+        iss.add(parsed.ambiguous, "ambiguous_local_time", f.name, col, s)
+        iss.add(parsed.nonexistent, "nonexistent_local_time", f.name, col, s)
         if f.no_future:
             future = (t > ctx.now + FUTURE_TOLERANCE).fillna(False).to_numpy(dtype=bool)
             iss.add(future, "future_time", f.name, col, s)

@@ -73,7 +73,7 @@ def read(path: Path | str, file_layer: str | None = None, name: str | None = Non
             return _read_vector(str(path), name, suffix.lstrip("."), file_layer)
     except IngestError:
         raise
-    except (OSError, ValueError, RuntimeError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, RuntimeError, KeyError, TypeError, csv.Error) as exc:
         raise file_error(name, "unreadable", detail=_detail(exc)) from exc
     raise file_error(name, "unknown_format", suffixes=", ".join(SUFFIXES))
 

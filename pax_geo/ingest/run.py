@@ -23,7 +23,12 @@ from pax_geo.config import settings
 from pax_geo.ingest import fields as F
 from pax_geo.ingest import load, polisen
 from pax_geo.ingest.errors import IngestError, file_error
-from pax_geo.ingest.options import WORKING_AREA_MODES, ImportOptions
+from pax_geo.ingest.options import (
+    AMBIGUOUS_TIME_CHOICES,
+    NONEXISTENT_TIME_CHOICES,
+    WORKING_AREA_MODES,
+    ImportOptions,
+)
 from pax_geo.ingest.prepare import Context, prepare, reject_or_filter
 from pax_geo.ingest.readers import read, read_json_list
 from pax_geo.ingest.report import ImportReport
@@ -47,6 +52,14 @@ def check_request(layer: str, opts: ImportOptions, name: str) -> None:
         raise file_error(
             name, "bad_working_area", mode=opts.working_area, modes=", ".join(WORKING_AREA_MODES)
         )
+    for option, value, choices in (
+        ("--ambiguous-time", opts.ambiguous_time, AMBIGUOUS_TIME_CHOICES),
+        ("--nonexistent-time", opts.nonexistent_time, NONEXISTENT_TIME_CHOICES),
+    ):
+        if value is not None and value not in choices:
+            raise file_error(
+                name, "bad_option", option=option, value=value, choices=", ".join(choices)
+            )
     if opts.crs is not None:
         from pyproj import CRS
         from pyproj.exceptions import CRSError
@@ -132,13 +145,49 @@ def import_file(
                 else:
                     tx.commit()
     except (DBAPIError, psycopg.Error) as exc:
-        detail = str(getattr(exc, "orig", exc)).strip().splitlines()
-        raise file_error(
-            name, "database_error", detail=(detail[0] if detail else "")[:300]
-        ) from exc
+        orig = getattr(exc, "orig", exc)
+        detail = str(orig).strip().splitlines()
+        first = (detail[0] if detail else "")[:300]
+        if is_disk_full(orig):
+            # the transaction (or savepoint) was rolled back above: nothing was saved
+            raise file_error(
+                name,
+                "disk_full_database",
+                detail=first,
+                **database_place(eng_or_conn(conn, engine)),
+            ) from exc
+        raise file_error(name, "database_error", detail=first) from exc
     report.seconds = time.perf_counter() - t0
     prog(1.0, "done")
     return report
+
+
+#: SQLSTATE of PostgreSQL's disk_full (e.g. "could not extend file …: No space left on device").
+DISK_FULL = "53100"
+
+
+def is_disk_full(err: BaseException | None) -> bool:
+    """A server error saying its disk is full (SQLSTATE 53100, or the OS's ENOSPC text)."""
+    if err is None:
+        return False
+    if isinstance(err, psycopg.errors.DiskFull) or getattr(err, "sqlstate", None) == DISK_FULL:
+        return True
+    return "No space left on device" in str(err)
+
+
+def eng_or_conn(conn: Connection | None, engine: Engine | None):
+    return conn.engine if conn is not None else (engine or db.owner_engine())
+
+
+def database_place(engine: Engine) -> dict:
+    """Where the database keeps its files, for a message: the embedded cluster's data
+    directory when the engine is on it, else the server's address."""
+    cfg = settings()
+    url = engine.url
+    host = url.host or "localhost"
+    if cfg.embedded and host in ("127.0.0.1", "localhost", "::1") and url.port == cfg.pg_port:
+        return {"where_i18n": "ingest_disk_where_local", "path": str(cfg.pgdata)}
+    return {"where_i18n": "ingest_disk_where_server", "server": f"{host}:{url.port or 5432}"}
 
 
 def _run_file(
