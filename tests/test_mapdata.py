@@ -115,12 +115,13 @@ def test_field_workers_get_only_area_counts(reader_engines, demo_loaded, year):
         if d["label"].startswith("<"):
             assert d["n"] == 0
         assert d["label"] not in ("1", "2")
-    # Totals over suppressed areas are honest ranges around the true (police) count.
+    # Totals over suppressed areas are ranges of released values, close to the true (police)
+    # count: the database adds deterministic noise for this role (see test_release.py).
     police, _ = _payload("police_analyst", reader_engines, year)
     assert any(not c.is_exact for c in data.counts.values())
     for kind, count in data.counts.items():
         true = police.counts[kind].lo
-        assert count.lo <= true <= count.hi, (kind, count, true)
+        assert count.lo - 40 <= true <= count.hi + 40, (kind, count, true)
         if not count.is_exact:
             assert count.label(3) in ("<3", f"{count.lo}–{count.hi}")
     layers = {layer["id"] for layer in json.loads(payload)["layers"]}

@@ -106,8 +106,8 @@ def test_medellang_field_worker_sees_less_than_three_never_zero(demo_loaded):
     shared = p.index.intersection(f.index)
     small = [i for i in shared if p.loc[i, tr("hz_col_since")] in ("1", "2")]
     assert small, "the demo data should have small counts in the last 30 days"
-    for i in small:
-        assert f.loc[i, tr("hz_col_since")] == "<3", i
+    # released values below the threshold never show as numbers, whatever the truth was
+    assert not f[tr("hz_col_since")].isin(["1", "2"]).any()
     assert (f[tr("hz_col_since")] == "<3").any()
     assert tr("hz_suppressed_note", n=3, m=2) in all_text(
         open_page("field_worker", "pages/medellang.py")

@@ -198,6 +198,8 @@ def test_exact_positions_are_the_real_ones(owner_engine, reader_engines, demo_lo
 def test_small_counts_suppressed_for_field_and_board(
     role, owner_engine, reader_engines, demo_loaded
 ):
+    """Exact counts for the other roles; for the suppressing roles no value below the threshold
+    is ever released, and the released totals stay close to the truth (see test_release.py)."""
     cfg = config.settings()
     sql = (
         "select area_id, kind, n, suppressed from pax_api.incident_counts("
@@ -219,16 +221,25 @@ def test_small_counts_suppressed_for_field_and_board(
     prec = load_layers()
     visible = {k for k in INCIDENT_KINDS if prec[k].precision_for(role) != N}
     assert {k for _a, k in got} <= visible
+    if role not in SUPPRESSING_ROLES:
+        assert {k: v for k, v in got.items()} == {
+            k: (n, False) for k, n in true.items() if k[1] in visible
+        }
+        return
     small = 0
-    for (area, kind), (n, suppressed) in got.items():
-        real = true[(area, kind)]
-        if role in SUPPRESSING_ROLES and real < cfg.suppress_below:
-            assert n is None and suppressed
+    for (_area, _kind), (n, suppressed) in got.items():
+        if suppressed:
+            assert n is None
             small += 1
         else:
-            assert n == real and not suppressed
-    if role in SUPPRESSING_ROLES:
-        assert small > 0, "the demo data should have some small counts to suppress"
+            assert n is not None and n >= cfg.suppress_below
+    assert small > 0, "the demo data should have some small counts to suppress"
+    for kind in visible:
+        lo = sum(n or 1 for (_a, k), (n, _s) in got.items() if k == kind)
+        hi = sum(n or cfg.suppress_below - 1 for (_a, k), (n, _s) in got.items() if k == kind)
+        real = sum(v for (_a, k), v in true.items() if k == kind)
+        # the noise on a 30-day total has a standard deviation of about 5
+        assert lo - 30 <= real <= hi + 30, (kind, lo, hi, real)
 
 
 # --- pages ----------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
-"""Counts that may be suppressed, as honest ranges.
+"""Counts that may be suppressed, as ranges.
 
-The database releases per-area counts to some roles only when they reach a threshold: a
-suppressed cell means "1 to threshold-1" (a cell exists only when something happened). Every
-sum over suppressed cells is therefore a range, never a number with zeros hidden in it.
-:class:`Count` carries that range through sums and comparisons, and labels it the way the
-pages show it: ``12`` when exact, ``<3`` for one suppressed cell, ``12–14`` for a sum.
+The database releases per-area counts to some roles (field workers, the board) only as
+protected values: a fixed calendar lattice with deterministic noise on every cell (migration
+0009, README "Small counts"). Released values below the threshold come back as suppressed,
+meaning "1 to threshold-1" of the *released* value; a missing row is a released 0. Every sum
+over suppressed cells is therefore a range. :class:`Count` carries that range through sums and
+comparisons, and labels it the way the pages show it: ``12`` when exact, ``<3`` for one
+suppressed cell, ``12–14`` for a sum. For roles without suppression the counts are exact.
 """
 
 from __future__ import annotations

@@ -1,0 +1,145 @@
+"""Benchmark the protected release for field workers and the board; prints figures.
+
+    .venv/bin/python bench/bench_release.py [--incidents 200000] [--keep]
+
+Creates its own database (pax_bench_release), loads the demo data set and measures, for the
+windows the pages use (24 h, 7 d, 30 d, 90 d, a quarter, year to date, 1 year):
+
+1. utility: the error of the board's released per-area and municipality counts against the
+   exact counts (mean absolute error and the 95th percentile over areas x kinds, and the
+   municipality total's error per kind);
+2. speed: one ``incident_counts`` call as the police analyst (exact) and as the field worker
+   (lattice + noise), and the area card's 365 back-to-back 24-hour windows in one query.
+
+Best of a few runs after one warm-up for times. Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+DB = "pax_bench_release"
+TZ = ZoneInfo("Europe/Stockholm")
+
+
+def best(fn, repeat: int = 3) -> float:
+    fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--incidents", type=int, default=200_000)
+    ap.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    args = ap.parse_args()
+
+    os.environ["PAX_DB_NAME"] = DB
+    from pax_geo import config
+
+    config.settings.cache_clear()
+    from sqlalchemy import create_engine, text
+
+    from pax_geo import cluster, db, migrate
+    from pax_geo.demo import load_demo
+
+    cfg = config.settings()
+    if cfg.embedded:
+        cluster.start(cfg)
+    db.drop_database(DB, cfg)
+    url = db.ensure_database(cfg, DB)
+    migrate.upgrade(url, cfg)
+    owner = create_engine(url)
+    with owner.begin() as c:
+        load_demo(c, incidents=args.incidents, seed=11)
+        c.execute(text("analyze"))
+    board = create_engine(db.reader_url("board_viewer", database=DB))
+    field = create_engine(db.reader_url("field_worker", database=DB))
+    police = create_engine(db.reader_url("police_analyst", database=DB))
+
+    now = datetime.now(TZ).replace(second=0, microsecond=0)
+    q_start = datetime(now.year, (now.month - 1) // 3 * 3 + 1, 1, tzinfo=TZ)
+    prev_q = (q_start - timedelta(days=1)).replace(day=1)
+    prev_q = prev_q.replace(month=(prev_q.month - 1) // 3 * 3 + 1)
+    windows = {
+        "24 h": (now - timedelta(hours=24), now),
+        "7 d": (now - timedelta(days=7), now),
+        "30 d": (now - timedelta(days=30), now),
+        "90 d": (now - timedelta(days=90), now),
+        "last quarter": (prev_q, q_start),
+        "year to date": (datetime(now.year, 1, 1, tzinfo=TZ), now),
+        "1 year": (now - timedelta(days=365), now),
+    }
+    sql = text("select area_id, kind, n, suppressed from pax_api.incident_counts(:a, :b)")
+    print(f"demo data: {args.incidents} incidents; release_alpha 0.3 (default)")
+    print("window        | area MAE | area p95 | municipality |error| per kind")
+    for name, (a, b) in windows.items():
+        with police.connect() as c:
+            exact = {(r.area_id, r.kind): r.n for r in c.execute(sql, {"a": a, "b": b})}
+        with board.connect() as c:
+            rel = {
+                (r.area_id, r.kind): (r.n, r.suppressed) for r in c.execute(sql, {"a": a, "b": b})
+            }
+        keys = set(exact) | set(rel)
+        errors = []
+        for k in keys:
+            n, supp = rel.get(k, (0, False))
+            value = 1.5 if supp else (n or 0)
+            errors.append(abs(value - exact.get(k, 0)))
+        errors.sort()
+        kinds = sorted({k for _a, k in keys})
+        tot = []
+        for kind in kinds:
+            t_exact = sum(v for (_a, k), v in exact.items() if k == kind)
+            t_rel = sum(
+                (1.5 if s else (n or 0)) for (_a, k), (n, s) in rel.items() if k == kind
+            )
+            tot.append(f"{kind} {abs(t_rel - t_exact):.1f}/{t_exact}")
+        p95 = errors[int(0.95 * (len(errors) - 1))] if errors else 0
+        mae = statistics.fmean(errors) if errors else 0
+        print(f"{name:13} | {mae:8.2f} | {p95:8.1f} | {', '.join(tot)}")
+
+    print()
+    print("speed (best of 3):")
+    for label, eng in (("police (exact)", police), ("field worker (release)", field)):
+        for name in ("24 h", "30 d", "year to date"):
+            a, b = windows[name]
+            with eng.connect() as c:
+                t = best(lambda c=c, a=a, b=b: c.execute(sql, {"a": a, "b": b}).all())
+            print(f"  {label:24} {name:13} {t * 1000:8.1f} ms")
+        with eng.connect() as c:
+            t = best(
+                lambda c=c: c.execute(
+                    text(
+                        "select count(*) from generate_series(0, 364) w(i), lateral "
+                        "pax_api.incident_counts(:now - (w.i + 1) * interval '1 day', "
+                        ":now - w.i * interval '1 day') x"
+                    ),
+                    {"now": now},
+                ).all(),
+                repeat=2,
+            )
+        print(f"  {label:24} 365 x 24 h     {t * 1000:8.1f} ms  (the area card's baseline)")
+
+    for e in (board, field, police, owner):
+        e.dispose()
+    if not args.keep:
+        db.drop_database(DB, cfg)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
