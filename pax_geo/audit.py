@@ -8,6 +8,52 @@ from sqlalchemy import text
 
 from pax_geo.db import reader_engine
 
+#: Every action the application writes to the audit log. This is the one list: it is copied into
+#: pax_data.audit_action on every migrate (pax_geo.security.sync_privileges) and pax_api.audit()
+#: refuses any other action from every non-superuser login. Add new actions here.
+ACTIONS: tuple[str, ...] = (
+    # sign-in and sessions (written through the pax_auth login, before/after a session exists)
+    "login",
+    "login_failed",
+    "lockout",
+    "login_locked",
+    "login_throttled",
+    "login_throttled_start",
+    "logout",
+    "session_expired",
+    # pages (written through the role's login, bound to the live session)
+    "page_view",
+    "page_refused",
+    "open_record",
+    "export",
+    "import",
+    # account administration (owner connection: admin page and the 'pax users' CLI)
+    "user_add",
+    "user_enable",
+    "user_disable",
+    "user_set_role",
+    "user_reset_password",
+    "user_unlock",
+    "user_set_email",
+    "demo_users",
+)
+
+#: The actions the pax_auth login (no session yet, or no longer) may write; it writes them for
+#: names that need not be accounts. Every other action needs a reader login's live session.
+AUTH_ACTIONS: tuple[str, ...] = (
+    "login",
+    "login_failed",
+    "lockout",
+    "login_locked",
+    "login_throttled",
+    "login_throttled_start",
+    "logout",
+    "session_expired",
+)
+
+#: Largest detail (as JSON text, bytes) pax_api.audit() accepts.
+MAX_DETAIL_BYTES = 8192
+
 
 def write(role: str, username: str | None, action: str, page: str | None, detail: dict) -> None:
     with reader_engine(role).begin() as conn:

@@ -102,7 +102,7 @@ hex_centre = hexgrid.centres
 _HEX_SQL = """
 with a as (
     select i.kind, (2.0 / 3.0 * i.x) / :s as qf, (-i.x / 3.0 + sqrt(3.0) / 3.0 * i.y) / :s as rf
-    from {view} i where i.geom is not null and {where}
+    from {source} i
 ), c as (
     select kind, qf, rf, -qf - rf as sf, round(qf) as q, round(rf) as r, round(-qf - rf) as s from a
 ), d as (
@@ -120,8 +120,8 @@ def hex_counts(conn: Connection, flt: Filter, size: float) -> pd.DataFrame:
     """Per kind and hexagon: q, r, n, with cell centres x, y in 3006."""
     frames = []
     for view, kinds in queries.kinds_by_view(conn, flt).items():
-        where, params = queries.where_clause(flt, kinds)
-        sql = _HEX_SQL.format(view=view, where=where)
+        source, params = queries.row_source(view, flt, kinds, located=True)
+        sql = _HEX_SQL.format(source=source)
         frames.append(pd.read_sql_query(text(sql), conn, params={**params, "s": float(size)}))
     df = (
         pd.concat(frames, ignore_index=True)
@@ -132,10 +132,7 @@ def hex_counts(conn: Connection, flt: Filter, size: float) -> pd.DataFrame:
     return df.assign(x=x, y=y)
 
 
-_GRID_SQL = (
-    "select i.kind, i.x, i.y, count(*)::int as n "
-    "from {view} i where i.geom is not null and {where} group by 1, 2, 3"
-)
+_GRID_SQL = "select i.kind, i.x, i.y, count(*)::int as n from {source} i group by 1, 2, 3"
 
 
 def grid_cells(conn: Connection, flt: Filter) -> pd.DataFrame:
@@ -144,8 +141,8 @@ def grid_cells(conn: Connection, flt: Filter) -> pd.DataFrame:
     for view, kinds in queries.kinds_by_view(conn, flt).items():
         if not view.endswith("grid"):
             continue
-        where, params = queries.where_clause(flt, kinds)
-        sql = _GRID_SQL.format(view=view, where=where)  # noqa: S608 (allowlisted view, bound values)
+        source, params = queries.row_source(view, flt, kinds, located=True)
+        sql = _GRID_SQL.format(source=source)  # noqa: S608 (allowlisted function, bound values)
         frames.append(pd.read_sql_query(text(sql), conn, params=params))
     if not frames:
         return pd.DataFrame(columns=["kind", "x", "y", "n"])

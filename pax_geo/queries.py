@@ -104,10 +104,44 @@ def kinds_by_view(conn: Connection, flt: Filter) -> dict[str, list[str]]:
     return by_view
 
 
-_POINTS_SQL = (
-    "select i.id, i.kind, i.subtype, i.occurred_at, i.occurred_from, i.occurred_to, "
-    "i.verification, i.area_id, i.x, i.y "
-    "from {view} i where i.geom is not null and {where} order by i.occurred_at desc"
+#: The definer function behind each point view. It filters inside, so a plan (EXPLAIN) shows
+#: only the rows the role may see, and it takes the filter, so the time index is used.
+ROW_FUNCTIONS = {
+    "pax_api.incident_exact": "pax_api.incident_exact_rows",
+    "pax_api.incident_grid": "pax_api.incident_grid_rows",
+}
+
+_ROW_ARGS = (
+    "(cast(:start as timestamptz), cast(:end as timestamptz), cast(:kinds as text[]), "
+    "cast(:areas as int[]), cast(:subtypes as text[]), cast(:ver as text[]), "
+    "cast(:located as boolean), cast(:limit as int))"
+)
+
+
+def row_source(
+    view: str, flt: Filter, kinds: list[str], located: bool = True, limit: int | None = None
+) -> tuple[str, dict]:
+    """A FROM item with the rows of ``view`` (incident_exact/incident_grid) for the filter, read
+    through the view's definer function, and its bound parameters.
+
+    Grid rows have no id and hour-truncated times; their window is widened to whole hours.
+    """
+    params = {
+        "start": flt.start,
+        "end": flt.end,
+        "kinds": list(kinds),
+        "areas": list(flt.area_ids) or None,
+        "subtypes": list(flt.subtypes) or None,
+        "ver": list(flt.verifications) or None,
+        "located": located,
+        "limit": limit,
+    }
+    return ROW_FUNCTIONS[view] + _ROW_ARGS, params
+
+
+_POINT_COLUMNS = (
+    "i.kind, i.subtype, i.occurred_at, i.occurred_from, i.occurred_to, i.verification, "
+    "i.area_id, i.x, i.y"
 )
 
 
@@ -116,16 +150,17 @@ def incident_points(conn: Connection, flt: Filter, limit: int | None = None) -> 
 
     Columns: id, kind, subtype, occurred_at, occurred_from, occurred_to, verification, area_id,
     x, y, precision. Incidents without a point (area/municipality precision) are left out.
+    Grid-precision rows carry no id (None) and times truncated to the hour.
     """
     frames = []
     for view, kinds in kinds_by_view(conn, flt).items():
-        where, params = where_clause(flt, kinds)
         precision = "exact" if view.endswith("exact") else "grid"
-        sql = _POINTS_SQL.format(view=view, where=where)  # noqa: S608 (allowlisted view, bound values)
-        if limit:
-            sql += " limit :limit"
-            params["limit"] = limit
+        source, params = row_source(view, flt, kinds, located=True, limit=limit)
+        cols = ("i.id, " if precision == "exact" else "") + _POINT_COLUMNS
+        sql = f"select {cols} from {source} i order by i.occurred_at desc"  # noqa: S608 (allowlisted)
         df = pd.read_sql_query(text(sql), conn, params=params)
+        if precision == "grid":
+            df.insert(0, "id", pd.Series([None] * len(df), dtype=object))
         df["precision"] = precision
         frames.append(df)
     if not frames:
@@ -154,12 +189,9 @@ def incident_point_count(conn: Connection, flt: Filter, stop_after: int | None =
     there (enough to decide between points and aggregation without a full count)."""
     n = 0
     for view, kinds in kinds_by_view(conn, flt).items():
-        where, params = where_clause(flt, kinds)
-        sql = f"select 1 from {view} i where i.geom is not null and {where}"  # noqa: S608
-        if stop_after is not None:
-            sql += " limit :stop"
-            params["stop"] = max(0, stop_after - n) + 1
-        n += conn.execute(text(f"select count(*) from ({sql}) c"), params).scalar_one()  # noqa: S608
+        limit = max(0, stop_after - n) + 1 if stop_after is not None else None
+        source, params = row_source(view, flt, kinds, located=True, limit=limit)
+        n += conn.execute(text(f"select count(*) from {source} i"), params).scalar_one()  # noqa: S608
         if stop_after is not None and n > stop_after:
             break
     return int(n)

@@ -16,6 +16,8 @@ import re
 
 from sqlalchemy import Connection, text
 
+from pax_geo.audit import ACTIONS as AUDIT_ACTIONS
+from pax_geo.audit import AUTH_ACTIONS
 from pax_geo.config import Settings, settings
 from pax_geo.db import AUTH_ROLE, db_role_name, db_role_password
 from pax_geo.layers import INCIDENT_KINDS, ROLES, SUPPRESSING_ROLES, load_layers
@@ -37,6 +39,38 @@ PUBLIC_FUNCTIONS = (
     "audit(text, text, text, text, jsonb)",
 )
 RESTRICTED_VIEWS = ("incident_exact", "incident_grid", "camera", "operation", "observation")
+
+#: The non-superuser, NOLOGIN role that owns every function in pax_api (issue 13). It may read
+#: every pax_data table (the definer functions are the API to them) and write only what
+#: DEFINER_WRITES lists; it has no CREATE anywhere and cannot log in.
+DEFINER_ROLE = "pax_definer"
+#: pax_data table -> the write privileges the definer functions need on it. A new definer
+#: function that writes a table must add the table here.
+DEFINER_WRITES = {
+    "audit_log": "insert",
+    "app_user": "update",
+    "app_session": "insert, update, delete",
+    "login_throttle": "insert, update, delete",
+    # issue 13: per-client login limits (0011_client_limits.py)
+    "login_client": "insert, update, delete",
+    "login_client_name": "insert, update, delete",
+}
+#: The schemas whose SECURITY DEFINER functions get DEFINER_ROLE as owner and a safe search_path.
+DEFINER_SCHEMAS = ("pax_api", "pax_data")
+#: The search_path a definer function gets when it sets none.
+DEFAULT_DEFINER_PATH = ("pg_catalog", "pax_data", "public")
+#: pg_class columns readers must not see: they give every table's size and row count.
+HIDDEN_PG_CLASS_COLUMNS = ("reltuples", "relpages", "relallvisible")
+#: Size functions that reveal how many rows a table holds.
+SIZE_FUNCTIONS = (
+    "pg_catalog.pg_relation_size(regclass)",
+    "pg_catalog.pg_relation_size(regclass, text)",
+    "pg_catalog.pg_total_relation_size(regclass)",
+    "pg_catalog.pg_table_size(regclass)",
+    "pg_catalog.pg_indexes_size(regclass)",
+    "pg_catalog.pg_database_size(name)",
+    "pg_catalog.pg_database_size(oid)",
+)
 
 
 def restricted_views_for(role: str) -> set[str]:
@@ -61,6 +95,155 @@ def _ident(name: str) -> str:
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
         raise ValueError(f"unsafe identifier {name!r}")
     return name
+
+
+def safe_search_path(config: list[str] | None) -> list[str]:
+    """The search_path a definer function must run with: its own entries, pg_catalog first
+    and pg_temp last (so the caller's temporary objects can never shadow anything)."""
+    current = None
+    for item in config or []:
+        if item.startswith("search_path="):
+            current = item.split("=", 1)[1]
+    entries = ([e.strip().strip('"') for e in current.split(",")] if current else []) or list(
+        DEFAULT_DEFINER_PATH
+    )
+    entries = [e for e in entries if e and e not in ("pg_temp", "$user")]
+    if "pg_catalog" in entries:
+        entries.remove("pg_catalog")
+    return ["pg_catalog", *[_ident(e) for e in entries], "pg_temp"]
+
+
+def _sync_definer(conn: Connection) -> None:
+    """Create the definer role, give it exactly its rights, and hand it every pax_api function
+    (and every definer function in pax_data), each definer one with a safe search_path.
+
+    Runs after every migration, so functions added or replaced by later revisions are covered
+    without being named here.
+    """
+    role = _ident(DEFINER_ROLE)
+    conn.execute(
+        text(
+            "do $$ begin "
+            f"create role {role} nologin nosuperuser nocreatedb nocreaterole noinherit "
+            "noreplication nobypassrls; "
+            "exception when duplicate_object or unique_violation then null; end $$"
+        )
+    )
+    bad = conn.execute(
+        text(
+            "select rolsuper or rolcanlogin or rolbypassrls or rolcreaterole or rolcreatedb "
+            "or rolreplication from pg_roles where rolname = :r"
+        ),
+        {"r": role},
+    ).scalar()
+    if bad:
+        conn.execute(
+            text(
+                f"alter role {role} nologin nosuperuser nocreatedb nocreaterole noinherit "
+                "noreplication nobypassrls"
+            )
+        )
+    # a role created by a non-superuser owner: the owner must be a member to hand it objects
+    if not conn.execute(
+        text("select rolsuper from pg_roles where rolname = current_user")
+    ).scalar():
+        conn.execute(text(f"grant {role} to current_user"))
+    for schema in ("pax_api", "pax_data", "public"):
+        conn.execute(text(f"revoke create on schema {schema} from {role}"))
+        conn.execute(text(f"grant usage on schema {schema} to {role}"))
+    conn.execute(text(f"revoke all on all tables in schema pax_data from {role}"))
+    conn.execute(text(f"grant select on all tables in schema pax_data to {role}"))
+    conn.execute(text(f"grant usage on all sequences in schema pax_data to {role}"))
+    for table, privs in DEFINER_WRITES.items():
+        if conn.execute(text("select to_regclass(:t)"), {"t": f"pax_data.{table}"}).scalar():
+            conn.execute(text(f"grant {privs} on pax_data.{_ident(table)} to {role}"))
+
+    rows = conn.execute(
+        text(
+            "select p.oid::regprocedure::text as sig, p.prosecdef, p.proconfig, "
+            "n.nspname, pg_get_userbyid(p.proowner) as owner "
+            "from pg_proc p join pg_namespace n on n.oid = p.pronamespace "
+            "where n.nspname = any(:schemas) and p.prokind in ('f', 'p') "
+            "and not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass "
+            "                and d.objid = p.oid and d.deptype = 'e') "
+            "order by 1"
+        ),
+        {"schemas": list(DEFINER_SCHEMAS)},
+    ).all()
+    for sig, secdef, config, schema, owner in rows:
+        if schema != "pax_api" and not secdef:
+            continue  # e.g. pax_data's trigger functions run as the invoker
+        if owner != role:
+            conn.execute(text(f"alter routine {sig} owner to {role}"))
+        has_path = any(c.startswith("search_path=") for c in config or [])
+        if secdef or has_path:
+            path = safe_search_path(config)
+            wanted = "search_path=" + ", ".join(path)
+            if wanted not in (config or []):
+                conn.execute(text(f"alter routine {sig} set search_path = {', '.join(path)}"))
+
+
+def _sync_catalog(conn: Connection, dbname: str, logins: list[str]) -> None:
+    """No login but the owner may create objects (TEMP included) or read table sizes and row
+    counts from the catalogue or the statistics functions."""
+    dbname = dbname.replace('"', '""')
+    conn.execute(text(f'revoke temporary, create on database "{dbname}" from public'))
+    conn.execute(text("revoke create on schema public from public"))
+    for login in logins:
+        conn.execute(text(f'revoke temporary, create on database "{dbname}" from {_ident(login)}'))
+        for schema in ("pax_api", "pax_data", "public"):
+            conn.execute(text(f"revoke create on schema {schema} from {_ident(login)}"))
+    if not conn.execute(
+        text("select rolsuper from pg_roles where rolname = current_user")
+    ).scalar():
+        return  # catalogue privileges can only be changed by a superuser
+    cols = conn.execute(
+        text(
+            "select attname from pg_attribute where attrelid = 'pg_catalog.pg_class'::regclass "
+            "and attnum > 0 and not attisdropped and attname <> all(:hidden) order by attnum"
+        ),
+        {"hidden": list(HIDDEN_PG_CLASS_COLUMNS)},
+    ).scalars()
+    conn.execute(text("revoke select on pg_catalog.pg_class from public"))
+    conn.execute(
+        text(
+            f"grant select ({', '.join(_ident(c) for c in cols)}) on pg_catalog.pg_class to public"
+        )
+    )
+    stat_fns = conn.execute(
+        text(
+            "select p.oid::regprocedure::text from pg_proc p "
+            "where p.pronamespace = 'pg_catalog'::regnamespace "
+            "and p.proname like 'pg_stat_get%' and p.pronargs >= 1 "
+            "and p.proargtypes[0] in ('oid'::regtype, 'regclass'::regtype)"
+        )
+    ).scalars()
+    for fn in [*stat_fns, *SIZE_FUNCTIONS]:
+        conn.execute(text(f"revoke execute on function {fn} from public"))
+    # PostGIS's definer function reads the planner statistics of any table (extents of hidden
+    # layers): the application never calls it.
+    for fn in conn.execute(
+        text(
+            "select p.oid::regprocedure::text from pg_proc p "
+            "where p.prosecdef and p.proname = 'st_estimatedextent'"
+        )
+    ).scalars():
+        conn.execute(text(f"revoke execute on function {fn} from public"))
+
+
+def _sync_audit_actions(conn: Connection) -> None:
+    conn.execute(text("delete from pax_data.audit_action"))
+    conn.execute(
+        text("insert into pax_data.audit_action (action, auth_login) values (:a, :x)"),
+        [{"a": a, "x": a in AUTH_ACTIONS} for a in AUDIT_ACTIONS],
+    )
+    conn.execute(
+        text(
+            "insert into pax_data.setting (key, value) values ('auth_login', :v) "
+            "on conflict (key) do update set value = excluded.value"
+        ),
+        {"v": AUTH_ROLE},
+    )
 
 
 def _ensure_login_role(conn: Connection, role: str, cfg: Settings) -> None:
@@ -130,8 +313,11 @@ def sync_privileges(conn: Connection, cfg: Settings | None = None) -> None:
         conn.execute(text(f"revoke all on all tables in schema pax_data from {db_role}"))
         for view in RESTRICTED_VIEWS:
             conn.execute(text(f"revoke all on pax_api.{view} from {db_role}"))
+            conn.execute(text(f"revoke all on function pax_api.{view}_rows from {db_role}"))
         for view in sorted(restricted_views_for(role)):
             conn.execute(text(f"grant select on pax_api.{view} to {db_role}"))
+            # the view reads this definer function, which filters inside (issue 13)
+            conn.execute(text(f"grant execute on function pax_api.{view}_rows to {db_role}"))
         conn.execute(text(f"revoke all on pax_api.audit_log from {db_role}"))
     conn.execute(text(f"grant select on pax_api.audit_log to {db_role_name('admin')}"))
 
@@ -163,9 +349,28 @@ def sync_privileges(conn: Connection, cfg: Settings | None = None) -> None:
         "session_end(text, text)",
     ):
         conn.execute(text(f"grant execute on function pax_api.{fn} to {AUTH_ROLE}"))
+    # --- issue 13: client limits and the session sweep (0011_client_limits.py) ---
+    for fn in (
+        "auth_client_state(text, text)",
+        "auth_client_fail(text, text, int, int, int)",
+        "auth_client_success(text)",
+        "session_sweep()",
+    ):
+        conn.execute(text(f"grant execute on function pax_api.{fn} to {AUTH_ROLE}"))
+    # --- end issue 13 client limits ---
     # the observation view resolves the bound session through this function
     conn.execute(text(f"grant execute on function pax_api.app_username() to {READER_GROUP}"))
     for role in ROLES:
         conn.execute(text(f"revoke all on pax_api.app_user from {_ident(db_role_name(role))}"))
     conn.execute(text(f"grant select on pax_api.app_user to {db_role_name('admin')}"))
     # --- end issue 3 ---
+
+    # --- issue 13 (hardening): definer owner and search_path, no CREATE/TEMP, no row counts ---
+    _sync_audit_actions(conn)
+    _sync_definer(conn)
+    _sync_catalog(
+        conn,
+        dbname,
+        [READER_GROUP, AUTH_ROLE, DEFINER_ROLE, *(db_role_name(r) for r in ROLES)],
+    )
+    # --- end issue 13 ---
