@@ -61,6 +61,33 @@ def _run(change) -> bool:
     return True
 
 
+# Locked accounts, each with its own unlock button: works for any account, another
+# administrator's included, and never needs the locked account itself.
+st.subheader(t("users_locked_heading"))
+locked = [a for a in accounts if a["locked_until"] is not None]
+if not locked:
+    st.caption(t("users_locked_none"))
+for a in locked:
+    c1, c2 = st.columns([3, 2], vertical_alignment="center")
+    role_label = t("role_" + a["role"])
+    c1.write(f"**{a['username']}** · {role_label} · {_state(a)}")
+    if c2.button(
+        t("users_unlock_one", username=a["username"]),
+        key=f"users_unlock_{a['username']}",
+        icon=":material/lock_open:",
+    ):
+        if _run(
+            lambda conn, name=a["username"]: auth.apply_admin_change(
+                conn, user.username, name, "unlock", actor_role=user.role
+            )
+        ):
+            st.session_state["users_msg"] = t(
+                "users_done", action=t("users_action_unlock"), username=a["username"]
+            )
+            st.rerun()
+if locked:
+    st.caption(t("users_locked_help"))
+
 with st.expander(t("users_add"), icon=":material/person_add:"):
     with st.form("users_add_form"):
         c1, c2 = st.columns(2)

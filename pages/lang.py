@@ -9,7 +9,7 @@ from pax_geo.horizons import fmt
 from pax_geo.horizons.indicators import SCHEMES, WEIGHTED
 from pax_geo.ui import charts
 from pax_geo.ui import horizons as hz
-from pax_geo.ui.session import lang, require_page, t
+from pax_geo.ui.session import audit_page_view, lang, require_page, t
 
 PAGE = "lang"
 user = require_page(PAGE)
@@ -35,6 +35,7 @@ k = c3.number_input(t("hz_classes"), min_value=3, max_value=7, value=5, step=1, 
 
 view = hz.indicator_view(user.role, key, scheme, int(k))
 year = st.select_slider(t("hz_year"), options=list(view.years), value=view.years[-1], key="lt_year")
+audit_page_view(PAGE, {"indicator": key, "scheme": scheme, "classes": int(k), "year": int(year)})
 shapes = hz.area_shapes(user.role)
 label_text = view.label(lg)
 year_values = view.year(year)

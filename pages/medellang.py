@@ -9,7 +9,7 @@ import streamlit as st
 from pax_geo.horizons import fmt
 from pax_geo.ui import charts
 from pax_geo.ui import horizons as hz
-from pax_geo.ui.session import lang, require_page, t
+from pax_geo.ui.session import audit_page_view, lang, require_page, t
 
 PAGE = "medellang"
 user = require_page(PAGE)
@@ -247,6 +247,20 @@ with tab_since:
         format="YYYY-MM-DD",
         key="mt_since",
         help=t("hz_since_help"),
+    )
+    # One audit row per distinct set of filters on this page (all tabs are drawn on every run),
+    # before the "since" comparison is computed: each date asked for is in the log.
+    audit_page_view(
+        PAGE,
+        {
+            "bucket": bucket,
+            "by": by,
+            "kinds": list(kinds),
+            "area_id": int(area_choice) or None,
+            "bucket_obs": bucket_o,
+            "safety_areas": list(st.session_state.get("mt_safety_areas") or []),
+            "since": day.isoformat() if isinstance(day, date) else str(day),
+        },
     )
     if not isinstance(day, date) or day >= today:
         st.error(t("hz_since_invalid", today=today.isoformat()))

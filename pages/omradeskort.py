@@ -8,7 +8,7 @@ import streamlit as st
 
 from pax_geo.ui import area_card
 from pax_geo.ui import horizons as hz
-from pax_geo.ui.session import require_page, t
+from pax_geo.ui.session import audit_page_view, require_page, t
 
 PAGE = "omradeskort"
 user = require_page(PAGE)
@@ -37,6 +37,8 @@ if "card_area" not in st.session_state or st.session_state["card_area"] not in n
     st.session_state["card_area"] = user.area_id if user.area_id in names else ids[0]
 
 area_id = st.selectbox(t("hz_choose_area"), ids, format_func=names.get, key="card_area")
+# Every card opened (also through ?area=, including refused values) is audited before it is drawn.
+audit_page_view(PAGE, {"area_id": int(area_id), "url_area": None if raw is None else raw[:64]})
 if st.query_params.get("area") != str(area_id):
     st.query_params["area"] = str(area_id)
     st.session_state["_card_url_area"] = str(area_id)

@@ -60,7 +60,7 @@ DEMO_USERS: tuple[tuple[str, str, str, str | None], ...] = (
     ("kommun1", "Demo Kommunal tjänsteperson 1", "municipal_staff", None),
 )
 
-LoginStatus = Literal["ok", "invalid", "locked", "disabled"]
+LoginStatus = Literal["ok", "invalid", "locked", "throttled", "disabled"]
 SessionStatus = Literal["ok", "expired", "ended", "changed", "unknown"]
 
 _hasher = PasswordHasher()
@@ -86,6 +86,9 @@ class LoginResult:
     locked_until: datetime | None = None
     #: This attempt is the one that locked the name (as opposed to an attempt while locked).
     just_locked: bool = False
+    #: What is locked: 'account' (the name, for everyone), 'name' (the name, for this client
+    #: only) or 'client' (this client, for every name; status 'throttled').
+    scope: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -169,17 +172,47 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def authenticate(username: str, password: str, cfg: Settings | None = None) -> LoginResult:
+def normalize_client(client: str | None) -> str | None:
+    """A client key (the connection's IP address) or None; at most 128 printable characters."""
+    value = "".join(ch for ch in str(client or "") if 32 < ord(ch) < 127)[:128]
+    return value or None
+
+
+def authenticate(
+    username: str, password: str, cfg: Settings | None = None, client: str | None = None
+) -> LoginResult:
     """Check a user name and password; on success open a session.
 
     The result never tells an unknown name from a wrong password: both are ``invalid``, both
     count towards the lockout of that name, and both cost one argon2 verification.
     ``disabled`` is only reported to someone who gave the right password.
+
+    With ``client`` (the browser connection's IP address) the per-client limits of migration
+    0011 apply: a client with ``lockout_client_attempts`` failures within ``lockout_minutes``
+    is ``throttled`` for every name (without any name-dependent work), and one client adds at
+    most ``lockout_attempts - 1`` failures to a name's own lockout: after that the name is
+    locked for that client only, so no single client can lock somebody else's account.
     """
     cfg = cfg or settings()
     name = normalize_username(username)
+    client = normalize_client(client)
     password = password if isinstance(password, str) else ""
     eng = auth_engine(cfg)
+    client_lock = None
+    if client:
+        with eng.begin() as conn:
+            client_lock = (
+                conn.execute(
+                    text("select * from pax_api.auth_client_state(:c, :u)"),
+                    {"c": client, "u": name},
+                )
+                .mappings()
+                .one()
+            )
+        if client_lock["scope"] == "client":
+            return LoginResult(
+                "throttled", locked_until=client_lock["locked_until"], scope="client"
+            )
     with eng.begin() as conn:
         row = (
             conn.execute(text("select * from pax_api.auth_lookup(:u)"), {"u": name})
@@ -191,15 +224,36 @@ def authenticate(username: str, password: str, cfg: Settings | None = None) -> L
         password = ""  # never matches; still one verification
     matched = verify_password(stored or _dummy_hash(), password) and stored is not None
     if row["locked_until"] is not None:
-        return LoginResult("locked", locked_until=row["locked_until"])
+        return LoginResult("locked", locked_until=row["locked_until"], scope="account")
+    if client_lock is not None and client_lock["locked_until"] is not None:
+        return LoginResult("locked", locked_until=client_lock["locked_until"], scope="name")
     if not matched:
         with eng.begin() as conn:
-            locked = conn.execute(
-                text("select pax_api.auth_fail(:u, :a, :m)"),
-                {"u": name, "a": cfg.lockout_attempts, "m": cfg.lockout_minutes},
-            ).scalar()
+            if client:
+                res = (
+                    conn.execute(
+                        text("select * from pax_api.auth_client_fail(:c, :u, :a, :m, :n)"),
+                        {
+                            "c": client,
+                            "u": name,
+                            "a": cfg.lockout_attempts,
+                            "m": cfg.lockout_minutes,
+                            "n": cfg.lockout_client_attempts,
+                        },
+                    )
+                    .mappings()
+                    .one()
+                )
+                locked, scope = res["locked_until"], res["scope"]
+            else:
+                locked = conn.execute(
+                    text("select pax_api.auth_fail(:u, :a, :m)"),
+                    {"u": name, "a": cfg.lockout_attempts, "m": cfg.lockout_minutes},
+                ).scalar()
+                scope = "account"
         if locked:
-            return LoginResult("locked", locked_until=locked, just_locked=True)
+            status: LoginStatus = "throttled" if scope == "client" else "locked"
+            return LoginResult(status, locked_until=locked, just_locked=True, scope=scope)
         return LoginResult("invalid")
     if row["disabled"]:
         return LoginResult("disabled")
@@ -213,6 +267,9 @@ def authenticate(username: str, password: str, cfg: Settings | None = None) -> L
             .mappings()
             .first()
         )
+        if acc is not None:
+            conn.execute(text("select pax_api.auth_client_success(:u)"), {"u": name})
+            conn.execute(text("select pax_api.session_sweep()"))
     if acc is None:  # disabled or locked between lookup and now
         return LoginResult("invalid")
     return LoginResult("ok", account=_account(acc), token=token)
@@ -259,6 +316,8 @@ def touch_session(token: str, cfg: Settings | None = None) -> SessionCheck:
             .mappings()
             .one()
         )
+        # after this session's own check: end and audit the sessions of closed browsers
+        conn.execute(text("select pax_api.session_sweep()"))
     status: SessionStatus = row["status"]
     return SessionCheck(status, _account(row) if status == "ok" else None)
 
@@ -564,7 +623,13 @@ def unlock(
         ),
         {"u": name},
     )
-    owner_audit(conn, actor, "user_unlock", {"username": name}, actor_role)
+    # also the per-client locks and shares of this name (migration 0011)
+    cleared = conn.execute(
+        text("delete from pax_data.login_client_name where username = :u"), {"u": name}
+    ).rowcount
+    owner_audit(
+        conn, actor, "user_unlock", {"username": name, "client_locks_cleared": cleared}, actor_role
+    )
 
 
 def set_email(

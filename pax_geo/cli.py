@@ -87,7 +87,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if cluster.port_in_use(port):
         raise CliError(f"Port {port} is in use. Stop what runs there or use PAX_PORT=8502 make run")
     migrate.check_current()
-    app = str(config.PROJECT_ROOT / "app.py")
+    # server.py wraps app.py in Streamlit's st.App with the HTTP gate of pax_geo.ui.web
+    # (security headers, no /_stcore/metrics, downloads only for signed-in sessions).
+    app = str(config.PROJECT_ROOT / "server.py")
     argv = [
         sys.executable,
         "-m",
@@ -96,12 +98,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         app,
         "--server.port",
         str(port),
+        "--server.address",
+        cfg.listen_address,
         "--server.headless",
         "true",
         "--browser.gatherUsageStats",
         "false",
     ]
-    print(f"Pax lägesbild on http://localhost:{port}")
+    shown = "localhost" if cfg.listen_address in ("127.0.0.1", "localhost") else cfg.listen_address
+    print(f"Pax lägesbild on http://{shown}:{port} (listening on {cfg.listen_address})")
     sys.stdout.flush()
     os.execv(sys.executable, argv)
     return 0  # pragma: no cover

@@ -35,6 +35,8 @@ class Settings:
     db_name: str = "pax"
     pg_port: int = 54329
     app_port: int = 8501
+    #: the address the app listens on; 127.0.0.1 unless configured (e.g. 0.0.0.0 behind a firewall)
+    listen_address: str = "127.0.0.1"
     grid_m: int = 250
     suppress_below: int = 3
     point_budget: int = 5000
@@ -43,6 +45,8 @@ class Settings:
     session_idle_minutes: int = 30
     lockout_attempts: int = 5
     lockout_minutes: int = 15
+    #: failed sign-ins from one client (IP address), any names, before it is refused a while
+    lockout_client_attempts: int = 20
     #: the municipality the dashboard serves: import working area and Police feed filter
     municipality_code: str = "0181"
     municipality_name: str = "Södertälje"
@@ -68,6 +72,7 @@ def load_settings() -> Settings:
         db_name=os.environ.get("PAX_DB_NAME", "pax"),
         pg_port=_int("PAX_PG_PORT", 54329),
         app_port=_int("PAX_PORT", 8501),
+        listen_address=(os.environ.get("PAX_LISTEN_ADDRESS") or "127.0.0.1").strip(),
         grid_m=_int("PAX_GRID_M", 250),
         suppress_below=_int("PAX_SUPPRESS_BELOW", 3),
         point_budget=_int("PAX_POINT_BUDGET", 5000),
@@ -76,6 +81,7 @@ def load_settings() -> Settings:
         session_idle_minutes=_int("PAX_SESSION_IDLE_MINUTES", 30),
         lockout_attempts=_int("PAX_LOCKOUT_ATTEMPTS", 5),
         lockout_minutes=_int("PAX_LOCKOUT_MINUTES", 15),
+        lockout_client_attempts=_int("PAX_LOCKOUT_CLIENT_ATTEMPTS", 20),
         municipality_code=os.environ.get("PAX_MUNICIPALITY_CODE") or "0181",
         municipality_name=os.environ.get("PAX_MUNICIPALITY_NAME") or "Södertälje",
     )

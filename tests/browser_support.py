@@ -70,11 +70,11 @@ def app_url(pg_url, demo_loaded) -> Iterator[str]:
             "-m",
             "streamlit",
             "run",
-            str(ROOT / "app.py"),
+            str(ROOT / "server.py"),
             "--server.port",
             str(port),
             "--server.address",
-            "127.0.0.1",
+            "127.0.0.1",  # as pax serve by default (PAX_LISTEN_ADDRESS)
             "--server.headless",
             "true",
             "--browser.gatherUsageStats",

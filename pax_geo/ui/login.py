@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from pax_geo import auth
-from pax_geo.ui import session
+from pax_geo.ui import dbstatus, session
 
 t = session.t
 
@@ -32,23 +32,45 @@ def _complete(result: auth.LoginResult, method: str) -> None:
     st.rerun()
 
 
+def client_address() -> str | None:
+    """The client the per-client login limit counts: the browser connection's IP address as
+    Streamlit saw it (st.context.ip_address, None for loopback, which is then '127.0.0.1').
+    Forwarded-for headers are not trusted: Pax has no proxy in front of it. None without a
+    browser connection (AppTest), where only the per-name lockout applies."""
+    try:
+        ip = st.context.ip_address
+        connected = isinstance(st.context.headers.get("Host"), str)
+    except Exception:
+        return None
+    if type(ip) is str and ip:
+        return ip
+    return "127.0.0.1" if connected else None
+
+
 def _attempt(username: str, password: str) -> None:
     name = auth.normalize_username(username)
     if not name or not password:
         st.error(t("login_missing"))
         return
-    result = auth.authenticate(name, password)
+    client = client_address()
+    result = auth.authenticate(name, password, client=client)
     if result.ok:
         _complete(result, "password")
-    if result.status == "locked":
+    base = {"client": client} if client else {}
+    if result.status == "throttled":
+        action = "login_throttled_start" if result.just_locked else "login_throttled"
+        auth.write_audit(action, None, {"method": "password", **base}, username=name[:64])
+        st.error(t("login_throttled", minutes=_minutes_left(result.locked_until)))
+    elif result.status == "locked":
         action = "lockout" if result.just_locked else "login_locked"
-        auth.write_audit(action, None, {"method": "password"}, username=name[:64])
+        detail = {"method": "password", **base, "scope": result.scope}
+        auth.write_audit(action, None, detail, username=name[:64])
         st.error(t("login_locked", minutes=_minutes_left(result.locked_until)))
     elif result.status == "disabled":
-        auth.write_audit("login_failed", None, {"reason": "disabled"}, username=name[:64])
+        auth.write_audit("login_failed", None, {"reason": "disabled", **base}, username=name[:64])
         st.error(t("login_disabled"))
     else:
-        auth.write_audit("login_failed", None, {"reason": "invalid"}, username=name[:64])
+        auth.write_audit("login_failed", None, {"reason": "invalid", **base}, username=name[:64])
         st.error(t("login_invalid"))
 
 
@@ -110,6 +132,14 @@ def _sso_section(providers: list[str | None]) -> None:
 
 # --- the page -------------------------------------------------------------------------------
 
+#: Set by the retry button of the database-unreachable notice: sign in again with the values
+#: still in the form.
+KEY_RETRY = "_pax_login_retry"
+
+
+def _retry() -> None:
+    st.session_state[KEY_RETRY] = True
+
 
 def render() -> None:
     """Draw the login page. The caller stops the run afterwards."""
@@ -122,6 +152,7 @@ def render() -> None:
         if message:
             kind, text = message
             {"info": st.info, "warning": st.warning}.get(kind, st.error)(text)
+        outage = st.container()  # the database-unreachable notice, above the form
         with st.form("login_form", clear_on_submit=False):
             st.subheader(t("login_heading"))
             username = st.text_input(
@@ -135,8 +166,21 @@ def render() -> None:
                 autocomplete="current-password",
             )
             submitted = st.form_submit_button(t("login_submit"), type="primary")
-        if submitted:
-            _attempt(username or "", password or "")
+        if submitted or st.session_state.pop(KEY_RETRY, False):
+            try:
+                _attempt(username or "", password or "")
+            except Exception as exc:
+                if not dbstatus.is_outage(exc):
+                    raise
+                with outage:
+                    dbstatus.notice(
+                        exc,
+                        retry_key="pax_login_retry",
+                        on_retry=_retry,
+                        body_key="db_unreachable_login_body",
+                    )
+            else:
+                dbstatus.clear()
         providers = sso_providers()
         if providers:
             _sso_section(providers)

@@ -10,6 +10,7 @@ database which session they serve, so 'own' rows and audit rows are the database
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,9 @@ from pax_geo import auth, i18n
 from pax_geo.config import settings
 from pax_geo.layers import ROLES
 from pax_geo.pages import may_open, page, pages_for
+from pax_geo.ui import web
+
+_log = logging.getLogger(__name__)
 
 KEY_USER = "user"
 KEY_LAST_ACTIVITY = "pax_last_activity"
@@ -112,20 +116,39 @@ def _clear_state() -> None:
             del st.session_state[key]
 
 
+def _client_cookie() -> str | None:
+    """This browser's gate cookie (pax_geo.ui.web), as the websocket handshake carried it."""
+    try:
+        return st.context.cookies.get(web.CLIENT_COOKIE)
+    except Exception:  # no browser connection (AppTest, bare mode)
+        return None
+
+
 def sign_out(reason: str = "logout") -> None:
     """End the session in the database, audit it, clear everything but the language."""
     user = current_user()
     if user is not None:
         if user.session_token:
-            auth.end_session(user.session_token, reason)
-        action = "logout" if reason == "logout" else "session_expired"
-        auth.write_audit(
-            action,
-            None,
-            {"reason": reason, "method": user.method},
-            role=user.role,
-            username=user.username,
-        )
+            web.forget_client(_client_cookie(), user.session_token)
+        try:
+            if user.session_token:
+                auth.end_session(user.session_token, reason)
+            action = "logout" if reason == "logout" else "session_expired"
+            auth.write_audit(
+                action,
+                None,
+                {"reason": reason, "method": user.method},
+                role=user.role,
+                username=user.username,
+            )
+        except Exception as exc:
+            from pax_geo.ui import dbstatus
+
+            if not dbstatus.is_outage(exc):
+                raise
+            # Signing out must work while the database is away: this browser forgets the
+            # user now; the database ends the session itself once it is idle past its limit.
+            _log.warning("sign-out of %s not recorded: database unreachable", user.username)
     _clear_state()
     if reason == "logout":
         flash("info", t("logged_out"))
@@ -141,6 +164,8 @@ def _session_problem(user: User) -> str | None:
         return "expired"
     if not user.session_token:
         return "ended"
+    # An unreachable database raises here, before any sign-out: app.py (pax_geo.ui.dbstatus)
+    # shows a notice with a retry and the session continues when the database is back.
     check = auth.touch_session(user.session_token)
     if check.status != "ok":
         return check.status
@@ -161,6 +186,8 @@ def sign_in() -> User:
         login.render()
         st.stop()
     st.session_state[KEY_LAST_ACTIVITY] = time.time()
+    # this browser may fetch this session's downloads from /media/ (pax_geo.ui.web)
+    web.register_client(_client_cookie(), user.session_token, user.role, user.username)
     return user
 
 

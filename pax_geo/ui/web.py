@@ -1,0 +1,213 @@
+"""The HTTP gate in front of the Streamlit app (Streamlit 1.67's own ``st.App`` middleware).
+
+Streamlit serves some things outside the signed-in websocket session: ``/_stcore/metrics``
+(active sessions, which cached analyses ran) and ``/media/…`` (download files, addressed by a
+hash of their content). :class:`SecurityMiddleware` closes both and sends the usual headers:
+
+* every HTTP response gets ``Content-Security-Policy: frame-ancestors 'self'``,
+  ``X-Frame-Options: SAMEORIGIN``, ``X-Content-Type-Options: nosniff``,
+  ``Referrer-Policy: same-origin`` and ``Cross-Origin-Opener-Policy: same-origin``;
+* ``/_stcore/metrics`` is refused (404) to everyone: nothing in Pax reads it;
+* each browser gets a random HttpOnly, SameSite=Strict cookie (:data:`CLIENT_COOKIE`). The
+  script sees it through ``st.context.cookies`` (the websocket handshake carries it) and, while
+  someone is signed in, registers it with that session's token (:func:`register_client`);
+* ``/media/…`` is served only to a request whose cookie belongs to a session the database
+  still accepts (``pax_api.session_touch``); anything else gets 403. Every download (a response
+  with ``Content-Disposition: attachment``) is audited (``export``, ``served: true``) through the signed-in
+  role's own login, bound to its session, with the file name.
+
+The registry is process-local, like Streamlit's sessions themselves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from urllib.parse import unquote
+
+from pax_geo import auth
+from pax_geo.config import settings
+
+CLIENT_COOKIE = "pax_client"
+_COOKIE_RE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"content-security-policy", b"frame-ancestors 'self'; base-uri 'self'; object-src 'none'"),
+    (b"x-frame-options", b"SAMEORIGIN"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+)
+
+
+@dataclass
+class _Grant:
+    token: str
+    role: str
+    username: str
+    seen: float
+
+
+_lock = threading.Lock()
+#: sha256(cookie) -> {sha256(session token): grant}
+_clients: dict[str, dict[str, _Grant]] = {}
+
+
+def _h(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def valid_cookie(value: str | None) -> bool:
+    return bool(value) and bool(_COOKIE_RE.fullmatch(str(value)))
+
+
+def register_client(cookie: str | None, token: str | None, role: str, username: str) -> bool:
+    """Let this browser (its cookie) fetch downloads while the session ``token`` lives."""
+    if not valid_cookie(cookie) or not token:
+        return False
+    now = time.time()
+    horizon = now - settings().session_idle_minutes * 60
+    with _lock:
+        for key in list(_clients):
+            grants = _clients[key]
+            for tk in [k for k, g in grants.items() if g.seen < horizon]:
+                del grants[tk]
+            if not grants:
+                del _clients[key]
+        _clients.setdefault(_h(str(cookie)), {})[_h(token)] = _Grant(token, role, username, now)
+    return True
+
+
+def forget_client(cookie: str | None, token: str | None) -> None:
+    """The session ``token`` ended (sign-out, expiry): this browser loses its grant."""
+    if not valid_cookie(cookie) or not token:
+        return
+    with _lock:
+        grants = _clients.get(_h(str(cookie)))
+        if grants is not None:
+            grants.pop(_h(token), None)
+            if not grants:
+                _clients.pop(_h(str(cookie)), None)
+
+
+def live_grant(cookie: str | None) -> _Grant | None:
+    """A grant of this browser whose session the database still accepts (and touches)."""
+    if not valid_cookie(cookie):
+        return None
+    with _lock:
+        grants = list(_clients.get(_h(str(cookie)), {}).values())
+    for grant in sorted(grants, key=lambda g: -g.seen):
+        try:
+            check = auth.touch_session(grant.token)
+        except Exception:  # database unreachable: refuse rather than serve
+            return None
+        if check.status == "ok" and check.account and check.account.role == grant.role:
+            grant.seen = time.time()
+            return grant
+        forget_client(cookie, grant.token)
+    return None
+
+
+def _cookie(headers: list[tuple[bytes, bytes]]) -> str | None:
+    for name, value in headers:
+        if name == b"cookie":
+            jar = SimpleCookie()
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:
+                continue
+            if CLIENT_COOKIE in jar:
+                return jar[CLIENT_COOKIE].value
+    return None
+
+
+def _attachment_name(headers: list[tuple[bytes, bytes]]) -> str | None:
+    for name, value in headers:
+        if name == b"content-disposition":
+            text = value.decode("latin-1")
+            if not text.lower().startswith("attachment"):
+                return None
+            m = re.search(r"filename\*=UTF-8''([^;]+)", text) or re.search(
+                r'filename="?([^";]+)"?', text
+            )
+            return unquote(m.group(1))[:200] if m else ""
+    return None
+
+
+class SecurityMiddleware:
+    """Pure ASGI middleware (websockets pass through untouched)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        headers: list[tuple[bytes, bytes]] = list(scope.get("headers") or [])
+        cookie = _cookie(headers)
+        new_cookie = None if valid_cookie(cookie) else secrets.token_urlsafe(32)
+        secure = scope.get("scheme") == "https"
+
+        def decorate(message_headers: list) -> list:
+            out = [(k, v) for k, v in message_headers if k.lower() not in dict(SECURITY_HEADERS)]
+            out.extend(SECURITY_HEADERS)
+            if new_cookie:
+                attrs = f"{CLIENT_COOKIE}={new_cookie}; Path=/; HttpOnly; SameSite=Strict"
+                out.append((b"set-cookie", (attrs + ("; Secure" if secure else "")).encode()))
+            return out
+
+        async def refuse(status: int, body: bytes) -> None:
+            hdrs = [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                (b"cache-control", b"no-store"),
+            ]
+            await send({"type": "http.response.start", "status": status, "headers": decorate(hdrs)})
+            await send({"type": "http.response.body", "body": body})
+
+        if re.search(r"/_stcore/metrics/?$", path):
+            await refuse(404, b"Not found\n")
+            return
+        grant = None
+        if "/media/" in path:
+            from starlette.concurrency import run_in_threadpool
+
+            grant = await run_in_threadpool(live_grant, cookie)
+            if grant is None:
+                await refuse(403, b"Sign in to download.\n")
+                return
+
+        async def send_wrapped(message) -> None:
+            if message["type"] == "http.response.start":
+                hdrs = list(message.get("headers") or [])
+                if grant is not None:
+                    hdrs = [(k, v) for k, v in hdrs if k.lower() != b"cache-control"]
+                    hdrs.append((b"cache-control", b"private, no-store"))
+                    name = _attachment_name(hdrs)
+                    if name is not None and message.get("status", 200) < 300:
+                        await _audit_download(grant, name, path)
+                message = {**message, "headers": decorate(hdrs)}
+            await send(message)
+
+        await self.app(scope, receive, send_wrapped)
+
+
+async def _audit_download(grant: _Grant, file_name: str, path: str) -> None:
+    from starlette.concurrency import run_in_threadpool
+
+    await run_in_threadpool(
+        auth.write_audit,
+        "export",
+        None,
+        {"file": file_name, "media": path.rsplit("/", 1)[-1][:80], "served": True},
+        role=grant.role,
+        token=grant.token,
+        username=grant.username,
+    )

@@ -1,0 +1,175 @@
+"""The HTTP gate (pax_geo/ui/web.py, served through server.py as `pax serve` does): security
+headers, no /_stcore/metrics, /media/ downloads only for a signed-in session and audited, the
+tables' own CSV export switched off, page views of the horizon pages audited, and `pax serve`
+listening on 127.0.0.1 by default. Real Streamlit, real Chromium, real PostGIS."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from browser_support import DESKTOP, ROOT, _free_port, login, open_page, wait_idle
+from sqlalchemy import text
+
+
+def _get(url: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
+    req = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+
+
+def test_headers_and_no_metrics_without_a_session(app_url):
+    status, headers, body = _get(app_url + "/")
+    assert status == 200 and b"<html" in body.lower()
+    assert "frame-ancestors 'self'" in headers["content-security-policy"]
+    assert headers["x-frame-options"] == "SAMEORIGIN"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "same-origin"
+    assert "pax_client=" in headers["set-cookie"] and "HttpOnly" in headers["set-cookie"]
+    assert "SameSite=Strict" in headers["set-cookie"]
+    status, headers, body = _get(app_url + "/_stcore/metrics")
+    assert status == 404 and b"session" not in body
+    assert headers["x-content-type-options"] == "nosniff"
+    # a made-up media id and a well-formed but unregistered cookie are both refused
+    assert _get(app_url + "/media/0123456789abcdef.csv")[0] == 403
+    fake = {"Cookie": "pax_client=" + "A" * 43}
+    assert _get(app_url + "/media/0123456789abcdef.csv", fake)[0] == 403
+
+
+@pytest.mark.parametrize("viewport", [("desktop", DESKTOP)], indirect=True)
+def test_media_download_needs_the_session_and_is_audited(page, app_url, owner_engine):
+    with owner_engine.connect() as c:
+        start = c.execute(text("select coalesce(max(id), 0) from pax_data.audit_log")).scalar()
+    login(page, app_url, "field_worker")
+    open_page(page, "Medellång sikt")
+    page.get_by_role("tab", name="Vad har ändrats sedan …").click()
+    wait_idle(page)
+    # the tables' own toolbar has no CSV download (client.disableDataExport)
+    grid = page.locator('[data-testid="stDataFrame"] >> visible=true').first
+    grid.scroll_into_view_if_needed()
+    grid.hover()
+    time.sleep(0.5)
+    assert (  # the hovered table's toolbar shows no download action
+        page.locator(
+            '[data-testid="stElementContainer"]:has([data-testid="stDataFrame"]) '
+            '[data-testid="stElementToolbar"] button[aria-label*="ownload"]'
+        ).count()
+        == 0
+    )
+    with page.expect_download() as dl_info:
+        page.locator('[data-testid="stDownloadButton"] button >> visible=true').first.click()
+    dl = dl_info.value
+    assert dl.url.split("?")[0].rsplit("/", 2)[-2] == "media"
+    assert os.path.getsize(dl.path()) > 10
+    # the browser (its HttpOnly cookie, signed in) may fetch it again; nobody else may
+    assert page.context.request.get(dl.url).status == 200
+    assert _get(dl.url)[0] == 403
+    wait_idle(page)
+    with owner_engine.connect() as c:
+        rows = c.execute(
+            text(
+                "select action, page, detail, db_login from pax_data.audit_log "
+                "where id > :s and username = 'falt' order by id"
+            ),
+            {"s": start},
+        ).all()
+    served = [r for r in rows if r.action == "export" and r.detail.get("served")]
+    # every fetch of a file is a row (the browser's and the page's re-fetch of this one too)
+    mine = [r for r in served if r.detail["media"] in dl.url]
+    assert len(mine) >= 2 and mine[0].detail["file"].endswith(".csv")
+    assert {r.db_login for r in served} == {"pax_field_worker"}
+    views = [r.detail for r in rows if r.action == "page_view" and r.page == "medellang"]
+    assert views and views[0]["since"] and views[0]["bucket"] == "week"
+    # after signing out the same browser is refused too
+    page.get_by_role("button", name="Logga ut").click()
+    wait_idle(page)
+    assert page.context.request.get(dl.url).status == 403
+
+
+@pytest.mark.parametrize("viewport", [("desktop", DESKTOP)], indirect=True)
+def test_area_cards_are_audited(page, app_url, owner_engine):
+    with owner_engine.connect() as c:
+        start = c.execute(text("select coalesce(max(id), 0) from pax_data.audit_log")).scalar()
+        area = c.execute(
+            text("select id from pax_data.area where kind = 'district' and name = 'Hovsjö'")
+        ).scalar()
+    login(page, app_url, "board_viewer")
+    open_page(page, "Lång sikt")
+    open_page(page, "Områdeskort")
+    with owner_engine.connect() as c:
+        rows = c.execute(
+            text(
+                "select page, detail from pax_data.audit_log where id > :s "
+                "and username = 'styrelse' and action = 'page_view' order by id"
+            ),
+            {"s": start},
+        ).all()
+    pages = [r.page for r in rows]
+    assert "lang" in pages and "omradeskort" in pages
+    lang_view = next(r.detail for r in rows if r.page == "lang")
+    assert {"indicator", "scheme", "classes", "year"} <= set(lang_view)
+    card = next(r.detail for r in rows if r.page == "omradeskort")
+    assert isinstance(card["area_id"], int)
+    assert area is not None
+
+
+def test_pax_serve_listens_on_loopback_by_default(pg_url, demo_loaded):
+    port = _free_port()
+    env = {**os.environ, "PAX_DB_NAME": pg_url.database, "PYTHONPATH": str(ROOT)}
+    env.pop("PAX_LISTEN_ADDRESS", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pax_geo.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while _get_or_none(f"http://127.0.0.1:{port}/_stcore/health") != 200:
+            assert proc.poll() is None and time.monotonic() < deadline, "pax serve did not start"
+            time.sleep(0.3)
+        listening = _listen_addresses(port)
+        assert listening == {"127.0.0.1"}, listening
+        # and it is the gated app
+        assert _get(f"http://127.0.0.1:{port}/_stcore/metrics")[0] == 404
+    finally:
+        proc.terminate()
+        proc.wait(15)
+
+
+def _get_or_none(url: str) -> int | None:
+    try:
+        return _get(url)[0]
+    except OSError:
+        return None
+
+
+def _listen_addresses(port: int) -> set[str]:
+    """Local addresses of the LISTEN sockets on ``port`` (from /proc/net/tcp and tcp6)."""
+    found = set()
+    for name, v6 in (("/proc/net/tcp", False), ("/proc/net/tcp6", True)):
+        try:
+            lines = open(name).read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            parts = line.split()
+            local, state = parts[1], parts[3]
+            addr, p = local.split(":")
+            if state != "0A" or int(p, 16) != port:
+                continue
+            if v6:
+                found.add("::" if set(addr) == {"0"} else addr)
+            else:
+                b = bytes.fromhex(addr)[::-1]
+                found.add(".".join(str(x) for x in b))
+    return found
