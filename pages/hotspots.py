@@ -212,6 +212,16 @@ elif method == "hotspots":
             st.markdown(f"#### {t('an_findings')}")
             if not any(v for k, v in counts.items() if k > 0):
                 st.markdown(t("an_find_hotspots_none"))
+            if (conc := hs.concentration()) is not None:
+                st.info(
+                    t(
+                        "an_hotspots_concentrated",
+                        share=f"{100 * conc.share:.0f}",
+                        z=f"{conc.max_z:.1f}".replace(".", "," if lg == "sv" else "."),
+                        p=p_text(conc.min_p),
+                    ),
+                    icon=":material/info:",
+                )
             st.markdown(
                 t(
                     "an_find_hotspots",

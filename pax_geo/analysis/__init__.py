@@ -3,7 +3,7 @@
 Modules:
 
 * :mod:`hexgrid` - metric hexagon grid (axial coordinates), counts, lattice, contiguity;
-* :mod:`density` - FFT kernel density (KDEpy), 200 m Gaussian bandwidth by default;
+* :mod:`density` - Gaussian kernel density, exact at grid nodes, 200 m bandwidth by default;
 * :mod:`getis` - Getis-Ord Gi* with permutation inference and FDR, 90/95/99 % classes;
 * :mod:`trend` - Mann-Kendall trend test;
 * :mod:`emerging` - space-time cube, emerging hot spot categories;

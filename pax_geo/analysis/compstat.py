@@ -9,9 +9,12 @@ database would not give them, and no test is made where a count is suppressed.
 
 Significance: the exact conditional test for two Poisson counts (Przyborowski & Wilenski 1940):
 given the total n1 + n2, n1 is binomial with p = L1 / (L1 + L2) (L = the two periods' lengths)
-under "same rate"; two-sided exact binomial p-value. "Counts allow" a verdict when the smallest
-p-value the total could ever reach, 2 * max(p, 1 - p)^(n1+n2), is below alpha; otherwise the
-change is reported as "too few to judge" (with p = 1/2 and alpha 5 % that needs n1 + n2 >= 6).
+under "same rate"; two-sided exact binomial p-value (scipy's ``binomtest``, "minlike"). "Counts
+allow" a verdict when the smallest p-value the same exact test could give for any split of the
+total n1 + n2, with the actual ratio of the period lengths, is at most alpha (see
+:func:`min_attainable_p`); otherwise the change is reported as "too few to judge". With equal
+periods and alpha 5 % that needs n1 + n2 >= 6; with year-to-date periods of unequal length (one
+of them contains 29 February) 0 against 5 already gives p = 0.031.
 """
 
 from __future__ import annotations
@@ -61,6 +64,18 @@ def periods(now: datetime) -> tuple[Period, Period]:
     return ytd, last28
 
 
+def min_attainable_p(total: int, p0: float) -> float:
+    """The smallest two-sided exact binomial p-value any split of ``total`` can give when the
+    current period's share of the time is ``p0``. The pmf is unimodal, so the smallest pmf (and
+    with it the smallest "minlike" p-value) is at one of the two extreme splits."""
+    if total <= 0:
+        return 1.0
+    return min(
+        float(stats.binomtest(0, total, p0, alternative="two-sided").pvalue),
+        float(stats.binomtest(total, total, p0, alternative="two-sided").pvalue),
+    )
+
+
 def compare(n1: int, n2: int, len1: float = 1.0, len2: float = 1.0, alpha: float = ALPHA):
     """(direction, p-value or None, verdict) for counts n1 (current) vs n2 (previous).
 
@@ -73,10 +88,10 @@ def compare(n1: int, n2: int, len1: float = 1.0, len2: float = 1.0, alpha: float
     direction = "up" if r1 > r2 else "down" if r1 < r2 else "same"
     total = n1 + n2
     p0 = len1 / (len1 + len2)
-    if total == 0 or 2 * max(p0, 1 - p0) ** total >= alpha:
+    if total == 0 or min_attainable_p(total, p0) > alpha:
         return direction, None, "too_few"
     p = float(stats.binomtest(n1, total, p0, alternative="two-sided").pvalue)
-    return direction, p, "significant" if p < alpha else "not_significant"
+    return direction, p, "significant" if p <= alpha else "not_significant"
 
 
 def compstat_table(

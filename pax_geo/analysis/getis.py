@@ -1,21 +1,28 @@
 """Getis-Ord Gi* hot and cold spots with permutation inference and FDR correction.
 
-The statistic, its analytical moments and the conditional permutation scheme are exactly those of
-``esda.G_Local(y, w, transform="B", star=True)`` (a test compares them value for value); this
-module vectorises them with numpy so that 10k cells with 999 permutations take well under a second
-without numba.
+For binary weights the statistic, its analytical moments and the conditional permutation scheme
+are those of ``esda.G_Local(y, w, transform="B", star=True)`` (a test compares them value for
+value); this module vectorises them with numpy so that 10k cells with 999 permutations take well
+under a second without numba. Other non-negative weights use the general Getis-Ord moments (W_i,
+S1_i), tested against the exact moments over all permutations; esda's own variance keeps the
+binary form ``card * (n - card)`` and is not a reference for them.
 
 Classification: for each confidence level (90, 95, 99 %) the two-sided p-values are corrected with
-Benjamini-Hochberg
-false-discovery-rate control; a cell gets the highest level it passes, signed by the direction of
+Benjamini-Hochberg false-discovery-rate control (reject p_(k) <= k alpha / n); a cell gets the highest level it passes, signed by the direction of
 its z-score: +3 = hot spot 99 %, +2 = 95 %, +1 = 90 %, 0 = not significant, -1..-3 = cold spot.
 
 Inference. The statistic and analytical moments equal esda's; for the permutation test two
 schemes are offered:
 
 * ``randomisation="conditional"``: esda's conditional randomisation (the cell's own value is held
-  fixed, only its neighbours are drawn at random), with esda's own draws: ``p_sim`` equals
-  ``G_Local(...).p_sim`` for the same seed. On concentrated crime counts this scheme is weak: a
+  fixed, only its neighbours are drawn at random), with esda's own draws (the same seed gives the
+  same random neighbourhoods). ``p_sim`` is esda's "directed" formula computed exactly: a draw
+  whose statistic equals the observed one (a tie, common with counts) counts as "at least as
+  large". It equals ``G_Local(...).p_sim`` only when no draw ties: esda's numba kernels are
+  compiled with ``fastmath``, so the same sum added in another order can land a rounding error
+  below the observed value and the tie is dropped (its p_sim is then too small). A test checks
+  ours against a brute-force count in exact integer arithmetic. On concentrated crime counts this
+  scheme is weak: a
   peak cell is compared with "itself plus six random cells", and a handful of very busy cells
   elsewhere make almost any neighbourhood look ordinary (Ronna's busiest cell, 263 incidents with
   z = 19.6, gets p = 0.003 from 999 draws), and its smallest p, 2 / (P + 1), cannot pass FDR over
@@ -43,39 +50,37 @@ from scipy import stats
 LEVELS: tuple[tuple[int, float], ...] = ((3, 0.01), (2, 0.05), (1, 0.10))
 
 
-def bh_reject(p: np.ndarray, alpha: float) -> np.ndarray:
-    """Benjamini-Hochberg: which hypotheses are rejected at false-discovery rate ``alpha``.
-
-    Rejects the k smallest p-values, k the largest rank with p_(k) < k * alpha / n (the strict
-    inequality matches ``esda.fdr``'s cut-off).
-    """
-    p = np.asarray(p, dtype=np.float64)
-    n = p.size
-    out = np.zeros(n, dtype=bool)
-    if n == 0:
-        return out
-    order = np.argsort(p, kind="stable")
-    ranked = p[order]
-    ok = ranked < (np.arange(1, n + 1) * alpha / n)
-    if not ok.any():
-        return out
-    k = np.flatnonzero(ok).max()
-    out[order[: k + 1]] = True
-    return out
+#: Relative tolerance for "p <= k * alpha / n": p-values on a permutation grid are rationals such
+#: as 2 * 3 / 1000 whose float value may sit a rounding error above an exactly equal threshold.
+BH_RTOL = 1e-9
 
 
 def bh_qvalues(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (q-values)."""
+    """Benjamini-Hochberg adjusted p-values (q-values): q_(k) = min over j >= k of p_(j) n / j."""
     p = np.asarray(p, dtype=np.float64)
     n = p.size
     if n == 0:
         return p.copy()
-    order = np.argsort(p)
+    order = np.argsort(p, kind="stable")
     ranked = p[order] * n / np.arange(1, n + 1)
     q = np.minimum.accumulate(ranked[::-1])[::-1]
     out = np.empty(n)
     out[order] = np.minimum(q, 1.0)
     return out
+
+
+def bh_reject(p: np.ndarray, alpha: float) -> np.ndarray:
+    """Benjamini-Hochberg: which hypotheses are rejected at false-discovery rate ``alpha``.
+
+    Rejects the k smallest p-values, k the largest rank with p_(k) <= k * alpha / n: the
+    inequality of the method (Benjamini & Hochberg 1995) and of statsmodels' ``multipletests``.
+    Defined as ``bh_qvalues(p) <= alpha`` so the two always agree; exact ties at the boundary
+    (common on a permutation p-value grid) are rejected. ``esda.fdr`` uses ``<`` and is not used.
+    """
+    p = np.asarray(p, dtype=np.float64)
+    if p.size == 0:
+        return np.zeros(0, dtype=bool)
+    return bh_qvalues(p) <= alpha * (1.0 + BH_RTOL)
 
 
 @dataclass
@@ -109,16 +114,24 @@ class GiStar:
 
 
 def _moments(y: np.ndarray, w_star: sp.csr_matrix):
-    """Statistic and analytical moments for Gi* with (binary) weights including self."""
+    """Statistic and analytical moments for Gi* with general non-negative weights incl. self.
+
+    G*_i = sum_j w_ij y_j / sum_j y_j, E = W_i / n,
+    Var = (n S1_i - W_i**2) / (n - 1) * s**2 / (n * mean)**2,
+    with W_i = sum_j w_ij, S1_i = sum_j w_ij**2 and s**2 the population variance: the exact
+    moments under random permutation of the values (Getis & Ord 1992; Ord & Getis 1995). For
+    binary weights S1_i = W_i and this is esda's ``card * (n - card)`` form (tested equal).
+    """
     n = len(y)
     total = y.sum()
-    card = np.asarray(w_star.sum(axis=1)).ravel()
+    wi = np.asarray(w_star.sum(axis=1)).ravel()
+    s1 = np.asarray(w_star.multiply(w_star).sum(axis=1)).ravel()
     mean = total / n
     var = (y**2).sum() / n - mean**2
     with np.errstate(divide="ignore", invalid="ignore"):
         g = (w_star @ y) / total
-        expected = card / n
-        variance = card * (n - card) / (n - 1) / n**2 * var / mean**2
+        expected = wi / n
+        variance = (n * s1 - wi**2) / (n - 1) / n**2 * var / mean**2
         z = (g - expected) / np.sqrt(variance)
     z = np.where(np.isfinite(z), z, 0.0)
     return g, expected, variance, z
@@ -187,8 +200,9 @@ def _permutation_p(
             rstat = np.broadcast_to(
                 (self_w[cells] * y[cells])[:, None] / scaling, (len(cells), permutations)
             )
-            larger[cells] = (rstat >= g[cells, None]).sum(1)
-            smaller[cells] = (rstat <= g[cells, None]).sum(1)
+            tol = 1e-12 * np.maximum(1.0, np.abs(g[cells, None]))
+            larger[cells] = (rstat >= g[cells, None] - tol).sum(1)
+            smaller[cells] = (rstat <= g[cells, None] + tol).sum(1)
             continue
         ids_k = ids[:, :k]  # (P, k)
         # weights of the k other neighbours of each cell, in CSR order (as esda)
@@ -204,8 +218,11 @@ def _permutation_p(
             else:
                 lag = np.einsum("mpk,mk->mp", vals, wk[s : s + step])
             rstat = (lag + (self_w[c] * y[c])[:, None]) / scaling
-            larger[c] = (rstat >= g[c, None]).sum(axis=1)
-            smaller[c] = (rstat <= g[c, None]).sum(axis=1)
+            # exact ties count in both tails; the tolerance absorbs the last-bit differences of
+            # the same sum added in another order
+            tol = 1e-12 * np.maximum(1.0, np.abs(g[c, None]))
+            larger[c] = (rstat >= g[c, None] - tol).sum(axis=1)
+            smaller[c] = (rstat <= g[c, None] + tol).sum(axis=1)
     # esda's "directed" pseudo p-value (one tail, chosen by the data; ties count only upwards)
     low = (permutations - larger) < larger
     directed = (np.where(low, permutations - larger, larger) + 1.0) / (permutations + 1.0)
@@ -262,7 +279,14 @@ def gi_star(
     fdr: bool = True,
     randomisation: str = "total",
 ) -> GiStar:
-    """Gi* for values ``y`` with binary ``neighbours`` (no self-weight; it is added as 1).
+    """Gi* for values ``y`` with spatial weights ``neighbours``.
+
+    Weights may be binary or general non-negative (e.g. distance decay, row-standardised); the
+    moments and z-scores use the general Getis-Ord formulas (W_i, S1_i, see :func:`_moments`).
+    Self-weights: taken from the diagonal when it has any; otherwise 1 for binary weights and the
+    row maximum for other weights. "total" randomisation needs binary weights (its shared
+    reference distribution depends on the neighbourhood size only) and refuses others with a
+    ValueError; use ``randomisation="conditional"`` or ``permutations=0`` for them.
 
     ``randomisation``: "total" (default) or "conditional" (esda's scheme, which also fills
     ``p_sim``; see module docstring).
@@ -276,7 +300,15 @@ def gi_star(
     if permutations < 0:
         raise ValueError("permutations must be 0 or more")
     w = sp.csr_matrix(neighbours, dtype=np.float64, copy=True)
-    w.setdiag(1.0)
+    w.eliminate_zeros()
+    if w.nnz and (not np.isfinite(w.data).all() or (w.data < 0).any()):
+        raise ValueError("weights must be finite and non-negative")
+    diag = w.diagonal()
+    if not diag.any():
+        # no self-weights given: 1 for binary weights, the row maximum otherwise (esda's rule)
+        binary = bool(np.all(w.data == 1.0))
+        rowmax = np.asarray(w.max(axis=1).todense()).ravel() if w.nnz else np.zeros(n)
+        w.setdiag(1.0 if binary else np.where(rowmax > 0, rowmax, 1.0))
     w.sort_indices()
     g, expected, variance, z = _moments(y, w)
     p_norm = stats.norm.sf(np.abs(z))
@@ -286,7 +318,10 @@ def gi_star(
         p_sim, p2 = _permutation_p(y, w, g, permutations, seed)
     elif permutations:
         if not np.all(w.data == 1.0):
-            raise ValueError("total randomisation needs binary weights")
+            raise ValueError(
+                "total randomisation needs binary weights (0/1, self-weight 1); for other "
+                "weights use randomisation='conditional' or permutations=0"
+            )
         p_sim = None
         p2 = _total_p(y, w, g, permutations, seed)
     else:

@@ -2,24 +2,32 @@
 
 For every pair of events closer than the largest distance band, the pair is counted in the cell
 (distance band, time band) of its separation. Distance bands are half-open [k*w, (k+1)*w) metres;
-time bands are half-open [k*d, (k+1)*d) days on the time difference in whole seconds (so with
-7-day bands "0-7 days" means less than 7 x 24 hours apart). Pairs further apart than the last band in space or
-time are not counted.
+time bands are half-open [k*d, (k+1)*d) days on the exact time difference (integer nanoseconds,
+the resolution of the timestamps, so 6 d 23:59:59.9 is in "0-7 days" and 7 d 00:00:00 in
+"7-14 days"). Pairs further apart than the last band in space or time are not counted.
 
 Expected counts come from Monte Carlo: the event times are permuted among the events (the
 positions stay), which keeps both the spatial and the temporal distribution and breaks only their
 interaction. Knox ratio = observed / mean of the simulations; pseudo p-value = (number of
 simulations with at least the observed count + 1) / (simulations + 1), one-sided (excess).
+With 25 bands tested at once, the p-values are corrected with Benjamini-Hochberg across the
+bands (``Knox.q``); the risk zone uses the corrected values. With 99 simulations the smallest
+p-value is 0.01, which BH over 25 bands at 5 % passes only when at least five bands reach it, so
+the default is 999 simulations.
 
 Scale: no n x n matrix. Events are sorted by x and processed in chunks; each chunk's pairs within
 the largest distance come from KD-trees (``scipy.spatial.cKDTree.sparse_distance_matrix``), so
-memory grows with the number of close pairs, not with n². The permutations are applied to those
-pairs only.
+memory grows with the number of close pairs, not with n². The close pairs are found once; the
+simulations then run in blocks whose permuted time table (events x block, int64) takes at most
+``table_bytes`` (the permutations themselves are drawn block by block too), so the memory for
+the simulations is bounded by that constant whatever the number of simulations.
 
-Risk zone: the bands that are significant (p < alpha) with a Knox ratio above ``min_ratio``, taken
-from the first distance and time band outwards while they stay connected, give a radius and a
-number of days. After each new event, the circle of that radius around it is a raised-risk zone
-until the event time plus that many days.
+Risk zone: the largest rectangle of bands anchored at the first distance and time band (0-100 m,
+0-7 days) in which *every* band is significant (BH-corrected q <= alpha, Knox ratio >=
+``min_ratio``) gives a radius (its outer distance) and a number of days (its outer time). A band
+that is not significant is never inside the zone: an L-shaped set of significant bands gives the
+larger of its arms, not their bounding box. After each new event, the circle of that radius
+around it is a raised-risk zone until the event time plus that many days.
 """
 
 from __future__ import annotations
@@ -33,28 +41,41 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
+from pax_geo.analysis.getis import bh_qvalues, bh_reject
+
 DAY_S = 86400.0
-#: Memory for the permuted time table (events x simulations, float64) per block of simulations.
+DAY_NS = 86_400_000_000_000
+#: Memory for the permuted time table (events x simulations, int64) per block of simulations.
 TIME_TABLE_BYTES = 256 * 1024 * 1024
 
 
-def event_seconds(t: np.ndarray | pd.Series) -> np.ndarray:
-    """Event times as whole seconds since the earliest event (int64, any datetime resolution).
+def event_ns(t: np.ndarray | pd.Series) -> np.ndarray:
+    """Event times as integer nanoseconds since the earliest event (int64, exact).
 
-    Whole seconds make band membership exact integer arithmetic, identical in the fast and the
-    brute-force computation.
+    Integer nanoseconds make band membership exact integer arithmetic, identical in the fast and
+    the brute-force computation, without rounding times to whole seconds.
     """
     tt = pd.to_datetime(pd.Series(t), utc=True)
     if tt.isna().any():
         raise ValueError("event times must not be missing")
-    return np.floor((tt - tt.min()).dt.total_seconds().to_numpy()).astype(np.int64)
+    tt = tt.dt.as_unit("ns")
+    v = tt.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    return v - v.min()
+
+
+def band_ns(time_band_days: float) -> int:
+    """A time band's length in integer nanoseconds."""
+    out = int(round(time_band_days * DAY_NS))
+    if out < 1:
+        raise ValueError("time bands must be longer than zero")
+    return out
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
 def _count_pairs(pi, pj, sbase, tp, band_s, n_time, counts, n_blocks):  # pragma: no cover
     """counts[s, sbase[k] + time band] += 1 for every pair k and simulation column s of tp.
 
-    tp holds integer seconds (events x simulations); the band is (|dt| // band_s), exactly.
+    tp holds integer nanoseconds (events x simulations); the band is (|dt| // band_s), exactly.
     Parallel over blocks of simulation columns (one per thread: every block reads all pairs
     once), so no two threads write the same counter.
     """
@@ -94,11 +115,17 @@ class Knox:
 
     @property
     def p(self) -> np.ndarray:
+        """One-sided Monte Carlo p-value per band (uncorrected)."""
         return (self.n_at_least + 1.0) / (self.simulations + 1.0)
+
+    @property
+    def q(self) -> np.ndarray:
+        """Benjamini-Hochberg adjusted p-values across all bands of the table."""
+        return bh_qvalues(self.p.ravel()).reshape(self.p.shape)
 
     def table(self) -> pd.DataFrame:
         rows = []
-        ratio, p = self.ratio, self.p
+        ratio, p, q = self.ratio, self.p, self.q
         for i in range(len(self.distance_edges) - 1):
             for j in range(len(self.time_edges) - 1):
                 rows.append(
@@ -111,6 +138,7 @@ class Knox:
                         "expected": float(self.simulated_mean[i, j]),
                         "knox_ratio": float(ratio[i, j]),
                         "p": float(p[i, j]),
+                        "q": float(q[i, j]),
                     }
                 )
         return pd.DataFrame(rows)
@@ -157,11 +185,15 @@ def knox(
     n_distance: int = 5,
     time_band_days: float = 7.0,
     n_time: int = 5,
-    simulations: int = 99,
+    simulations: int = 999,
     seed: int = 2026,
     chunk: int = 4096,
+    table_bytes: int = TIME_TABLE_BYTES,
 ) -> Knox:
-    """Knox test over distance x time bands with ``simulations`` time permutations."""
+    """Knox test over distance x time bands with ``simulations`` time permutations.
+
+    ``table_bytes`` bounds the permuted time table held at once (simulations run in blocks).
+    """
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     n = len(x)
@@ -173,39 +205,43 @@ def knox(
         raise ValueError("coordinates must be finite numbers (found NaN or infinity)")
     if simulations < 1:
         raise ValueError("simulations must be at least 1")
-    secs = event_seconds(t)
-    band_s = int(round(time_band_days * DAY_S))
-    if band_s < 1:
-        raise ValueError("time bands must be at least one second long")
+    tns = event_ns(t)
+    band = band_ns(time_band_days)
     d_edges = _edges(distance_band, n_distance, "distance")
     t_edges = _edges(time_band_days, n_time, "time")
     dmax = d_edges[-1]
     nt = n_time
     cells = n_distance * nt
     rng = np.random.default_rng(seed)
-    perms = [rng.permutation(n) for _ in range(simulations)]
     # Work in x-sorted order so that the rows a pair touches are close in memory.
     order = np.argsort(x, kind="stable")
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
-    dtype = np.int32 if secs.max() < 2**31 - 1 else np.int64
-    block = max(1, min(simulations, TIME_TABLE_BYTES // (np.dtype(dtype).itemsize * n)))
-    observed = np.zeros((1, cells), dtype=np.int64)
-    sim = np.zeros((simulations, cells), dtype=np.int64)
-    t_obs = np.ascontiguousarray(secs[order][:, None].astype(dtype))
-    tables = []
-    for b0 in range(0, simulations, block):
-        cols = [secs[p][order] for p in perms[b0 : b0 + block]]
-        tables.append((b0, np.ascontiguousarray(np.stack(cols, axis=1).astype(dtype))))
-    n_pairs = 0
-    threads = numba.get_num_threads()
+    block = max(1, min(simulations, int(table_bytes) // (8 * n)))
+    # Close pairs once (memory grows with close pairs, not n²): ranks and distance-band offsets.
+    pis, pjs, bases = [], [], []
     for i, j, dist in close_pairs(x, y, dmax, chunk):
-        n_pairs += len(i)
-        sbase = (np.floor(dist / distance_band) * nt).astype(np.int32)
-        ri, rj = rank[i].astype(np.int32), rank[j].astype(np.int32)
-        _count_pairs(ri, rj, sbase, t_obs, band_s, nt, observed, 1)
-        for b0, tp in tables:
-            _count_pairs(ri, rj, sbase, tp, band_s, nt, sim[b0 : b0 + tp.shape[1]], threads)
+        pis.append(rank[i].astype(np.int32))
+        pjs.append(rank[j].astype(np.int32))
+        bases.append((np.floor(dist / distance_band) * nt).astype(np.int32))
+    ri = np.concatenate(pis) if pis else np.zeros(0, np.int32)
+    rj = np.concatenate(pjs) if pjs else np.zeros(0, np.int32)
+    sbase = np.concatenate(bases) if bases else np.zeros(0, np.int32)
+    del pis, pjs, bases
+    n_pairs = len(ri)
+    observed = np.zeros((1, cells), dtype=np.int64)
+    t_sorted = tns[order]
+    _count_pairs(ri, rj, sbase, np.ascontiguousarray(t_sorted[:, None]), band, nt, observed, 1)
+    sim = np.zeros((simulations, cells), dtype=np.int64)
+    threads = numba.get_num_threads()
+    for b0 in range(0, simulations, block):
+        b1 = min(simulations, b0 + block)
+        # one block of permutations at a time, drawn in the same order as one list would be
+        tp = np.empty((n, b1 - b0), dtype=np.int64)
+        for c in range(b1 - b0):
+            tp[:, c] = tns[rng.permutation(n)][order]
+        _count_pairs(ri, rj, sbase, tp, band, nt, sim[b0:b1], threads)
+        del tp
     observed = observed[0]
     shape = (n_distance, nt)
     return Knox(
@@ -237,22 +273,22 @@ def knox_brute_force(
     """
     x = np.asarray(x, float)
     y = np.asarray(y, float)
-    secs = event_seconds(t)
-    band_s = int(round(time_band_days * DAY_S))
+    tns = event_ns(t)
+    band = band_ns(time_band_days)
     n = len(x)
     iu, ju = np.triu_indices(n, k=1)
     d = np.hypot(x[iu] - x[ju], y[iu] - y[ju])
     sb = np.floor(d / distance_band).astype(int)
 
     def table(tv):
-        tb = np.abs(tv[iu] - tv[ju]) // band_s
+        tb = np.abs(tv[iu] - tv[ju]) // band
         out = np.zeros((n_distance, n_time), dtype=np.int64)
         ok = (sb < n_distance) & (tb < n_time)
         np.add.at(out, (sb[ok], tb[ok]), 1)
         return out
 
-    obs = table(secs)
-    sims = None if permutations is None else np.stack([table(secs[p]) for p in permutations])
+    obs = table(tns)
+    sims = None if permutations is None else np.stack([table(tns[p]) for p in permutations])
     return obs, sims
 
 
@@ -260,34 +296,44 @@ def knox_brute_force(
 class RiskSpec:
     radius_m: float
     days: float
-    significant: np.ndarray  # (n_space, n_time) bool: the bands used
+    significant: np.ndarray  # (n_space, n_time) bool: the bands in the zone (all significant)
+
+
+def largest_anchored_rectangle(sig: np.ndarray) -> tuple[int, int] | None:
+    """(rows, cols) of the largest-area all-True rectangle sig[:rows, :cols] anchored at (0, 0);
+    ties go to the one reaching further in distance. None when sig[0, 0] is False."""
+    sig = np.asarray(sig, dtype=bool)
+    best = None
+    best_area = 0
+    width = sig.shape[1]
+    for r in range(sig.shape[0]):
+        row = sig[r, :width]
+        w = int(np.argmin(row)) if not row.all() else width  # leading run of True
+        width = w
+        if width == 0:
+            break
+        area = (r + 1) * width
+        if area >= best_area:
+            best, best_area = (r + 1, width), area
+    return best
 
 
 def risk_spec(k: Knox, alpha: float = 0.05, min_ratio: float = 1.2) -> RiskSpec | None:
     """Radius and duration of raised risk after an event, from the significant near bands.
 
-    Starts at the nearest distance band and the shortest time band and grows while the next band
-    is significant (p < alpha, ratio >= min_ratio) and connected to those already taken.
-    None when even the first band shows no significant excess.
+    A band is significant when its Benjamini-Hochberg corrected p-value across all bands is at
+    most ``alpha`` and its Knox ratio is at least ``min_ratio``. The zone is the largest rectangle
+    of bands anchored at the first distance and time band in which every band is significant
+    (never a band that is not). None when even the first band shows no significant excess.
     """
-    sig = (k.p < alpha) & (np.nan_to_num(k.ratio) >= min_ratio)
-    if not sig[0, 0]:
+    sig = bh_reject(k.p.ravel(), alpha).reshape(k.p.shape) & (np.nan_to_num(k.ratio) >= min_ratio)
+    rect = largest_anchored_rectangle(sig)
+    if rect is None:
         return None
-    # flood fill from (0, 0) over 4-connected significant cells
+    rows, cols = rect
     taken = np.zeros_like(sig)
-    stack = [(0, 0)]
-    while stack:
-        i, j = stack.pop()
-        if taken[i, j] or not sig[i, j]:
-            continue
-        taken[i, j] = True
-        for a, b in ((i + 1, j), (i - 1, j), (i, j + 1), (i, j - 1)):
-            if 0 <= a < sig.shape[0] and 0 <= b < sig.shape[1]:
-                stack.append((a, b))
-    rows, cols = np.nonzero(taken)
-    return RiskSpec(
-        float(k.distance_edges[rows.max() + 1]), float(k.time_edges[cols.max() + 1]), taken
-    )
+    taken[:rows, :cols] = True
+    return RiskSpec(float(k.distance_edges[rows]), float(k.time_edges[cols]), taken)
 
 
 def risk_zones(

@@ -20,7 +20,7 @@ from pax_geo import queries
 from pax_geo.analysis import compstat as _compstat
 from pax_geo.analysis.coverage import DEFAULT_ROUTE_DISTANCE_M, CoverageGaps, coverage_gaps
 from pax_geo.analysis.density import DEFAULT_BANDWIDTH_M, Density, kde
-from pax_geo.analysis.emerging import Emerging, build_cube, emerging_hot_spots
+from pax_geo.analysis.emerging import Emerging, build_cube, choose_step, emerging_hot_spots
 from pax_geo.analysis.getis import GiStar, gi_star
 from pax_geo.analysis.hexgrid import Lattice, hex_counts, lattice_for
 from pax_geo.analysis.nearrepeat import Knox, RiskSpec, knox, risk_spec, risk_zones
@@ -50,6 +50,21 @@ def study_region(conn: Connection):
     return shapely.union_all(list(areas.geometry))
 
 
+@dataclass(frozen=True)
+class Concentration:
+    """Why a Gi* map shows no hot spot although the counts are piled up (see
+    :meth:`HotSpots.concentration`)."""
+
+    share: float  # share of the incidents in the busiest cell
+    top_count: int
+    max_z: float
+    min_p: float  # the smallest p-value any cell got
+
+
+#: the busiest cell holding at least this share of the incidents counts as "most in one cell"
+CONCENTRATION_SHARE = 0.5
+
+
 @dataclass
 class HotSpots:
     lattice: Lattice
@@ -58,6 +73,26 @@ class HotSpots:
     n_points: int
     precision: str
     rings: int
+
+    def concentration(self, alpha: float = 0.10) -> Concentration | None:
+        """A reason to show when no cell is a hot spot although the counts are concentrated:
+        all or most incidents in one cell (the Police feed often gives only the municipality's
+        point), or a high z-score whose permutation p-value cannot pass FDR at ``alpha`` even as
+        the single smallest p (p > alpha / cells). With all incidents in one cell, a random
+        neighbourhood of the same size contains that cell with probability about size / cells,
+        so p cannot fall below roughly 2 * size / cells (0.036 for 7 of 390 cells) while z is 7
+        or more. None when hot spots were found or nothing is concentrated."""
+        total = float(self.values.sum())
+        if total <= 0 or self.gi.hot.any():
+            return None
+        top = float(self.values.max())
+        share = top / total
+        min_p = float(self.gi.p_two_sided.min())
+        max_z = float(self.gi.z.max())
+        blocked = min_p > alpha / len(self.values) and max_z >= 3.0
+        if share >= CONCENTRATION_SHARE or blocked:
+            return Concentration(share, int(top), max_z, min_p)
+        return None
 
     def table(self) -> pd.DataFrame:
         cx, cy = self.lattice.centres()
@@ -121,7 +156,7 @@ def density(
     conn: Connection,
     flt: queries.Filter,
     bandwidth: float | str = DEFAULT_BANDWIDTH_M,
-    grid: int = 512,
+    grid: int = 512,  # a minimum: the spacing is at most half the bandwidth (density.kde)
 ) -> DensityResult:
     pts = load_points(conn, flt)
     if len(pts) < 2:
@@ -154,10 +189,13 @@ def emerging(
     conn: Connection,
     flt: queries.Filter,
     size: float = 500.0,
-    step: str = "quarter",
+    step: str | None = None,
     time_window: int = 1,
     alpha: float = 0.10,
 ) -> tuple[Emerging, str]:
+    """Emerging hot spots over the filter's period; ``step`` None picks the longest step giving
+    at least 10 (see :func:`emerging.choose_step`); too few steps raise ``TooFewSteps``."""
+    step = step or choose_step(flt.start, flt.end)
     pts = load_points(conn, flt)
     x, y = pts.x.to_numpy(dtype=float), pts.y.to_numpy(dtype=float)
     lattice = lattice_for(size, study_region(conn), x, y)
@@ -182,7 +220,7 @@ class NearRepeatParams:
     n_distance: int = 5
     time_band_days: float = 7.0
     n_time: int = 5
-    simulations: int = 99
+    simulations: int = 999
     alpha: float = 0.05
     min_ratio: float = 1.2
     kinds: tuple[str, ...] = field(default=("shooting", "car_fire"))
