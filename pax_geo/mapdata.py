@@ -99,54 +99,56 @@ class MapData:
 hex_axial = hexgrid.axial_coords
 hex_centre = hexgrid.centres
 
-_HEX_SQL = """
-with a as (
-    select i.kind, (2.0 / 3.0 * i.x) / :s as qf, (-i.x / 3.0 + sqrt(3.0) / 3.0 * i.y) / :s as rf
-    from {source} i
-), c as (
-    select kind, qf, rf, -qf - rf as sf, round(qf) as q, round(rf) as r, round(-qf - rf) as s from a
-), d as (
-    select kind,
-        case when abs(q - qf) > abs(r - rf) and abs(q - qf) > abs(s - sf) then -r - s else q end as hq,
-        case when abs(q - qf) > abs(r - rf) and abs(q - qf) > abs(s - sf) then r
-             when abs(r - rf) > abs(s - sf) then -q - s else r end as hr
-    from c
+_HEX_SQL = (
+    "select kind, q, r, n from pax_api.incident_hex_counts("
+    ":s, :start, :end, :kinds, :areas, :subtypes, :ver)"
 )
-select kind, hq::bigint as q, hr::bigint as r, count(*)::int as n from d group by 1, 2, 3
-"""
+_GRID_SQL = (
+    "select kind, x, y, n from pax_api.incident_grid_counts("
+    ":start, :end, :kinds, :areas, :subtypes, :ver)"
+)
+
+
+def _cell_params(flt: Filter) -> dict:
+    return {
+        "start": flt.start,
+        "end": flt.end,
+        "kinds": list(flt.kinds),
+        "areas": list(flt.area_ids) or None,
+        "subtypes": list(flt.subtypes) or None,
+        "ver": list(flt.verifications) or None,
+    }
 
 
 def hex_counts(conn: Connection, flt: Filter, size: float) -> pd.DataFrame:
-    """Per kind and hexagon: q, r, n, with cell centres x, y in 3006."""
-    frames = []
-    for view, kinds in queries.kinds_by_view(conn, flt).items():
-        source, params = queries.row_source(view, flt, kinds, located=True)
-        sql = _HEX_SQL.format(source=source)
-        frames.append(pd.read_sql_query(text(sql), conn, params={**params, "s": float(size)}))
-    df = (
-        pd.concat(frames, ignore_index=True)
-        if frames
-        else pd.DataFrame(columns=["kind", "q", "r", "n"])
+    """Per kind and hexagon: q, r, n, with cell centres x, y in 3006.
+
+    Binned inside the database (``pax_api.incident_hex_counts``, the same cube rounding as
+    :func:`hex_axial`): exact positions for the kinds the role sees exactly, 250 m cell
+    centres for its grid kinds; only cells leave the database.
+    """
+    df = pd.read_sql_query(
+        text(_HEX_SQL),
+        conn,
+        params={**_cell_params(flt), "s": float(size)},
     )
     x, y = hex_centre(df["q"].to_numpy(float), df["r"].to_numpy(float), size)
     return df.assign(x=x, y=y)
 
 
-_GRID_SQL = "select i.kind, i.x, i.y, count(*)::int as n from {source} i group by 1, 2, 3"
-
-
 def grid_cells(conn: Connection, flt: Filter) -> pd.DataFrame:
     """For grid-precision kinds: the database's cell centres with counts (kind, x, y, n)."""
-    frames = []
-    for view, kinds in queries.kinds_by_view(conn, flt).items():
-        if not view.endswith("grid"):
-            continue
-        source, params = queries.row_source(view, flt, kinds, located=True)
-        sql = _GRID_SQL.format(source=source)  # noqa: S608 (allowlisted function, bound values)
-        frames.append(pd.read_sql_query(text(sql), conn, params=params))
-    if not frames:
+    kinds = [
+        k for v, ks in queries.kinds_by_view(conn, flt).items() if v.endswith("grid") for k in ks
+    ]
+    if not kinds:
         return pd.DataFrame(columns=["kind", "x", "y", "n"])
-    return pd.concat(frames, ignore_index=True)
+    params = {**_cell_params(flt), "kinds": kinds}
+    return pd.read_sql_query(
+        text(_GRID_SQL),
+        conn,
+        params=params,
+    )
 
 
 # --- building the map ---------------------------------------------------------------------

@@ -37,6 +37,9 @@ PUBLIC_FUNCTIONS = (
     "incident_counts(timestamptz, timestamptz, text, text[])",
     "observation_counts(timestamptz, timestamptz, text)",
     "audit(text, text, text, text, jsonb)",
+    # map cells (0012): counted inside at the role's precision; nothing for area-only roles
+    "incident_hex_counts(float8, timestamptz, timestamptz, text[], int4[], text[], text[])",
+    "incident_grid_counts(timestamptz, timestamptz, text[], int4[], text[], text[])",
 )
 RESTRICTED_VIEWS = ("incident_exact", "incident_grid", "camera", "operation", "observation")
 

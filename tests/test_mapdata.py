@@ -140,3 +140,35 @@ def test_literal_strings_are_not_turned_into_expressions(reader_engines, demo_lo
         for key, value in layer.items():
             if isinstance(value, str):
                 assert not value.startswith("@@=@@"), (layer["id"], key)
+
+
+@pytest.mark.parametrize("role", ["field_worker", "board_viewer", "admin"])
+def test_area_roles_get_no_cells_from_the_cell_functions(role, reader_engines, demo_loaded):
+    """The hexagon and grid counts are binned in the database at the caller's precision; a
+    role that sees incidents only per area gets no cell at all."""
+    with reader_engines[role].connect() as c:
+        for sql in (
+            "select count(*) from pax_api.incident_hex_counts(150, now() - interval '3 years', now())",
+            "select count(*) from pax_api.incident_grid_counts(now() - interval '3 years', now())",
+        ):
+            assert c.execute(text(sql)).scalar() == 0
+
+
+def test_grid_cells_equal_the_grid_rows(reader_engines, demo_loaded):
+    """Municipal staff: the cell counts are the grid view's rows counted per cell centre."""
+    with reader_engines["municipal_staff"].connect() as c:
+        cells = c.execute(
+            text(
+                "select kind, x, y, n from pax_api.incident_grid_counts("
+                "now() - interval '1 year', date_trunc('hour', now()))"
+            )
+        ).all()
+        rows = c.execute(
+            text(
+                "select kind, x, y, count(*)::int from pax_api.incident_grid "
+                "where occurred_at >= date_trunc('hour', now() - interval '1 year', "
+                "'Europe/Stockholm') and occurred_at < date_trunc('hour', now()) "
+                "and x is not null group by 1, 2, 3"
+            )
+        ).all()
+    assert cells and sorted(map(tuple, cells)) == sorted(map(tuple, rows))
