@@ -146,24 +146,26 @@ def build_parser() -> argparse.ArgumentParser:
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
     """Sub-commands that live beside their feature (users, import …)."""
     regs: list[Callable] = []
-    from pax_geo import auth_cli  # issue 3: pax users …
+    from pax_geo import auth_cli  # pax users …
 
     regs.append(auth_cli.register)
-    from pax_geo.ingest import cli as ingest_cli  # issue 4: pax import, pax fetch-polisen
+    from pax_geo.ingest import cli as ingest_cli  # pax import, pax fetch-polisen
 
     regs.append(ingest_cli.register)
     return regs
 
 
 def main(argv: list[str] | None = None) -> int:
-    from pax_geo.auth import AuthError  # issue 3
-    from pax_geo.ingest.cli import CLI_ERRORS as INGEST_ERRORS  # issue 4
+    from pax_geo.auth import AuthError
+    from pax_geo.config import SettingsError
+    from pax_geo.ingest.cli import CLI_ERRORS as INGEST_ERRORS
 
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
         return int(args.func(args) or 0)
     except (
         CliError,
+        SettingsError,
         cluster.ClusterError,
         db.DatabaseError,
         migrate.MigrationsBehind,

@@ -1,14 +1,21 @@
 """Settings, read once from the environment. Importable without Streamlit.
 
-Every setting has a default that works on a fresh machine; see README "Configuration".
+Every setting has one default, written once below, that works on a fresh machine; the
+environment variable that overrides it sits beside it. Values are parsed by the field's type
+(whole numbers, decimals, paths, one of a fixed set of words) and checked against its bounds;
+a bad value stops with a message that names the variable, the value and what is expected.
+No other module reads the environment for a setting. See README "Configuration".
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import typing
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,39 +24,58 @@ STORAGE_SRID = 3006
 WGS84 = 4326
 TIMEZONE = "Europe/Stockholm"
 
+Lang = Literal["sv", "en"]
+Basemap = Literal["none", "carto"]
 
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ValueError(f"{name}={raw!r} is not a whole number") from exc
+DEFAULT_USER_AGENT = "pax-lagesbild/0.1 (Sodertalje kommun och lokalpolisomrade; Pax)"
+
+
+class SettingsError(ValueError):
+    """An environment variable has a value the setting cannot take."""
+
+
+def _env(name: str, *, lo: float | None = None, hi: float | None = None) -> dict:
+    return {"env": name, "lo": lo, "hi": hi}
 
 
 @dataclass(frozen=True)
 class Settings:
-    home: Path = field(default_factory=lambda: PROJECT_ROOT / ".pax")
-    database_url: str | None = None
-    db_name: str = "pax"
-    pg_port: int = 54329
-    app_port: int = 8501
+    #: data directory of the embedded cluster (pgdata/, run/), the generated secret, reports
+    home: Path = field(default=PROJECT_ROOT / ".pax", metadata=_env("PAX_HOME"))
+    #: an external PostGIS instead of the embedded cluster
+    database_url: str | None = field(default=None, metadata=_env("DATABASE_URL"))
+    #: the secret the reader roles' passwords derive from (default: the superuser password)
+    secret: str | None = field(default=None, repr=False, metadata=_env("PAX_SECRET"))
+    db_name: str = field(default="pax", metadata=_env("PAX_DB_NAME"))
+    pg_port: int = field(default=54329, metadata=_env("PAX_PG_PORT", lo=1024, hi=65535))
+    app_port: int = field(default=8501, metadata=_env("PAX_PORT", lo=1, hi=65535))
     #: the address the app listens on; 127.0.0.1 unless configured (e.g. 0.0.0.0 behind a firewall)
-    listen_address: str = "127.0.0.1"
-    grid_m: int = 250
-    suppress_below: int = 3
-    point_budget: int = 5000
-    lang: str = "sv"
-    basemap: str = "none"
-    session_idle_minutes: int = 30
-    lockout_attempts: int = 5
-    lockout_minutes: int = 15
+    listen_address: str = field(default="127.0.0.1", metadata=_env("PAX_LISTEN_ADDRESS"))
+    grid_m: int = field(default=250, metadata=_env("PAX_GRID_M", lo=50, hi=5000))
+    suppress_below: int = field(default=3, metadata=_env("PAX_SUPPRESS_BELOW", lo=2, hi=100))
+    #: noise of the protected counts (0009): P(e) proportional to alpha^|e|
+    release_alpha: float = field(default=0.3, metadata=_env("PAX_RELEASE_ALPHA", lo=0.05, hi=0.9))
+    point_budget: int = field(default=5000, metadata=_env("PAX_POINT_BUDGET", lo=1, hi=10**7))
+    lang: Lang = field(default="sv", metadata=_env("PAX_LANG"))
+    basemap: Basemap = field(default="none", metadata=_env("PAX_BASEMAP"))
+    session_idle_minutes: int = field(
+        default=30, metadata=_env("PAX_SESSION_IDLE_MINUTES", lo=1, hi=24 * 60)
+    )
+    lockout_attempts: int = field(default=5, metadata=_env("PAX_LOCKOUT_ATTEMPTS", lo=1, hi=100))
+    lockout_minutes: int = field(
+        default=15, metadata=_env("PAX_LOCKOUT_MINUTES", lo=1, hi=7 * 24 * 60)
+    )
     #: failed sign-ins from one client (IP address), any names, before it is refused a while
-    lockout_client_attempts: int = 20
+    lockout_client_attempts: int = field(
+        default=20, metadata=_env("PAX_LOCKOUT_CLIENT_ATTEMPTS", lo=1, hi=10_000)
+    )
     #: the municipality the dashboard serves: import working area and Police feed filter
-    municipality_code: str = "0181"
-    municipality_name: str = "Södertälje"
+    municipality_code: str = field(default="0181", metadata=_env("PAX_MUNICIPALITY_CODE"))
+    municipality_name: str = field(default="Södertälje", metadata=_env("PAX_MUNICIPALITY_NAME"))
+    #: the User-Agent the Police feed fetcher sends (give a contact address)
+    polisen_user_agent: str = field(
+        default=DEFAULT_USER_AGENT, metadata=_env("PAX_POLISEN_USER_AGENT")
+    )
 
     @property
     def pgdata(self) -> Path:
@@ -64,27 +90,52 @@ class Settings:
         return not self.database_url
 
 
-def load_settings() -> Settings:
-    home = os.environ.get("PAX_HOME")
-    return Settings(
-        home=Path(home).resolve() if home else PROJECT_ROOT / ".pax",
-        database_url=os.environ.get("DATABASE_URL") or None,
-        db_name=os.environ.get("PAX_DB_NAME", "pax"),
-        pg_port=_int("PAX_PG_PORT", 54329),
-        app_port=_int("PAX_PORT", 8501),
-        listen_address=(os.environ.get("PAX_LISTEN_ADDRESS") or "127.0.0.1").strip(),
-        grid_m=_int("PAX_GRID_M", 250),
-        suppress_below=_int("PAX_SUPPRESS_BELOW", 3),
-        point_budget=_int("PAX_POINT_BUDGET", 5000),
-        lang=os.environ.get("PAX_LANG", "sv"),
-        basemap=os.environ.get("PAX_BASEMAP", "none"),
-        session_idle_minutes=_int("PAX_SESSION_IDLE_MINUTES", 30),
-        lockout_attempts=_int("PAX_LOCKOUT_ATTEMPTS", 5),
-        lockout_minutes=_int("PAX_LOCKOUT_MINUTES", 15),
-        lockout_client_attempts=_int("PAX_LOCKOUT_CLIENT_ATTEMPTS", 20),
-        municipality_code=os.environ.get("PAX_MUNICIPALITY_CODE") or "0181",
-        municipality_name=os.environ.get("PAX_MUNICIPALITY_NAME") or "Södertälje",
-    )
+def _parse(name: str, raw: str, kind: object, lo: float | None, hi: float | None) -> object:
+    args = typing.get_args(kind)
+    if typing.get_origin(kind) is Literal:
+        if raw not in args:
+            raise SettingsError(f"{name}={raw!r} must be one of {', '.join(map(str, args))}")
+        return raw
+    if type(None) in args:  # optional: an empty value is the default (None)
+        (kind,) = [a for a in args if a is not type(None)]
+    if kind is int:
+        try:
+            value: object = int(raw)
+        except ValueError as exc:
+            raise SettingsError(f"{name}={raw!r} is not a whole number") from exc
+    elif kind is float:
+        try:
+            value = float(raw)
+        except ValueError as exc:
+            raise SettingsError(f"{name}={raw!r} is not a number") from exc
+    elif kind is Path:
+        value = Path(raw).expanduser().resolve()
+    else:
+        value = raw.strip()
+    if isinstance(value, int | float) and (
+        (lo is not None and value < lo) or (hi is not None and value > hi)
+    ):
+        raise SettingsError(f"{name}={raw!r} must be between {lo:g} and {hi:g}")
+    return value
+
+
+def load_settings(environ: typing.Mapping[str, str] | None = None) -> Settings:
+    """Settings from the environment (or the given mapping); unset or empty keeps the default."""
+    env = os.environ if environ is None else environ
+    hints = typing.get_type_hints(Settings)
+    values = {}
+    for f in dataclasses.fields(Settings):
+        name = f.metadata["env"]
+        raw = env.get(name)
+        if raw is None or raw.strip() == "":
+            continue
+        values[f.name] = _parse(name, raw, hints[f.name], f.metadata["lo"], f.metadata["hi"])
+    return Settings(**values)
+
+
+def environment_variables() -> dict[str, str]:
+    """Setting name -> the environment variable that sets it (for docs and tests)."""
+    return {f.name: f.metadata["env"] for f in dataclasses.fields(Settings)}
 
 
 @lru_cache(maxsize=1)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 from functools import lru_cache
 
 from sqlalchemy import Engine, create_engine, text
@@ -54,9 +53,8 @@ def owner_url(cfg: Settings | None = None, database: str | None = None) -> URL:
 
 def project_secret(cfg: Settings | None = None) -> str:
     cfg = cfg or settings()
-    explicit = os.environ.get("PAX_SECRET")
-    if explicit:
-        return explicit
+    if cfg.secret:
+        return cfg.secret
     if cfg.embedded:
         return cluster.superuser_password(cfg)
     password = make_url(cfg.database_url).password
@@ -82,9 +80,24 @@ def reader_url(app_role: str, cfg: Settings | None = None, database: str | None 
     return owner_url(cfg, database).set(username=role, password=db_role_password(role, cfg))
 
 
+#: Seconds to wait for a new connection: a server that is gone must not hang a page (or the
+#: app's database-unreachable notice, pax_geo.ui.dbstatus) for the operating system's TCP timeout.
+CONNECT_TIMEOUT_S = 10
+
+
 @lru_cache(maxsize=64)
 def _engine(url_str: str) -> Engine:
-    return create_engine(url_str, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    # pool_pre_ping: a pooled connection that a database restart killed is noticed at checkout
+    # and replaced (and, on a disconnect, the whole pool is invalidated) instead of failing the
+    # next query; pool_timeout bounds the wait for a free connection.
+    return create_engine(
+        url_str,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=5,
+        pool_timeout=30,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_S},
+    )
 
 
 def engine_for(url: URL) -> Engine:

@@ -287,6 +287,7 @@ def sync_privileges(conn: Connection, cfg: Settings | None = None) -> None:
         [
             {"k": "grid_m", "v": str(cfg.grid_m)},
             {"k": "suppress_below", "v": str(cfg.suppress_below)},
+            {"k": "release_alpha", "v": repr(float(cfg.release_alpha))},
         ],
     )
     conn.execute(text("delete from pax_data.role_precision"))

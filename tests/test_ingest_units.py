@@ -409,8 +409,12 @@ def test_limiter_waits_ten_seconds_and_caps_sixty_an_hour(tmp_path):
     assert other.acquire() == 0
 
 
-def test_fetch_sends_a_user_agent_and_saves_the_answer(tmp_path, monkeypatch):
+def test_fetch_sends_a_user_agent_and_saves_the_answer(tmp_path, monkeypatch, request):
+    from pax_geo import config
+
     monkeypatch.setenv("PAX_POLISEN_USER_AGENT", "pax-test/1.0 (test@example.org)")
+    config.settings.cache_clear()
+    request.addfinalizer(config.settings.cache_clear)
     clock = FakeClock()
     seen = {}
 

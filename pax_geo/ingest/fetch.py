@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +21,6 @@ from pax_geo.config import settings
 API_URL = "https://polisen.se/api/events"
 MIN_INTERVAL_S = 10.0
 MAX_PER_HOUR = 60
-DEFAULT_USER_AGENT = "pax-lagesbild/0.1 (Sodertalje kommun och lokalpolisomrade; Pax)"
 TIMEOUT_S = 30
 
 
@@ -31,7 +29,7 @@ class FetchRefused(RuntimeError):
 
 
 def user_agent() -> str:
-    return os.environ.get("PAX_POLISEN_USER_AGENT") or DEFAULT_USER_AGENT
+    return settings().polisen_user_agent
 
 
 def state_dir() -> Path:
