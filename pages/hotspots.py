@@ -11,12 +11,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from pax_geo import i18n
 from pax_geo.analysis import service
 from pax_geo.analysis.emerging import STEP_DAYS
 from pax_geo.config import TIMEZONE, settings
+from pax_geo.horizons.periods import ANALYSIS_WINDOWS, QUICK_WINDOWS
 from pax_geo.ui import analysis_layers as al
 from pax_geo.ui.analysis_data import (
-    GI_PERMUTATIONS,
     areas,
     compstat,
     coverage,
@@ -30,7 +31,8 @@ from pax_geo.ui.analysis_data import (
 from pax_geo.ui.session import audit, audit_page_view, lang, require_page, t
 
 PAGE = "hotspots"
-PERIODS = {"90d": 90, "1y": 365, "3y": 3 * 365}
+#: The analysis periods: the shared quick windows (rolling, ending now), with the same labels.
+PERIODS = {key: QUICK_WINDOWS[key] for key in ANALYSIS_WINDOWS}
 #: emerging hot spots: time step per period (about 12 steps each)
 STEPS = {"90d": "week", "1y": "month", "3y": "quarter"}
 METHODS = ("density", "hotspots", "emerging", "nearrepeat", "temporal", "compstat", "coverage")
@@ -117,8 +119,9 @@ period = c1.segmented_control(
     t("an_period"),
     list(PERIODS),
     default="1y",
-    format_func=lambda p: t(f"an_period_{p}"),
+    format_func=lambda p, lg=lang(): i18n.t(f"window_{p}", lg),
     key="an_period",
+    help=t("window_help_rolling"),
     required=True,
 )
 size = c3.selectbox(
@@ -150,7 +153,7 @@ method = st.segmented_control(
 now = datetime.now(tz=pd.Timestamp.now(tz=TIMEZONE).tzinfo)
 now = now.replace(minute=now.minute - now.minute % 10, second=0, microsecond=0)
 end_s = now.isoformat()
-start_s = (now - timedelta(days=PERIODS[period])).isoformat()
+start_s = (now - PERIODS[period]).isoformat()
 filters = {"period": period, "kinds": list(kinds), "size": size, "method": method}
 audit_page_view(PAGE, filters)
 
@@ -208,7 +211,9 @@ elif method == "hotspots":
         with left:
             draw_map(bundle, "map_gi")
         with right:
-            explain("an_explain_hotspots", perms=f"{GI_PERMUTATIONS:,}".replace(",", " "))
+            explain(
+                "an_explain_hotspots", perms=f"{settings().gi_permutations:,}".replace(",", " ")
+            )
             st.markdown(f"#### {t('an_findings')}")
             if not any(v for k, v in counts.items() if k > 0):
                 st.markdown(t("an_find_hotspots_none"))

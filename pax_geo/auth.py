@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import typing
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -685,7 +686,7 @@ def apply_admin_change(
 ) -> None:
     """One change from the admin page (owner connection; the caller commits)."""
     check_admin_change(actor, target, action, role)
-    kw = {"actor": actor, "actor_role": actor_role}
+    kw: dict[str, typing.Any] = {"actor": actor, "actor_role": actor_role}
     if action == "set_role":
         set_role(conn, target, validate_role(role or ""), **kw)
     elif action == "disable":

@@ -83,6 +83,8 @@ def cmd_users(args: argparse.Namespace) -> int:
         return 0
     if action == "reset-password":
         password = _password(args)
+        if password is None:
+            raise auth.AuthError("a new password is needed (type it, or use --password-stdin)")
         with db.owner_engine().begin() as conn:
             auth.reset_password(conn, args.username, password, actor=actor)
         print(f"password reset for {auth.normalize_username(args.username)}; lockout lifted")

@@ -160,10 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     from pax_geo.config import SettingsError
     from pax_geo.ingest.cli import CLI_ERRORS as INGEST_ERRORS
 
-    try:
-        args = build_parser().parse_args(argv)
-        return int(args.func(args) or 0)
-    except (
+    handled: tuple[type[Exception], ...] = (
         CliError,
         SettingsError,
         cluster.ClusterError,
@@ -171,7 +168,11 @@ def main(argv: list[str] | None = None) -> int:
         migrate.MigrationsBehind,
         AuthError,
         *INGEST_ERRORS,
-    ) as exc:
+    )
+    try:
+        args = build_parser().parse_args(argv)
+        return int(args.func(args) or 0)
+    except handled as exc:
         print(f"pax: {exc}", file=sys.stderr)
         return 2
 

@@ -56,6 +56,10 @@ class Settings:
     #: noise of the protected counts (0009): P(e) proportional to alpha^|e|
     release_alpha: float = field(default=0.3, metadata=_env("PAX_RELEASE_ALPHA", lo=0.05, hi=0.9))
     point_budget: int = field(default=5000, metadata=_env("PAX_POINT_BUDGET", lo=1, hi=10**7))
+    #: draws for the whole-neighbourhood Gi* randomisation on the pages (the tests use fewer)
+    gi_permutations: int = field(
+        default=999_999, metadata=_env("PAX_GI_PERMUTATIONS", lo=99, hi=10_000_000)
+    )
     lang: Lang = field(default="sv", metadata=_env("PAX_LANG"))
     basemap: Basemap = field(default="none", metadata=_env("PAX_BASEMAP"))
     session_idle_minutes: int = field(
@@ -123,7 +127,7 @@ def load_settings(environ: typing.Mapping[str, str] | None = None) -> Settings:
     """Settings from the environment (or the given mapping); unset or empty keeps the default."""
     env = os.environ if environ is None else environ
     hints = typing.get_type_hints(Settings)
-    values = {}
+    values: dict[str, typing.Any] = {}
     for f in dataclasses.fields(Settings):
         name = f.metadata["env"]
         raw = env.get(name)

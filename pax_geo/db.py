@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 
 from pax_geo import cluster
 from pax_geo.config import Settings, settings
+from pax_geo.sqlident import ident
 
 ROLE_PREFIX = "pax_"
 AUTH_ROLE = "pax_auth"
@@ -57,7 +58,7 @@ def project_secret(cfg: Settings | None = None) -> str:
         return cfg.secret
     if cfg.embedded:
         return cluster.superuser_password(cfg)
-    password = make_url(cfg.database_url).password
+    password = make_url(cfg.database_url or "").password
     if not password:
         raise DatabaseError(
             "Set PAX_SECRET: with a DATABASE_URL that has no password the reader roles' "
@@ -139,7 +140,7 @@ def ensure_database(cfg: Settings | None = None, name: str | None = None) -> URL
                 text("select 1 from pg_database where datname = :n"), {"n": target.database}
             ).scalar()
             if not exists:
-                conn.execute(text(f'create database "{target.database}"'))
+                conn.execute(text(f"create database {ident(target.database)}"))
     finally:
         eng.dispose()
     eng = create_engine(target, isolation_level="AUTOCOMMIT")
@@ -163,6 +164,6 @@ def drop_database(name: str, cfg: Settings | None = None) -> None:
     eng = create_engine(admin, isolation_level="AUTOCOMMIT")
     try:
         with eng.connect() as conn:
-            conn.execute(text(f'drop database if exists "{name}" with (force)'))
+            conn.execute(text(f"drop database if exists {ident(name)} with (force)"))
     finally:
         eng.dispose()

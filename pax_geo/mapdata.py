@@ -13,6 +13,7 @@ cell centres; rows are bare arrays wherever no tooltip needs a field.
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -55,7 +56,7 @@ def rings(geom) -> list[list[list[float]]]:
 class IncidentLayer:
     kind: str
     mode: str  # points | hex | heat | grid | area
-    rows: list
+    rows: list[typing.Any]
     shown: int  # incidents this layer represents
     ids: list[int] = field(default_factory=list)  # row index -> incident id (points mode)
 
@@ -224,7 +225,7 @@ def build(
     suppress = int(
         conn.execute(
             text("select coalesce(max(suppress_below), 0) from pax_api.my_precision")
-        ).scalar()
+        ).scalar_one()
     )
     # Suppressed per-area counts are ranges [1, suppress-1]; sums over them stay ranges.
     counts_df = with_ranges(queries.incident_counts(conn, flt), suppress)
@@ -265,8 +266,10 @@ def build(
             lon, lat = to_wgs84(cells["x"], cells["y"])
             cells = cells.assign(lon=lon, lat=lat)
             for kind, grp in cells.groupby("kind", sort=False):
-                rows = [[lo, la, int(n)] for lo, la, n in zip(grp.lon, grp.lat, grp.n, strict=True)]
-                layers[str(kind)] = IncidentLayer(str(kind), chosen, rows, int(grp.n.sum()))
+                cell_rows = [
+                    [lo, la, int(n)] for lo, la, n in zip(grp.lon, grp.lat, grp.n, strict=True)
+                ]
+                layers[str(kind)] = IncidentLayer(str(kind), chosen, cell_rows, int(grp.n.sum()))
         point_total = sum(layer.shown for layer in layers.values())
     if grid_kinds:
         f_grid = Filter(
@@ -276,8 +279,10 @@ def build(
         lon, lat = to_wgs84(cells["x"], cells["y"])
         cells = cells.assign(lon=lon, lat=lat)
         for kind, grp in cells.groupby("kind", sort=False):
-            rows = [[lo, la, int(n)] for lo, la, n in zip(grp.lon, grp.lat, grp.n, strict=True)]
-            layers[str(kind)] = IncidentLayer(str(kind), "grid", rows, int(grp.n.sum()))
+            cell_rows = [
+                [lo, la, int(n)] for lo, la, n in zip(grp.lon, grp.lat, grp.n, strict=True)
+            ]
+            layers[str(kind)] = IncidentLayer(str(kind), "grid", cell_rows, int(grp.n.sum()))
         if not exact_kinds:
             chosen = "grid"
 

@@ -21,6 +21,7 @@ from pax_geo.audit import AUTH_ACTIONS
 from pax_geo.config import Settings, settings
 from pax_geo.db import AUTH_ROLE, db_role_name, db_role_password
 from pax_geo.layers import INCIDENT_KINDS, ROLES, SUPPRESSING_ROLES, load_layers
+from pax_geo.sqlident import ident
 
 READER_GROUP = "pax_reader"
 
@@ -94,12 +95,6 @@ def restricted_views_for(role: str) -> set[str]:
     return views
 
 
-def _ident(name: str) -> str:
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-        raise ValueError(f"unsafe identifier {name!r}")
-    return name
-
-
 def safe_search_path(config: list[str] | None) -> list[str]:
     """The search_path a definer function must run with: its own entries, pg_catalog first
     and pg_temp last (so the caller's temporary objects can never shadow anything)."""
@@ -113,7 +108,7 @@ def safe_search_path(config: list[str] | None) -> list[str]:
     entries = [e for e in entries if e and e not in ("pg_temp", "$user")]
     if "pg_catalog" in entries:
         entries.remove("pg_catalog")
-    return ["pg_catalog", *[_ident(e) for e in entries], "pg_temp"]
+    return ["pg_catalog", *[ident(e, plain=True) for e in entries], "pg_temp"]
 
 
 def _sync_definer(conn: Connection) -> None:
@@ -123,7 +118,7 @@ def _sync_definer(conn: Connection) -> None:
     Runs after every migration, so functions added or replaced by later revisions are covered
     without being named here.
     """
-    role = _ident(DEFINER_ROLE)
+    role = ident(DEFINER_ROLE, plain=True)
     conn.execute(
         text(
             "do $$ begin "
@@ -159,7 +154,7 @@ def _sync_definer(conn: Connection) -> None:
     conn.execute(text(f"grant usage on all sequences in schema pax_data to {role}"))
     for table, privs in DEFINER_WRITES.items():
         if conn.execute(text("select to_regclass(:t)"), {"t": f"pax_data.{table}"}).scalar():
-            conn.execute(text(f"grant {privs} on pax_data.{_ident(table)} to {role}"))
+            conn.execute(text(f"grant {privs} on pax_data.{ident(table, plain=True)} to {role}"))
 
     rows = conn.execute(
         text(
@@ -189,13 +184,16 @@ def _sync_definer(conn: Connection) -> None:
 def _sync_catalog(conn: Connection, dbname: str, logins: list[str]) -> None:
     """No login but the owner may create objects (TEMP included) or read table sizes and row
     counts from the catalogue or the statistics functions."""
-    dbname = dbname.replace('"', '""')
-    conn.execute(text(f'revoke temporary, create on database "{dbname}" from public'))
+    conn.execute(text(f"revoke temporary, create on database {ident(dbname)} from public"))
     conn.execute(text("revoke create on schema public from public"))
     for login in logins:
-        conn.execute(text(f'revoke temporary, create on database "{dbname}" from {_ident(login)}'))
+        conn.execute(
+            text(
+                f"revoke temporary, create on database {ident(dbname)} from {ident(login, plain=True)}"
+            )
+        )
         for schema in ("pax_api", "pax_data", "public"):
-            conn.execute(text(f"revoke create on schema {schema} from {_ident(login)}"))
+            conn.execute(text(f"revoke create on schema {schema} from {ident(login, plain=True)}"))
     if not conn.execute(
         text("select rolsuper from pg_roles where rolname = current_user")
     ).scalar():
@@ -210,7 +208,7 @@ def _sync_catalog(conn: Connection, dbname: str, logins: list[str]) -> None:
     conn.execute(text("revoke select on pg_catalog.pg_class from public"))
     conn.execute(
         text(
-            f"grant select ({', '.join(_ident(c) for c in cols)}) on pg_catalog.pg_class to public"
+            f"grant select ({', '.join(ident(c, plain=True) for c in cols)}) on pg_catalog.pg_class to public"
         )
     )
     stat_fns = conn.execute(
@@ -250,7 +248,7 @@ def _sync_audit_actions(conn: Connection) -> None:
 
 
 def _ensure_login_role(conn: Connection, role: str, cfg: Settings) -> None:
-    role = _ident(role)
+    role = ident(role, plain=True)
     password = db_role_password(role, cfg)
     assert re.fullmatch(r"[0-9a-f]+", password)
     exists = conn.execute(text("select 1 from pg_roles where rolname = :r"), {"r": role}).scalar()
@@ -270,8 +268,8 @@ def sync_privileges(conn: Connection, cfg: Settings | None = None) -> None:
     ).scalar()
     if not exists:
         conn.execute(text(f"create role {READER_GROUP} nologin"))
-    dbname = conn.execute(text("select current_database()")).scalar()
-    conn.execute(text(f'grant connect on database "{dbname}" to {READER_GROUP}'))
+    dbname = str(conn.execute(text("select current_database()")).scalar_one())
+    conn.execute(text(f"grant connect on database {ident(dbname)} to {READER_GROUP}"))
     conn.execute(text(f"grant usage on schema pax_api to {READER_GROUP}"))
     conn.execute(text(f"grant usage on schema public to {READER_GROUP}"))
     for view in PUBLIC_VIEWS:
@@ -311,7 +309,7 @@ def sync_privileges(conn: Connection, cfg: Settings | None = None) -> None:
     )
 
     for role in ROLES:
-        db_role = _ident(db_role_name(role))
+        db_role = ident(db_role_name(role), plain=True)
         _ensure_login_role(conn, db_role, cfg)
         conn.execute(text(f"grant {READER_GROUP} to {db_role}"))
         conn.execute(text(f"revoke all on all tables in schema pax_data from {db_role}"))
@@ -330,13 +328,17 @@ def sync_privileges(conn: Connection, cfg: Settings | None = None) -> None:
     # history (file names, counts, reports) only for the roles that may open the import page.
     conn.execute(text(f"grant select on pax_api.police_event to {READER_GROUP}"))
     for role in ROLES:
-        conn.execute(text(f"revoke all on pax_api.import_run from {_ident(db_role_name(role))}"))
+        conn.execute(
+            text(f"revoke all on pax_api.import_run from {ident(db_role_name(role), plain=True)}")
+        )
     for role in ("admin", "police_analyst"):
-        conn.execute(text(f"grant select on pax_api.import_run to {_ident(db_role_name(role))}"))
+        conn.execute(
+            text(f"grant select on pax_api.import_run to {ident(db_role_name(role), plain=True)}")
+        )
     # --- end ingest ----------------------------------------------------------------------
 
     _ensure_login_role(conn, AUTH_ROLE, cfg)
-    conn.execute(text(f'grant connect on database "{dbname}" to {AUTH_ROLE}'))
+    conn.execute(text(f"grant connect on database {ident(dbname)} to {AUTH_ROLE}"))
     conn.execute(text(f"grant usage on schema pax_api to {AUTH_ROLE}"))
     conn.execute(
         text(
@@ -365,7 +367,9 @@ def sync_privileges(conn: Connection, cfg: Settings | None = None) -> None:
     # the observation view resolves the bound session through this function
     conn.execute(text(f"grant execute on function pax_api.app_username() to {READER_GROUP}"))
     for role in ROLES:
-        conn.execute(text(f"revoke all on pax_api.app_user from {_ident(db_role_name(role))}"))
+        conn.execute(
+            text(f"revoke all on pax_api.app_user from {ident(db_role_name(role), plain=True)}")
+        )
     conn.execute(text(f"grant select on pax_api.app_user to {db_role_name('admin')}"))
     # --- end issue 3 ---
 

@@ -7,8 +7,10 @@ and drops it at the end. Database tests run inside a transaction that is rolled 
 
 from __future__ import annotations
 
+import fcntl
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,6 +27,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 ARTIFACTS = ROOT / "artifacts"
 
+# Fewer Gi* draws under test (the pages use 999 999): the same code path, a coarser p-value grid.
+# Set before anything reads the settings, so the app servers the browser tests start inherit it.
+os.environ.setdefault("PAX_GI_PERMUTATIONS", "9999")
+
 #: The demo data set every test session loads (small, deterministic).
 TEST_DEMO_INCIDENTS = 3000
 TEST_DEMO_SEED = 7
@@ -39,14 +45,29 @@ def test_db_name() -> str:
     return f"pax_test_{os.getpid()}"
 
 
+@contextmanager
+def cluster_lock(cfg: pax_config.Settings) -> Iterator[None]:
+    """One test session at a time may start the cluster or migrate: the login roles and their
+    grants are cluster-wide, and two migrations altering them at once fail ("tuple concurrently
+    updated"). Parallel workers (pytest -n) and other sessions on the machine wait here."""
+    cfg.home.mkdir(parents=True, exist_ok=True)
+    with (cfg.home / "test-migrate.lock").open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
 def pg_url(test_db_name: str) -> Iterator[URL]:
     cfg = pax_config.settings()
-    if cfg.embedded:
-        cluster.start(cfg)
-    db.drop_database(test_db_name, cfg)
-    url = db.ensure_database(cfg, test_db_name)
-    migrate.upgrade(url, cfg)
+    with cluster_lock(cfg):
+        if cfg.embedded:
+            cluster.start(cfg)
+        db.drop_database(test_db_name, cfg)
+        url = db.ensure_database(cfg, test_db_name)
+        migrate.upgrade(url, cfg)
     # Everything that reads settings (app pages, reader engines) now uses the test database.
     os.environ["PAX_DB_NAME"] = test_db_name
     pax_config.settings.cache_clear()

@@ -537,16 +537,3 @@ def test_coverage_gaps_for_cameras_and_routes():
     # without camera access only route gaps are judged
     nocam = coverage.coverage_gaps(lat, gi, pts, None, routes)
     assert not nocam.cameras_known and nocam.cells["camera_gap"].isna().all()
-
-
-def test_analysis_package_does_not_import_streamlit():
-    import subprocess
-    import sys
-
-    code = (
-        "import sys, importlib, pkgutil, pax_geo.analysis as a\n"
-        "for m in pkgutil.iter_modules(a.__path__): importlib.import_module('pax_geo.analysis.' + m.name)\n"
-        "print('streamlit' in sys.modules)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"

@@ -336,8 +336,10 @@ def test_differencing_attacker_cannot_recover_suppressed_counts(
             med = sorted(est)[len(est) // 2]
             clamp_right += min(max(med, 1), THRESHOLD - 1) == truth
     n = len(targets)
-    print(f"{role}: {n} targets, prior {prior:.2f}, mode {mode_right / n:.2f}, "
-          f"clamped median {clamp_right / n:.2f}")
+    print(
+        f"{role}: {n} targets, prior {prior:.2f}, mode {mode_right / n:.2f}, "
+        f"clamped median {clamp_right / n:.2f}"
+    )
     # Before 0009 the naive attacker was right every time. Now neither attacker does
     # clearly better than guessing the most common small count without asking anything.
     assert mode_right / n <= prior + 0.2, (mode_right, n, prior)
@@ -405,3 +407,22 @@ def test_har_och_nu_page_shows_only_what_the_database_releases(reader_engines, d
         hi = sum(v or THRESHOLD - 1 for v in vals)
         label = str(lo) if lo == hi else ("<3" if (lo, hi) == (1, 2) else f"{lo}–{hi}")
         assert shown[i18n.t(f"kind_{kind}", "sv")] == label, kind
+
+
+def test_unbounded_and_very_long_windows_are_answered(reader_engines, owner_engine, demo_loaded):
+    """A date picker can ask from 1900 or to infinity: the lattice clamps to the years that
+    can hold records instead of failing, and the all-time totals stay near the truth."""
+    with owner_engine.connect() as oc:
+        true = dict(
+            oc.execute(text("select kind, count(*) from pax_data.incident group by 1")).all()
+        )
+    with reader_engines["board_viewer"].connect() as c:
+        forever = released(c, datetime(1900, 1, 1, tzinfo=TZ), datetime(2200, 1, 1, tzinfo=TZ))
+        rows = c.execute(
+            text("select count(*) from pax_api.incident_counts('-infinity', 'infinity', 'year')")
+        ).scalar()
+    assert rows > 0
+    for kind, n in true.items():
+        lo = sum(v or 1 for (_a, k, _b), v in forever.items() if k == kind)
+        hi = sum(v or THRESHOLD - 1 for (_a, k, _b), v in forever.items() if k == kind)
+        assert lo - 30 <= n <= hi + 30, (kind, n, lo, hi)

@@ -122,7 +122,7 @@ def compstat_table(
         rows.append(
             {
                 "area_id": None if pd.isna(r.area_id) else int(r.area_id),
-                "area": (area_names or {}).get(None if pd.isna(r.area_id) else int(r.area_id), ""),
+                "area": "" if pd.isna(r.area_id) else (area_names or {}).get(int(r.area_id), ""),
                 "kind": r.kind,
                 "now": n1,
                 "before": n2,

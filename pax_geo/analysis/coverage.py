@@ -107,7 +107,7 @@ def coverage_gaps(
     cameras_known = cameras is not None
     in_cam = np.zeros(sel.sum(), dtype=bool)
     cam_union = None
-    if cameras_known and len(cameras):
+    if cameras is not None and len(cameras):
         cams = cameras
         if "status" in cams:
             cams = cams[cams["status"].fillna("active") == "active"]

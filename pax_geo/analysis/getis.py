@@ -155,7 +155,11 @@ def fast_permutation_ids(n: int, max_card: int, permutations: int, seed: int) ->
     out = rng.integers(0, n - 1, size=(permutations, max_card), dtype=np.int32)
     while True:
         srt = np.sort(out, axis=1)
-        bad = np.flatnonzero((srt[:, 1:] == srt[:, :-1]).any(axis=1)) if max_card > 1 else []
+        bad: np.ndarray = (
+            np.flatnonzero((srt[:, 1:] == srt[:, :-1]).any(axis=1))
+            if max_card > 1
+            else np.empty(0, dtype=np.intp)
+        )
         if len(bad) == 0:
             return out
         out[bad] = rng.integers(0, n - 1, size=(len(bad), max_card), dtype=np.int32)

@@ -217,6 +217,7 @@ def lattice_for(
     if region is not None and not region.is_empty:
         minx, miny, maxx, maxy = region.bounds
     elif have_points:
+        assert x is not None and y is not None
         minx, miny = float(np.min(x)) - 2 * size, float(np.min(y)) - 2 * size
         maxx, maxy = float(np.max(x)) + 2 * size, float(np.max(y)) + 2 * size
     else:
@@ -230,8 +231,8 @@ def lattice_for(
         raise ValueError(
             f"the study region needs more than 30 million {size:g} m cells: use larger hexagons"
         )
-    qq, rr = np.meshgrid(q, np.arange(rmin, rmax + 1), indexing="ij")
-    qq, rr = qq.ravel(), rr.ravel()
+    mq, mr = np.meshgrid(q, np.arange(rmin, rmax + 1), indexing="ij")
+    qq, rr = mq.ravel(), mr.ravel()
     cx, cy = centres(qq, rr, size)
     inside = (cx >= minx) & (cx <= maxx) & (cy >= miny) & (cy <= maxy)
     qq, rr, cx, cy = qq[inside], rr[inside], cx[inside], cy[inside]
@@ -241,6 +242,7 @@ def lattice_for(
         qq, rr = qq[keep], rr[keep]
     keys = _encode(qq, rr)
     if have_points:
+        assert x is not None and y is not None
         pq, pr = axial_coords(x, y, size)
         keys = np.union1d(keys, _encode(pq, pr))
     keys = np.unique(keys)

@@ -81,9 +81,25 @@ class DemoData:
 
 
 def default_end() -> datetime:
-    """Midnight tonight (Stockholm): today is always inside the demo period."""
-    today = datetime.now(TZ).date() + timedelta(days=1)
-    return datetime(today.year, today.month, today.day, tzinfo=TZ)
+    """Now (Stockholm, to the minute): today is inside the demo period and nothing in it lies
+    in the future (midnight tonight, used before, gave events and a "data t.o.m." of
+    tomorrow)."""
+    return datetime.now(TZ).replace(second=0, microsecond=0)
+
+
+def _before(t: np.ndarray, end: datetime) -> np.ndarray:
+    """Times at or after end (only on the last, partly elapsed day) moved back whole weeks, which
+    keeps their weekday and hour; everything returned lies before end."""
+    if len(t) == 0:
+        return t
+    limit = np.datetime64(end.astimezone(UTC).replace(tzinfo=None), "ns")
+    week = np.timedelta64(7, "D")
+    late = t >= limit
+    if late.any():
+        weeks = ((t[late] - limit) // week) + 1
+        t = t.copy()
+        t[late] = t[late] - weeks * week
+    return t
 
 
 def _day_weights(days: pd.DatetimeIndex, weekday_w: np.ndarray, seasonal: bool) -> np.ndarray:
@@ -136,7 +152,10 @@ def generate_incidents(
     rng = np.random.default_rng(seed)
     districts = geo.districts() if districts is None else districts
     n_days = 365 * YEARS
-    start = end - timedelta(days=n_days)
+    # Whole local days up to and including the day end falls in (the part of it before end).
+    last_day = (end.astimezone(TZ) - timedelta(microseconds=1)).date()
+    first_day = last_day - timedelta(days=n_days - 1)
+    start = datetime(first_day.year, first_day.month, first_day.day, tzinfo=TZ)
     code_by_name = dict(zip(districts["name"], districts["code"], strict=True))
     frames: list[pd.DataFrame] = []
 
@@ -168,14 +187,16 @@ def generate_incidents(
                 continue
             s = sigma * (1.6 if kind == "cache" else 1.0)
             x, y = _district_points(rng, districts, dname, m, dx, dy, s)
-            t = _draw_times(rng, m, start, n_days, hours, weekday, seasonal, (t0, t1))
+            t = _before(
+                _draw_times(rng, m, start, n_days, hours, weekday, seasonal, (t0, t1)), end
+            )
             frames.append(_frame(kind, x, y, t, code_by_name[dname]))
         bg_alloc = rng.multinomial(n_bg, background_w / background_w.sum())
         for (_, drow), m in zip(districts.iterrows(), bg_alloc, strict=True):
             if m == 0:
                 continue
             x, y = _district_points(rng, districts, drow["name"], m)
-            t = _draw_times(rng, m, start, n_days, hours, weekday, seasonal)
+            t = _before(_draw_times(rng, m, start, n_days, hours, weekday, seasonal), end)
             frames.append(_frame(kind, x, y, t, drow["code"]))
 
     df = pd.concat(frames, ignore_index=True)
@@ -284,7 +305,7 @@ def view_cone(x: float, y: float, direction_deg: float, reach: float, fov: float
 
 
 def generate_cameras(rng: np.random.Generator, districts) -> list[dict]:
-    out = []
+    out: list[dict] = []
     for dname, m in CAMERA_PLACES.items():
         d = districts.loc[districts["name"] == dname].iloc[0]
         xs, ys = geo.sample_in(d.geometry, m, rng, d.cx, d.cy, 140)
@@ -346,7 +367,10 @@ def generate_routes(rng, districts) -> list[dict]:
 
 
 def generate_walks(rng, routes: list[dict], end: datetime) -> pd.DataFrame:
-    days = pd.date_range((end - timedelta(days=365 * YEARS)).date(), end.date(), freq="D")
+    local_end = end.astimezone(TZ)
+    # A walk counts as held from its start (20:00): tonight's is not logged before then.
+    last = local_end.date() if local_end.hour >= 20 else local_end.date() - timedelta(days=1)
+    days = pd.date_range((end - timedelta(days=365 * YEARS)).date(), last, freq="D")
     days = days[days.day_of_week.isin([4, 5])]
     rows = []
     for r_i, _route in enumerate(routes):

@@ -85,6 +85,7 @@ def incident_trend(
     period = series_window(now, bucket, n_buckets)
     threshold = hq.incident_threshold(conn, kinds)
     cells = hq.incident_cells(conn, period, bucket, kinds, area_ids)
+    groups: list[tuple[str | int]] | None
     if by == "kind":
         groups = [(k,) for k in kinds]
     elif by == "area_id":

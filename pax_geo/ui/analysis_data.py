@@ -12,11 +12,10 @@ import streamlit as st
 
 from pax_geo import queries
 from pax_geo.analysis import service
+from pax_geo.config import settings
 from pax_geo.db import reader_engine
 
 TTL = 600
-#: Draws for the whole-neighbourhood Gi* randomisation used on the pages.
-GI_PERMUTATIONS = 999_999
 
 
 def _flt(start: str, end: str, kinds: tuple[str, ...]) -> queries.Filter:
@@ -41,7 +40,7 @@ def areas(role: str):
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
 def hot_spots(role: str, start: str, end: str, kinds: tuple[str, ...], size: int):
     with reader_engine(role).connect() as conn:
-        return service.hot_spots(conn, _flt(start, end, kinds), size, 1, GI_PERMUTATIONS)
+        return service.hot_spots(conn, _flt(start, end, kinds), size, 1, settings().gi_permutations)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
@@ -79,6 +78,6 @@ def compstat(role: str, end: str, kinds: tuple[str, ...]):
 def coverage(role: str, start: str, end: str, kinds: tuple[str, ...], size: int, dist: int):
     with reader_engine(role).connect() as conn:
         hs, gaps = service.coverage(
-            conn, _flt(start, end, kinds), size, 1, GI_PERMUTATIONS, 2, float(dist)
+            conn, _flt(start, end, kinds), size, 1, settings().gi_permutations, 2, float(dist)
         )
         return hs, gaps, queries.cameras(conn), queries.routes(conn)
