@@ -1,0 +1,314 @@
+"""Account administration on the owner connection (``pax users``, the admin page, demo
+accounts); every change is audited."""
+
+from __future__ import annotations
+
+import typing
+
+from sqlalchemy import Connection, text
+
+from pax_geo.auth.auditlog import owner_audit
+from pax_geo.auth.credentials import (
+    DEMO_PASSWORD,
+    EMAIL_RE,
+    AuthError,
+    _hasher,
+    _no_control,
+    hash_password,
+    normalize_username,
+    validate_role,
+    validate_username,
+)
+from pax_geo.auth.sessions import Account
+
+#: Demo accounts, created by demo loading only: (user name, display name, role, district).
+DEMO_USERS: tuple[tuple[str, str, str, str | None], ...] = (
+    ("polis", "Demo Polis (analytiker)", "police_analyst", None),
+    ("sakerhetschef", "Demo Säkerhetschef", "security_chief", None),
+    ("kommun", "Demo Kommunal tjänsteperson", "municipal_staff", None),
+    ("falt", "Demo Fältarbetare", "field_worker", "Ronna"),
+    ("styrelse", "Demo Kommunstyrelsen", "board_viewer", None),
+    ("admin", "Demo Administratör", "admin", None),
+    ("falt1", "Demo Fältarbetare 1", "field_worker", "Geneta"),
+    ("falt2", "Demo Fältarbetare 2", "field_worker", "Hovsjö"),
+    ("kommun1", "Demo Kommunal tjänsteperson 1", "municipal_staff", None),
+)
+
+
+def resolve_area(conn: Connection, area: str | int | None) -> int | None:
+    """An area id from an id, a code or a district name; None for None or ''."""
+    if area is None or area == "":
+        return None
+    raw = _no_control(str(area).strip(), "area")
+    if raw.isdigit():
+        row = conn.execute(
+            text("select id from pax_api.area where id = :i"), {"i": int(raw)}
+        ).first()
+    else:
+        row = conn.execute(
+            text(
+                "select id from pax_api.area where (code = :v or lower(name) = lower(:v)) "
+                "order by (kind = 'district') desc, id limit 1"
+            ),
+            {"v": raw},
+        ).first()
+    if row is None:
+        raise AuthError(f"area {raw!r}: no such area id, code or name")
+    return int(row[0])
+
+
+def _require_user(conn: Connection, username: str) -> str:
+    name = normalize_username(username)
+    found = conn.execute(
+        text("select 1 from pax_data.app_user where username = :u"), {"u": name}
+    ).scalar()
+    if not found:
+        raise AuthError(f"username {username!r}: no such account")
+    return name
+
+
+def end_user_sessions(conn: Connection, username: str, reason: str) -> int:
+    return conn.execute(
+        text(
+            "update pax_data.app_session s set ended_at = now(), end_reason = :r "
+            "from pax_data.app_user u where u.id = s.user_id and u.username = :u "
+            "and s.ended_at is null"
+        ),
+        {"u": normalize_username(username), "r": reason},
+    ).rowcount
+
+
+def add_user(
+    conn: Connection,
+    username: str,
+    role: str,
+    password: str | None = None,
+    display_name: str | None = None,
+    email: str | None = None,
+    area: str | int | None = None,
+    actor: str = "system",
+    actor_role: str | None = None,
+) -> Account:
+    """Create an account. Without a password it can only sign in through single sign-on."""
+    name = validate_username(username)
+    validate_role(role)
+    display = _no_control((display_name or name).strip(), "display name")
+    if not display or len(display) > 200:
+        raise AuthError("display name: must be 1-200 characters")
+    mail = _no_control((email or "").strip(), "email") or None
+    if mail and not EMAIL_RE.fullmatch(mail):
+        raise AuthError(f"email {email!r}: not an e-mail address")
+    area_id = resolve_area(conn, area)
+    exists = conn.execute(
+        text("select 1 from pax_data.app_user where username = :u"), {"u": name}
+    ).scalar()
+    if exists:
+        raise AuthError(f"username {name!r}: already exists")
+    if (
+        mail
+        and conn.execute(
+            text("select 1 from pax_data.app_user where lower(email) = lower(:e)"), {"e": mail}
+        ).scalar()
+    ):
+        raise AuthError(f"email {mail!r}: already used by another account")
+    pw_hash = hash_password(password) if password is not None else None
+    conn.execute(
+        text(
+            "insert into pax_data.app_user (username, display_name, role, area_id, password_hash, "
+            "email) values (:u, :d, :r, :a, :h, :e)"
+        ),
+        {"u": name, "d": display, "r": role, "a": area_id, "h": pw_hash, "e": mail},
+    )
+    owner_audit(
+        conn, actor, "user_add", {"username": name, "role": role, "area_id": area_id}, actor_role
+    )
+    return Account(name, display, role, area_id)
+
+
+def list_users(conn: Connection) -> list[dict]:
+    """All accounts without password hashes (owner, or the admin role's login)."""
+    rows = conn.execute(
+        text(
+            "select username, display_name, email, role, area_id, disabled, failed_attempts, "
+            "locked_until, created_at, last_login_at, has_password "
+            "from pax_api.app_user order by username"
+        )
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+def set_disabled(
+    conn: Connection,
+    username: str,
+    disabled: bool,
+    actor: str = "system",
+    actor_role: str | None = None,
+) -> None:
+    name = _require_user(conn, username)
+    conn.execute(
+        text("update pax_data.app_user set disabled = :d where username = :u"),
+        {"u": name, "d": disabled},
+    )
+    if disabled:
+        end_user_sessions(conn, name, "disabled")
+    owner_audit(
+        conn, actor, "user_disable" if disabled else "user_enable", {"username": name}, actor_role
+    )
+
+
+def set_role(
+    conn: Connection, username: str, role: str, actor: str = "system", actor_role: str | None = None
+) -> None:
+    name = _require_user(conn, username)
+    validate_role(role)
+    old = conn.execute(
+        text("select role from pax_data.app_user where username = :u"), {"u": name}
+    ).scalar()
+    conn.execute(
+        text("update pax_data.app_user set role = :r where username = :u"), {"u": name, "r": role}
+    )
+    if old != role:
+        end_user_sessions(conn, name, "role_changed")
+    owner_audit(
+        conn, actor, "user_set_role", {"username": name, "from": old, "to": role}, actor_role
+    )
+
+
+def reset_password(
+    conn: Connection,
+    username: str,
+    password: str,
+    actor: str = "system",
+    actor_role: str | None = None,
+) -> None:
+    """Set a new password, lift any lockout and end the account's open sessions."""
+    name = _require_user(conn, username)
+    pw_hash = hash_password(password)
+    conn.execute(
+        text(
+            "update pax_data.app_user set password_hash = :h, failed_attempts = 0, "
+            "locked_until = null where username = :u"
+        ),
+        {"u": name, "h": pw_hash},
+    )
+    end_user_sessions(conn, name, "password_reset")
+    owner_audit(conn, actor, "user_reset_password", {"username": name}, actor_role)
+
+
+def unlock(
+    conn: Connection, username: str, actor: str = "system", actor_role: str | None = None
+) -> None:
+    name = _require_user(conn, username)
+    conn.execute(
+        text(
+            "update pax_data.app_user set failed_attempts = 0, locked_until = null "
+            "where username = :u"
+        ),
+        {"u": name},
+    )
+    # also the per-client locks and shares of this name (migration 0011)
+    cleared = conn.execute(
+        text("delete from pax_data.login_client_name where username = :u"), {"u": name}
+    ).rowcount
+    owner_audit(
+        conn, actor, "user_unlock", {"username": name, "client_locks_cleared": cleared}, actor_role
+    )
+
+
+def set_email(
+    conn: Connection,
+    username: str,
+    email: str | None,
+    actor: str = "system",
+    actor_role: str | None = None,
+) -> None:
+    name = _require_user(conn, username)
+    mail = _no_control((email or "").strip(), "email") or None
+    if mail and not EMAIL_RE.fullmatch(mail):
+        raise AuthError(f"email {email!r}: not an e-mail address")
+    if (
+        mail
+        and conn.execute(
+            text(
+                "select 1 from pax_data.app_user where lower(email) = lower(:e) and username <> :u"
+            ),
+            {"e": mail, "u": name},
+        ).scalar()
+    ):
+        raise AuthError(f"email {mail!r}: already used by another account")
+    conn.execute(
+        text("update pax_data.app_user set email = :e where username = :u"), {"u": name, "e": mail}
+    )
+    owner_audit(conn, actor, "user_set_email", {"username": name, "email": mail}, actor_role)
+
+
+ADMIN_ACTIONS = ("set_role", "disable", "enable", "unlock", "reset_password", "set_email")
+
+
+def check_admin_change(actor: str, target: str, action: str, role: str | None = None) -> None:
+    """Refuse changes that would lock the acting administrator out of administration."""
+    if action not in ADMIN_ACTIONS:
+        raise AuthError(f"action {action!r}: must be one of {', '.join(ADMIN_ACTIONS)}")
+    if normalize_username(actor) != normalize_username(target):
+        return
+    if action == "disable" or (action == "set_role" and role != "admin"):
+        raise AuthError("you cannot disable your own account or remove your own admin role")
+
+
+def apply_admin_change(
+    conn: Connection,
+    actor: str,
+    target: str,
+    action: str,
+    *,
+    role: str | None = None,
+    password: str | None = None,
+    email: str | None = None,
+    actor_role: str | None = "admin",
+) -> None:
+    """One change from the admin page (owner connection; the caller commits)."""
+    check_admin_change(actor, target, action, role)
+    kw: dict[str, typing.Any] = {"actor": actor, "actor_role": actor_role}
+    if action == "set_role":
+        set_role(conn, target, validate_role(role or ""), **kw)
+    elif action == "disable":
+        set_disabled(conn, target, True, **kw)
+    elif action == "enable":
+        set_disabled(conn, target, False, **kw)
+    elif action == "unlock":
+        unlock(conn, target, **kw)
+    elif action == "reset_password":
+        reset_password(conn, target, password or "", **kw)
+    elif action == "set_email":
+        set_email(conn, target, email, **kw)
+
+
+def ensure_demo_users(conn: Connection) -> list[str]:
+    """Create (or restore) one demo account per role plus the demo reporters, all with
+    :data:`DEMO_PASSWORD`. Called by demo loading only, never by migrations."""
+    names = []
+    for username, display, role, district in DEMO_USERS:
+        area_id = conn.execute(
+            text("select id from pax_data.area where kind = 'district' and name = :n"),
+            {"n": district},
+        ).scalar()
+        conn.execute(
+            text(
+                "insert into pax_data.app_user (username, display_name, role, area_id, "
+                "password_hash) values (:u, :d, :r, :a, :h) "
+                "on conflict (username) do update set display_name = excluded.display_name, "
+                "role = excluded.role, area_id = excluded.area_id, "
+                "password_hash = excluded.password_hash, disabled = false, "
+                "failed_attempts = 0, locked_until = null"
+            ),
+            {
+                "u": username,
+                "d": display,
+                "r": role,
+                "a": area_id,
+                "h": _hasher.hash(DEMO_PASSWORD),
+            },
+        )
+        names.append(username)
+    owner_audit(conn, "demo", "demo_users", {"usernames": names})
+    return names
