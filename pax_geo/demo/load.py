@@ -7,12 +7,13 @@ import json
 import time
 from datetime import datetime
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
 from pax_geo.demo import geography as geo
 from pax_geo.demo.generate import INDICATOR_KEYS, TITLES, DemoData, generate
+from pax_geo.ewkb import ewkb_points_hex
+from pax_geo.sqlident import ident, qualified
 
 LAYER_TABLES = (
     "pax_data.night_walk",
@@ -27,28 +28,12 @@ LAYER_TABLES = (
 COPY_CHUNK = 200_000
 
 
-def ewkb_points_hex(x: np.ndarray, y: np.ndarray, srid: int = 3006) -> np.ndarray:
-    """Hex EWKB for many points at once (little endian, with SRID), as an object array."""
-    n = len(x)
-    buf = np.zeros(
-        n, dtype=[("bo", "u1"), ("t", "<u4"), ("srid", "<u4"), ("x", "<f8"), ("y", "<f8")]
-    )
-    buf["bo"] = 1
-    buf["t"] = 0x20000001
-    buf["srid"] = srid
-    buf["x"] = x
-    buf["y"] = y
-    h = buf.tobytes().hex()
-    width = 50
-    return np.array([h[i * width : (i + 1) * width] for i in range(n)], dtype=object)
-
-
 def copy_frame(conn: Connection, table: str, columns: list[str], frame: pd.DataFrame) -> None:
     """COPY a DataFrame (already in column order) into table, in chunks."""
     raw = conn.connection.driver_connection
-    cols = ", ".join(columns)
+    cols = ", ".join(ident(c) for c in columns)
     with raw.cursor() as cur:
-        with cur.copy(f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv)") as cp:
+        with cur.copy(f"COPY {qualified(table)} ({cols}) FROM STDIN WITH (FORMAT csv)") as cp:
             for start in range(0, len(frame), COPY_CHUNK):
                 buf = io.StringIO()
                 frame.iloc[start : start + COPY_CHUNK].to_csv(buf, header=False, index=False)
@@ -60,7 +45,7 @@ def is_empty(conn: Connection) -> bool:
 
 
 def reset(conn: Connection) -> None:
-    conn.execute(text(f"truncate {', '.join(LAYER_TABLES)} restart identity"))
+    conn.execute(text(f"truncate {', '.join(map(qualified, LAYER_TABLES))} restart identity"))
     conn.execute(text("delete from pax_data.area"))
     conn.execute(text("alter sequence pax_data.area_id_seq restart"))
     conn.execute(text("delete from pax_data.indicator_key"))

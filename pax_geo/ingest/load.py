@@ -6,7 +6,8 @@ For big loads (``BULK_MIN_ROWS`` and at least as many rows as the table holds) t
 secondary indexes are dropped and rebuilt inside the same transaction, which is several times
 faster than maintaining them row by row; readers of that table wait until the import commits.
 
-Identifiers come from the fixed allowlist below, never from the file.
+Identifiers come from the fixed allowlist below, never from the file, and are put into SQL
+through :func:`pax_geo.sqlident.ident` all the same.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 from sqlalchemy import Connection, text
+
+from pax_geo.sqlident import ident, qualified
 
 #: Columns an import may write, per table (the allowlist for interpolated identifiers).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -174,9 +177,9 @@ def _copy(
     conn: Connection, table: str, columns: list[str], data: bytes, progress: Progress | None
 ) -> None:
     raw = conn.connection.driver_connection
-    cols = ", ".join(columns)
+    cols = _ident_list(columns)
     with raw.cursor() as cur:
-        with cur.copy(f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv)") as cp:
+        with cur.copy(f"COPY {qualified(table)} ({cols}) FROM STDIN WITH (FORMAT csv)") as cp:
             total = max(len(data), 1)
             for start in range(0, len(data), COPY_CHUNK_BYTES):
                 cp.write(data[start : start + COPY_CHUNK_BYTES])
@@ -197,12 +200,15 @@ def _column_types(conn: Connection, table: str, columns: list[str]) -> list[tupl
 
 
 def _secondary_indexes(conn: Connection, table: str) -> list[tuple[str, str]]:
+    """(qualified name as SQL, definition) of the table's indexes that back no constraint."""
     return [
-        (name, ddl)
-        for name, ddl in conn.execute(
+        (ident(schema, name), ddl)
+        for schema, name, ddl in conn.execute(
             text(
-                "select i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
-                "from pg_index i left join pg_constraint c on c.conindid = i.indexrelid "
+                "select n.nspname, r.relname, pg_get_indexdef(i.indexrelid) "
+                "from pg_index i join pg_class r on r.oid = i.indexrelid "
+                "join pg_namespace n on n.oid = r.relnamespace "
+                "left join pg_constraint c on c.conindid = i.indexrelid "
                 "where i.indrelid = cast(:t as regclass) and not i.indisunique "
                 "and not i.indisprimary and c.oid is null"
             ),
@@ -236,8 +242,9 @@ def _table_rows(conn: Connection, table: str) -> int:
     return int(est or 0)
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+def _ident_list(columns: list[str] | tuple[str, ...], prefix: str = "") -> str:
+    """Column names for SQL text, comma-separated, each after ``prefix`` (``"t."``)."""
+    return ", ".join(prefix + ident(c) for c in columns)
 
 
 def upsert(
@@ -264,38 +271,14 @@ def upsert(
 
     data = csv_bytes(frame)
     lap("encode")
-    fresh = False
-    existing = 0
-    if tuple(conflict) == ("source", "source_id"):
-        sources = sorted(set(frame["source"].dropna()))
-        fresh = not conn.execute(
-            text(f"select exists (select 1 from {table} where source = any(:s))"),  # noqa: S608 - table from the allowlist
-            {"s": sources},
-        ).scalar()
-        if not fresh and n >= BULK_MIN_ROWS:
-            existing = int(
-                conn.execute(
-                    text(f"select count(*) from {table} where source = any(:s)"),  # noqa: S608 - table from the allowlist
-                    {"s": sources},
-                ).scalar()
-                or 0
-            )
+    fresh, existing = _source_state(conn, table, frame, conflict)
     # Rows that may be new (an upper bound); bulk mode pays off when they dominate the table.
     maybe_new = n - existing if tuple(conflict) == ("source", "source_id") else n
     bulk = maybe_new >= BULK_MIN_ROWS and maybe_new >= _table_rows(conn, table) // 2
     dropped_idx: list[tuple[str, str]] = []
     dropped_con: list[tuple[str, str]] = []
     if bulk:
-        # Rebuilt at the end of this transaction: index builds and one validating join are
-        # far cheaper than per-row index maintenance and per-row foreign-key triggers. Unique
-        # constraints are only dropped when nothing can conflict (a fresh source, no duplicate
-        # keys in the file: prepare() refused those), and re-adding them checks it again.
-        dropped_idx = _secondary_indexes(conn, table)
-        dropped_con = _constraints(conn, table, ("f", "u") if fresh else ("f",))
-        for name, _ddl in dropped_con:
-            conn.execute(text(f"alter table {table} drop constraint {_quote(name)}"))
-        for name, _ddl in dropped_idx:
-            conn.execute(text(f"drop index {name}"))
+        dropped_idx, dropped_con = _drop_for_bulk(conn, table, fresh)
     lap("prepare")
 
     if fresh:
@@ -303,39 +286,101 @@ def upsert(
         lap("copy")
         result = LoadResult(inserted=n, bulk=bulk)
     else:
-        types = _column_types(conn, table, columns)
-        conn.execute(text(f"drop table if exists {STAGE}"))
-        ddl = ", ".join(f"{c} {t}" for c, t in types)
-        conn.execute(text(f"create temp table {STAGE} ({ddl}) on commit drop"))
-        _copy(conn, STAGE, columns, data, progress)
-        lap("copy")
-        cols = ", ".join(columns)
-        updatable = [c for c in columns if c not in conflict]
-        sets = ", ".join(f"{c} = excluded.{c}" for c in updatable)
-        old = ", ".join(f"t.{c}" for c in updatable)
-        new = ", ".join(f"excluded.{c}" for c in updatable)
-        sql = (
-            f"with up as (insert into {table} as t ({cols}) select {cols} from {STAGE} "  # noqa: S608 - allowlisted identifiers
-            f"on conflict ({', '.join(conflict)}) do update set {sets}, loaded_at = now() "
-            f"where row({old}) is distinct from row({new}) "
-            f"returning (xmax = 0) as inserted) "
-            f"select count(*) filter (where inserted), count(*) filter (where not inserted) from up"
-        )
-        ins, upd = conn.execute(text(sql)).one()
-        conn.execute(text(f"drop table {STAGE}"))
-        lap("upsert")
-        result = LoadResult(int(ins), int(upd), n - int(ins) - int(upd), bulk)
+        ins, upd = _merge(conn, table, columns, conflict, data, progress, lap)
+        result = LoadResult(ins, upd, n - ins - upd, bulk)
     for _name, ddl in dropped_idx:
         conn.execute(text(ddl))
     lap("indexes")
     for name, ddl in dropped_con:
-        conn.execute(text(f"alter table {table} add constraint {_quote(name)} {ddl}"))
+        conn.execute(text(f"alter table {qualified(table)} add constraint {ident(name)} {ddl}"))
     lap("constraints")
     if result.inserted + result.updated >= 10_000:
-        conn.execute(text(f"analyze {table}"))
+        conn.execute(text(f"analyze {qualified(table)}"))
         lap("analyze")
     result.timings = timings
     return result
+
+
+def _source_state(
+    conn: Connection, table: str, frame: pd.DataFrame, conflict: tuple[str, ...]
+) -> tuple[bool, int]:
+    """(fresh: the file's sources have no rows in the table yet, rows they have there). The
+    count is only taken for big loads, where it decides on bulk mode; else it is 0."""
+    if tuple(conflict) != ("source", "source_id"):
+        return False, 0
+    sources = sorted(set(frame["source"].dropna()))
+    fresh = not conn.execute(
+        text(f"select exists (select 1 from {qualified(table)} where source = any(:s))"),  # noqa: S608 - table from the allowlist
+        {"s": sources},
+    ).scalar()
+    if fresh or len(frame) < BULK_MIN_ROWS:
+        return fresh, 0
+    existing = conn.execute(
+        text(f"select count(*) from {qualified(table)} where source = any(:s)"),  # noqa: S608 - table from the allowlist
+        {"s": sources},
+    ).scalar()
+    return fresh, int(existing or 0)
+
+
+def _drop_for_bulk(
+    conn: Connection, table: str, fresh: bool
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Drop the table's secondary indexes and constraints; returns what to rebuild.
+
+    Rebuilt at the end of this transaction: index builds and one validating join are far
+    cheaper than per-row index maintenance and per-row foreign-key triggers. Unique
+    constraints are only dropped when nothing can conflict (a fresh source, no duplicate keys
+    in the file: prepare() refused those), and re-adding them checks it again.
+    """
+    dropped_idx = _secondary_indexes(conn, table)
+    dropped_con = _constraints(conn, table, ("f", "u") if fresh else ("f",))
+    for name, _ddl in dropped_con:
+        conn.execute(text(f"alter table {qualified(table)} drop constraint {ident(name)}"))
+    for name, _ddl in dropped_idx:
+        conn.execute(text(f"drop index {name}"))
+    return dropped_idx, dropped_con
+
+
+def _merge(
+    conn: Connection,
+    table: str,
+    columns: list[str],
+    conflict: tuple[str, ...],
+    data: bytes,
+    progress: Progress | None,
+    lap: Callable[[str], None],
+) -> tuple[int, int]:
+    """COPY into a staging table, then one INSERT … ON CONFLICT that changes only the rows
+    whose values differ. Returns (inserted, updated)."""
+    _stage(conn, table, columns, data, progress)
+    lap("copy")
+    cols = _ident_list(columns)
+    updatable = [c for c in columns if c not in conflict]
+    sets = ", ".join(f"{ident(c)} = excluded.{ident(c)}" for c in updatable)
+    old = _ident_list(updatable, "t.")
+    new = _ident_list(updatable, "excluded.")
+    sql = (
+        f"with up as (insert into {qualified(table)} as t ({cols}) select {cols} from {STAGE} "  # noqa: S608 - allowlisted identifiers
+        f"on conflict ({_ident_list(conflict)}) do update set {sets}, loaded_at = now() "
+        f"where row({old}) is distinct from row({new}) "
+        f"returning (xmax = 0) as inserted) "
+        f"select count(*) filter (where inserted), count(*) filter (where not inserted) from up"
+    )
+    ins, upd = conn.execute(text(sql)).one()
+    conn.execute(text(f"drop table {STAGE}"))
+    lap("upsert")
+    return int(ins), int(upd)
+
+
+def _stage(
+    conn: Connection, table: str, columns: list[str], data: bytes, progress: Progress | None
+) -> None:
+    """COPY the rows into a fresh temporary staging table shaped like the table's columns."""
+    types = _column_types(conn, table, columns)
+    conn.execute(text(f"drop table if exists {STAGE}"))
+    ddl = ", ".join(f"{ident(c)} {t}" for c, t in types)
+    conn.execute(text(f"create temp table {STAGE} ({ddl}) on commit drop"))
+    _copy(conn, STAGE, columns, data, progress)
 
 
 def ensure_indicator_keys(conn: Connection, keys: list[dict]) -> int:

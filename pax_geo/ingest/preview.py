@@ -15,8 +15,10 @@ from pax_geo.config import WGS84
 from pax_geo.ingest import fields as F
 from pax_geo.ingest import polisen
 from pax_geo.ingest.errors import IngestError
+from pax_geo.ingest.geometry_read import read_geometry
+from pax_geo.ingest.issues import IssueCollector
+from pax_geo.ingest.mapping import resolve_mapping
 from pax_geo.ingest.options import ImportOptions
-from pax_geo.ingest.prepare import _Issues, _read_geometry, resolve_mapping
 from pax_geo.ingest.readers import read, read_json_list
 
 SAMPLE_ROWS = 20
@@ -95,7 +97,7 @@ def preview(
         pv.mapping = resolve_mapping(raw, tgt, opts)
         pv.sample = raw.attrs.head(SAMPLE_ROWS).astype("str")
         if tgt.geometry:
-            g = _read_geometry(raw, tgt, opts, _Issues(len(raw)))
+            g = read_geometry(raw, tgt, opts, IssueCollector(len(raw)))
             pv.crs, pv.crs_note = g.crs, g.note
             pv.geojson, pv.bounds = _features(g, raw.attrs, max_features)
     except IngestError as exc:
