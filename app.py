@@ -11,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from pax_geo.pages import PAGES, pages_for
-from pax_geo.ui import session
+from pax_geo.ui import dbstatus, session
 
 ROOT = Path(__file__).resolve().parent
 # A page registered before its file exists must not take the login down with it
@@ -39,10 +39,24 @@ pages = {
     for p in AVAILABLE
 }
 current = st.navigation(list(pages.values()), position="hidden")
-user = session.sign_in()  # the login page and st.stop() unless signed in and not expired
-allowed = [p.key for p in pages_for(user.role) if p.key in keys]
-session.sidebar(user, [pages[k] for k in allowed])
-key = next((k for k, pg in pages.items() if pg.url_path == current.url_path), None)
-if key is None or key not in allowed:
-    session.refuse(key or "?", user)
-current.run()
+# An unreachable database shows a notice with a retry in place of the page (dbstatus), keeps the
+# session signed in, and keeps the page's widget state for when the database is back.
+main = st.empty()
+drawn = {"sidebar": False}
+
+
+def _claimed_sidebar() -> None:
+    if not drawn["sidebar"] and claimed is not None:
+        session.sidebar(claimed, [pages[k] for k in allowed])
+
+
+with dbstatus.guard(main, claimed, _claimed_sidebar):
+    user = session.sign_in()  # the login page and st.stop() unless signed in and not expired
+    dbstatus.clear()  # the session check reached the database
+    allowed = [p.key for p in pages_for(user.role) if p.key in keys]
+    session.sidebar(user, [pages[k] for k in allowed])
+    drawn["sidebar"] = True
+    key = next((k for k, pg in pages.items() if pg.url_path == current.url_path), None)
+    if key is None or key not in allowed:
+        session.refuse(key or "?", user)
+    current.run()

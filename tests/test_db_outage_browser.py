@@ -1,0 +1,200 @@
+"""The database goes away under a signed-in browser session and comes back (Chromium).
+
+Other test sessions share the embedded cluster on PAX_PG_PORT, so this test starts a cluster of
+its own (temporary PAX_HOME, free port), migrates it, loads a small demo, serves the app against
+it, and really stops (pg_ctl stop -m fast) and starts that cluster.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+
+from pax_geo import cluster, db, migrate
+from pax_geo.config import Settings
+from tests.browser_support import (
+    ARTIFACTS,
+    DESKTOP,
+    ROOT,
+    _free_port,
+    login,
+    open_page,
+    shot,
+    wait_idle,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def own_cluster() -> Iterator[Settings]:
+    """A separate embedded cluster with a small demo; stopped and removed afterwards."""
+    home = Path(tempfile.mkdtemp(prefix="pax-outage-"))
+    cfg = Settings(home=home, pg_port=_free_port(), db_name="pax")
+    try:
+        cluster.start(cfg)
+        url = db.ensure_database(cfg)
+        migrate.upgrade(url, cfg)
+        from pax_geo.demo import load_demo
+
+        eng = create_engine(url)
+        try:
+            with eng.begin() as conn:
+                load_demo(conn, incidents=400, seed=11)
+        finally:
+            eng.dispose()
+        yield cfg
+    finally:
+        try:
+            cluster.stop(cfg)
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def own_app(own_cluster: Settings) -> Iterator[str]:
+    """app.py served (through server.py, as pax serve does) against the separate cluster."""
+    port = _free_port()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "PAX_HOME", "PAX_PG_PORT", "PAX_DB_NAME")
+    }
+    env.update(
+        PAX_HOME=str(own_cluster.home),
+        PAX_PG_PORT=str(own_cluster.pg_port),
+        PAX_DB_NAME=own_cluster.db_name,
+        PAX_BASEMAP="none",
+        PYTHONPATH=str(ROOT),
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = (ARTIFACTS / f"streamlit-outage-{port}.log").open("w")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "server.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--browser.serverAddress",
+            "localhost",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"Streamlit did not start; see {log.name}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def _main_text(page) -> str:
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+def _selected_area(page) -> str:
+    return page.get_by_role("combobox", name="Välj område").input_value().strip()
+
+
+def test_database_stops_and_comes_back(browser, own_cluster: Settings, own_app: str) -> None:
+    ctx = browser.new_context(viewport=DESKTOP, locale="sv-SE", timezone_id="Europe/Stockholm")
+    page = ctx.new_page()
+    page.viewport_name = "desktop"  # type: ignore[attr-defined]
+    where = f"127.0.0.1:{own_cluster.pg_port}/{own_cluster.db_name}"
+    try:
+        login(page, own_app, "police_analyst")
+        open_page(page, "Områdeskort")
+        # a filter that is not the default: the third area
+        first = _selected_area(page)
+        page.get_by_role("combobox", name="Välj område").click()
+        page.get_by_role("option").nth(2).click()
+        wait_idle(page)
+        chosen = _selected_area(page)
+        assert chosen and chosen != first, (first, chosen)
+        url_before = page.url
+        shot(page, "db-outage-0-before")
+
+        cluster.stop(own_cluster)
+        assert not cluster.port_in_use(own_cluster.pg_port)
+
+        # The next click (the language switch in the sidebar) meets the stopped database.
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        sidebar.get_by_role("combobox", name="Språk").click()
+        page.get_by_role("option", name="English").click()
+        wait_idle(page)
+        text = _main_text(page)
+        assert f"The database {where} cannot be reached" in text, text
+        assert "Traceback" not in text and "psycopg" not in text
+        assert page.get_by_role("button", name="Try again").is_visible()
+        assert "Signed in as" in sidebar.inner_text()  # the menu is still there
+        shot(page, "db-outage-1-english")
+
+        sidebar.get_by_role("combobox", name="Language").click()
+        page.get_by_role("option", name="Svenska").click()
+        wait_idle(page)
+        text = _main_text(page)
+        assert f"Databasen {where} går inte att nå" in text, text
+        assert "Inloggad som" in sidebar.inner_text()
+        password = cluster.superuser_password(own_cluster)
+        assert password not in page.content()
+
+        # Slow to come back: a retry that fails again keeps the notice.
+        page.get_by_role("button", name="Försök igen").click()
+        wait_idle(page)
+        text = _main_text(page)
+        assert f"Databasen {where} går inte att nå" in text, text
+        assert "senaste försöket" in text
+        shot(page, "db-outage-2-retry-still-down")
+
+        cluster.start(own_cluster)
+        page.get_by_role("button", name="Försök igen").click()
+        wait_idle(page)
+        text = _main_text(page)
+        assert "går inte att nå" not in text, text
+        assert "Välj område" in text  # the same page
+        assert _selected_area(page) == chosen, (url_before, page.url)  # the same filter
+        assert page.url == url_before
+        assert "Inloggad som" in sidebar.inner_text()  # still signed in
+        assert page.get_by_label("Lösenord").count() == 0
+        shot(page, "db-outage-3-back")
+    finally:
+        if not cluster.status(own_cluster).running:
+            cluster.start(own_cluster)
+        ctx.close()
