@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 from browser_support import DESKTOP, ROOT, _free_port, login, open_page, wait_idle
@@ -42,6 +43,48 @@ def test_headers_and_no_metrics_without_a_session(app_url):
     assert _get(app_url + "/media/0123456789abcdef.csv")[0] == 403
     fake = {"Cookie": "pax_client=" + "A" * 43}
     assert _get(app_url + "/media/0123456789abcdef.csv", fake)[0] == 403
+
+
+def test_static_assets_are_not_gated(app_url):
+    """Only the download endpoint is gated: Streamlit's own fonts under /static/media/ are
+    public (gating them drew every icon as its name, e.g. "local_fire_department")."""
+    import streamlit
+
+    static = Path(streamlit.__file__).parent / "static" / "static" / "media"
+    fonts = sorted(static.glob("MaterialSymbols*.woff2")) + sorted(static.glob("SourceSans*.woff2"))
+    assert fonts, "Streamlit should ship its fonts"
+    for font in fonts[:2]:
+        status, headers, body = _get(f"{app_url}/static/media/{font.name}")
+        assert status == 200 and headers["content-type"] == "font/woff2", font.name
+        assert body == font.read_bytes()
+
+
+def test_only_the_media_endpoint_counts_as_media():
+    from pax_geo.ui.web import is_media_path
+
+    assert is_media_path("/media/abc.csv", "")
+    assert is_media_path("/pax/media/abc.csv", "/pax/")
+    assert not is_media_path("/static/media/MaterialSymbols-Rounded.woff2", "")
+    assert not is_media_path("/pax/static/media/x.woff2", "pax")
+    assert not is_media_path("/media/abc.csv", "pax")
+
+
+@pytest.mark.parametrize("viewport", [("desktop", DESKTOP)], indirect=True)
+def test_icons_are_drawn_as_icons(page, app_url):
+    """The Material Symbols font loads through the gate: no icon falls back to its name."""
+    problems = []
+    page.on(
+        "console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None
+    )
+    login(page, app_url, "police_analyst")
+    wait_idle(page)
+    page.wait_for_function("document.fonts.status === 'loaded'", timeout=30_000)
+    loaded = page.evaluate(
+        "[...document.fonts].filter(f => f.family.includes('Material Symbols') "
+        "&& f.status === 'loaded').length"
+    )
+    assert loaded >= 1
+    assert not [p for p in problems if "font" in p.lower() or "403" in p], problems
 
 
 @pytest.mark.parametrize("viewport", [("desktop", DESKTOP)], indirect=True)

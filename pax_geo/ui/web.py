@@ -95,6 +95,17 @@ def forget_client(cookie: str | None, token: str | None) -> None:
                 _clients.pop(_h(str(cookie)), None)
 
 
+def is_media_path(path: str, base_url_path: str | None = None) -> bool:
+    """True for Streamlit's download endpoint ``[/<base>]/media/<file>`` only: its own static
+    assets (``/static/media/…``: fonts, images) are public and must not be gated."""
+    if base_url_path is None:
+        from streamlit import config as st_config
+
+        base_url_path = str(st_config.get_option("server.baseUrlPath") or "")
+    base = base_url_path.strip("/")
+    return path.startswith(f"/{base}/media/" if base else "/media/")
+
+
 def live_grant(cookie: str | None) -> _Grant | None:
     """A grant of this browser whose session the database still accepts (and touches)."""
     if not valid_cookie(cookie):
@@ -176,7 +187,7 @@ class SecurityMiddleware:
             await refuse(404, b"Not found\n")
             return
         grant = None
-        if "/media/" in path:
+        if is_media_path(path):
             from starlette.concurrency import run_in_threadpool
 
             grant = await run_in_threadpool(live_grant, cookie)
