@@ -140,7 +140,7 @@ def ensure_database(cfg: Settings | None = None, name: str | None = None) -> URL
                 text("select 1 from pg_database where datname = :n"), {"n": target.database}
             ).scalar()
             if not exists:
-                conn.execute(text(f"create database {ident(target.database)}"))
+                conn.execute(text(f"create database {ident(target.database or '')}"))
     finally:
         eng.dispose()
     eng = create_engine(target, isolation_level="AUTOCOMMIT")

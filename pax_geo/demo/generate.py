@@ -187,9 +187,7 @@ def generate_incidents(
                 continue
             s = sigma * (1.6 if kind == "cache" else 1.0)
             x, y = _district_points(rng, districts, dname, m, dx, dy, s)
-            t = _before(
-                _draw_times(rng, m, start, n_days, hours, weekday, seasonal, (t0, t1)), end
-            )
+            t = _before(_draw_times(rng, m, start, n_days, hours, weekday, seasonal, (t0, t1)), end)
             frames.append(_frame(kind, x, y, t, code_by_name[dname]))
         bg_alloc = rng.multinomial(n_bg, background_w / background_w.sum())
         for (_, drow), m in zip(districts.iterrows(), bg_alloc, strict=True):

@@ -8,6 +8,7 @@ import time
 from datetime import datetime
 
 import pandas as pd
+import psycopg
 from sqlalchemy import Connection, text
 
 from pax_geo.demo import geography as geo
@@ -31,6 +32,8 @@ COPY_CHUNK = 200_000
 def copy_frame(conn: Connection, table: str, columns: list[str], frame: pd.DataFrame) -> None:
     """COPY a DataFrame (already in column order) into table, in chunks."""
     raw = conn.connection.driver_connection
+    if not isinstance(raw, psycopg.Connection):  # COPY FROM STDIN needs psycopg 3's API
+        raise TypeError(f"COPY needs a psycopg connection, not {type(raw).__name__}")
     cols = ", ".join(ident(c) for c in columns)
     with raw.cursor() as cur:
         with cur.copy(f"COPY {qualified(table)} ({cols}) FROM STDIN WITH (FORMAT csv)") as cp:

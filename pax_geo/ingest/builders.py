@@ -48,25 +48,36 @@ class BuildInput:
     def get(self, name: str) -> pd.Series | None:
         return self.values.get(name)
 
+    def require(self, name: str) -> pd.Series:
+        """The values of a field the layer requires. Files lacking one are refused before any
+        builder runs (``check_required_mapped``), so absence here is an internal error."""
+        v = self.values.get(name)
+        if v is None:
+            raise RuntimeError(
+                f"internal error: required field {name!r} of {self.target.layer} has no values"
+            )
+        return v
+
     def column(self, name: str) -> str | None:
         return self.mapping.get(name)
 
     def copy(self, *names: str) -> None:
         """Copy the fields the file has to the frame's columns of the same name."""
         for name in names:
-            if self.values.get(name) is not None:
-                self.frame[name] = self.values[name].array
+            v = self.values.get(name)
+            if v is not None:
+                self.frame[name] = v.array
 
     def flag_negative(self, name: str) -> pd.Series:
         """Values below zero are out of range; returns the values."""
-        v = self.values[name]
+        v = self.require(name)
         neg = (v < 0).fillna(False).to_numpy(dtype=bool)
         self.issues.add(neg, "out_of_range", name, self.column(name), v, low=0, high="∞")
         return v
 
     def flag_order(self, first: str, second: str) -> None:
         """``first`` after ``second`` (times) is an issue on ``first``."""
-        order = (self.values[first] > self.values[second]).fillna(False).to_numpy(dtype=bool)
+        order = (self.require(first) > self.require(second)).fillna(False).to_numpy(dtype=bool)
         self.issues.add(order, "time_order", first, self.column(first), other=second)
 
 
@@ -86,10 +97,13 @@ def _resolve_area_field(b: BuildInput, name: str) -> pd.Series:
 
 def _build_incident(b: BuildInput) -> list[dict]:
     n = b.n
-    kind = b.get("kind") if b.target.kind is None else pd.Series([b.target.kind] * n, dtype=object)
+    # 'kind' is a required field of the generic incident layer; the others fix it
+    kind = (
+        b.require("kind") if b.target.kind is None else pd.Series([b.target.kind] * n, dtype=object)
+    )
     b.frame["kind"] = kind.to_numpy()
-    if b.get("subtype") is not None:
-        sub = b.values["subtype"]
+    sub = b.get("subtype")
+    if sub is not None:
         not_cache = (sub.notna() & (kind != "cache")).to_numpy()
         b.issues.add(not_cache, "subtype_not_cache", "subtype", b.column("subtype"), sub)
         b.frame["subtype"] = sub.to_numpy()
@@ -102,15 +116,23 @@ def _build_incident(b: BuildInput) -> list[dict]:
     return []
 
 
+def _default_precision(present: np.ndarray, has_area: np.ndarray) -> np.ndarray:
+    """'exact' with a geometry, 'area' with an area only, None with neither (object array)."""
+    out = np.full(len(present), None, dtype=object)
+    out[has_area] = "area"
+    out[present] = "exact"
+    return out
+
+
 def _precision(b: BuildInput, present: np.ndarray, has_area: np.ndarray) -> np.ndarray:
     """Each row's location precision: given (and then checked against what the row has), or
     'exact' with a geometry, 'area' with an area only, None with neither."""
-    default = np.where(present, "exact", np.where(has_area, "area", None))
+    default = _default_precision(present, has_area)
     prec = b.get("location_precision")
     if prec is None:
         return default
-    p = prec.to_numpy(dtype=object)
-    p = np.where(pd.isna(p), None, p)
+    p = prec.to_numpy(dtype=object, copy=True)
+    p[pd.isna(p)] = None
     needs_point = np.isin(p, ["exact", "address"])
     b.issues.add(
         needs_point & ~present & ~b.issues.flagged(GEOM_FIELDS, b.n),
@@ -132,7 +154,7 @@ def _location(b: BuildInput, with_precision: bool) -> None:
     if with_precision:
         p = _precision(b, present, has_area)
     else:
-        p = np.where(present, "exact", np.where(has_area, "area", None))
+        p = _default_precision(present, has_area)
     is_muni = p == "municipality"
     lacking = pd.isna(p) & ~is_muni
     b.issues.add(lacking & ~b.issues.flagged(GEOM_FIELDS, n), "missing_location", "geometry", None)
@@ -151,9 +173,9 @@ def _location(b: BuildInput, with_precision: bool) -> None:
 
 
 def _build_area(b: BuildInput) -> list[dict]:
-    b.frame["code"] = b.values["code"].array
-    b.frame["name"] = b.values["name"].array
-    b.frame["kind"] = b.values["kind"].array
+    b.frame["code"] = b.require("code").array
+    b.frame["name"] = b.require("name").array
+    b.frame["kind"] = b.require("kind").array
     if b.get("population") is not None:
         b.frame["population"] = b.flag_negative("population").to_numpy()
     b.frame["geom"] = b.geometry.ewkb.to_numpy()
@@ -161,28 +183,29 @@ def _build_area(b: BuildInput) -> list[dict]:
 
 
 def _build_camera(b: BuildInput) -> list[dict]:
-    b.frame["name"] = b.values["name"].array
-    b.frame["owner"] = b.values["owner"].array
-    if b.get("status") is not None:
-        b.frame["status"] = b.values["status"].fillna("active").to_numpy()
-    if b.get("direction_deg") is not None:
-        d = b.values["direction_deg"]
+    b.frame["name"] = b.require("name").array
+    b.frame["owner"] = b.require("owner").array
+    status = b.get("status")
+    if status is not None:
+        b.frame["status"] = status.fillna("active").to_numpy()
+    d = b.get("direction_deg")
+    if d is not None:
         out = ((d < 0) | (d > 360)).fillna(False).to_numpy(dtype=bool)
         b.issues.add(
             out, "out_of_range", "direction_deg", b.column("direction_deg"), d, low=0, high=360
         )
         b.frame["direction_deg"] = d.to_numpy()
-    if b.get("coverage") is not None:
-        b.frame["coverage"] = _coverage(b)
+    coverage = b.get("coverage")
+    if coverage is not None:
+        b.frame["coverage"] = _coverage(b, coverage)
     b.frame["geom"] = b.geometry.ewkb.to_numpy()
     b.copy("verification")
     return []
 
 
-def _coverage(b: BuildInput) -> np.ndarray:
-    """A camera's coverage polygon (WKT or GeoJSON text) as hex EWKB in EPSG:3006."""
+def _coverage(b: BuildInput, t: pd.Series) -> np.ndarray:
+    """A camera's coverage polygon (WKT or GeoJSON text ``t``) as hex EWKB in EPSG:3006."""
     n = b.n
-    t = b.values["coverage"]
     present = t.notna().to_numpy()
     geoms = np.full(n, None, dtype=object)
     geoms[present] = parse_geometry_text(t[present])
@@ -225,33 +248,34 @@ def _flag_coverage_shape(
 
 
 def _build_route(b: BuildInput) -> list[dict]:
-    b.frame["name"] = b.values["name"].array
-    b.frame["organisation"] = b.values["organisation"].array
-    if b.get("schedule") is not None:
-        b.frame["schedule"] = b.values["schedule"].fillna("[]").to_numpy()
+    b.frame["name"] = b.require("name").array
+    b.frame["organisation"] = b.require("organisation").array
+    schedule = b.get("schedule")
+    if schedule is not None:
+        b.frame["schedule"] = schedule.fillna("[]").to_numpy()
     b.frame["geom"] = b.geometry.ewkb.to_numpy()
     b.copy("verification")
     return []
 
 
 def _build_night_walk(b: BuildInput) -> list[dict]:
-    route = b.values["route"]
+    route = b.require("route")
     ids, unknown, ambiguous = resolve_routes(route, b.ctx.routes)
     b.issues.add(unknown, "unknown_route", "route", b.column("route"), route)
     b.issues.add(ambiguous, "ambiguous_route", "route", b.column("route"), route)
     b.frame["route_id"] = ids.to_numpy()
     # A walk is an evening: its local (Europe/Stockholm) calendar date.
-    b.frame["walked_on"] = b.values["walked_on"].dt.tz_convert(TIMEZONE).dt.date.to_numpy()
+    b.frame["walked_on"] = b.require("walked_on").dt.tz_convert(TIMEZONE).dt.date.to_numpy()
     b.frame["participants"] = b.flag_negative("participants").to_numpy()
     b.copy("note", "verification")
     return []
 
 
 def _build_operation(b: BuildInput) -> list[dict]:
-    b.frame["name"] = b.values["name"].array
+    b.frame["name"] = b.require("name").array
     b.copy("description")
-    b.frame["starts_at"] = b.values["starts_at"].array
-    b.frame["ends_at"] = b.values["ends_at"].array
+    b.frame["starts_at"] = b.require("starts_at").array
+    b.frame["ends_at"] = b.require("ends_at").array
     b.flag_order("starts_at", "ends_at")
     b.frame["geom"] = b.geometry.ewkb.to_numpy()
     b.copy("verification")
@@ -259,10 +283,10 @@ def _build_operation(b: BuildInput) -> list[dict]:
 
 
 def _build_observation(b: BuildInput) -> list[dict]:
-    b.frame["observed_at"] = b.values["observed_at"].array
-    b.frame["category"] = b.values["category"].array
+    b.frame["observed_at"] = b.require("observed_at").array
+    b.frame["category"] = b.require("category").array
     b.copy("text")
-    b.frame["reporter"] = b.values["reporter"].array
+    b.frame["reporter"] = b.require("reporter").array
     _location(b, with_precision=False)
     b.copy("verification")
     return []
@@ -272,11 +296,11 @@ def _build_indicator(b: BuildInput) -> list[dict]:
     n = b.n
     b.frame["area_id"] = _resolve_area_field(b, "area").to_numpy()
     _period(b)
-    key = b.values["key"]
+    key = b.require("key")
     b.frame["key"] = key.to_numpy()
-    b.frame["value"] = b.values["value"].array
-    unit = b.get("unit")
-    unit = unit if unit is not None else pd.Series([None] * n, dtype=object)
+    b.frame["value"] = b.require("value").array
+    given_unit = b.get("unit")
+    unit = given_unit if given_unit is not None else pd.Series([None] * n, dtype=object)
     unit = unit.fillna(key.map(b.ctx.indicator_keys))
     label_sv = b.get("label_sv")
     label_en = b.get("label_en")
@@ -292,14 +316,15 @@ def _build_indicator(b: BuildInput) -> list[dict]:
         b.column("unit"),
     )
     b.frame["unit"] = unit.to_numpy()
-    if b.get("row_source") is not None:
-        b.frame["source"] = b.values["row_source"].array
+    row_source = b.get("row_source")
+    if row_source is not None:
+        b.frame["source"] = row_source.array
     return _new_keys(key, unit, label_sv, label_en, np.flatnonzero(unknown & has_label))
 
 
 def _period(b: BuildInput) -> None:
     """period (checked against the period pattern) and the year it starts in."""
-    period = b.values["period"]
+    period = b.require("period")
     ok = period.str.fullmatch(F.PERIOD_RE).fillna(False).to_numpy(dtype=bool)
     b.issues.add(
         period.notna().to_numpy() & ~ok, "bad_period", "period", b.column("period"), period

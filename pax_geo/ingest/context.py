@@ -45,7 +45,9 @@ class Context:
                 "geom": [shapely.from_wkb(bytes(r[4])) for r in rows if r[3] == "district"],
             }
         )
-        keys = dict(conn.execute(text("select key, unit from pax_data.indicator_key")).all())
+        keys: dict[str, str] = dict(
+            conn.execute(text("select key, unit from pax_data.indicator_key")).all()
+        )
         area_check = tgt.area_check if tgt is not None else "none"
         wa = WorkingArea.for_import(opts.working_area, conn, area_check)
         muni_id = conn.execute(

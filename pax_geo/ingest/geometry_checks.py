@@ -62,7 +62,7 @@ class _Checks:
     label: str
     column: str | None
     n: int
-    crs: int | None
+    crs: int
 
     def flag(self, mask: np.ndarray, code: str, values: object = None, **params: object) -> None:
         self.issues.add(mask, code, self.label, self.column, values, **params)
@@ -79,10 +79,13 @@ def check_geometry(
     """Check the geometry read from the file and turn it into EWKB in EPSG:3006."""
     if g.mode == "none":
         return _nothing(n)
-    chk = _Checks(iss, ctx, g.field_label, g.column, n, g.crs)
+    family = tgt.geometry
+    if family is None:
+        raise RuntimeError(f"internal error: geometry read for {tgt.layer}, which has none")
+    chk = _Checks(iss, ctx, g.field_label, g.column, n, g.known_crs())
     if g.mode == "points":
-        return _check_point_columns(chk, g, tgt.geometry)
-    return _check_shapes(chk, g, tgt, opts)
+        return _check_point_columns(chk, g, family)
+    return _check_shapes(chk, g.shapes(), family, tgt.geom_required, opts)
 
 
 def _nothing(n: int) -> CheckedGeometry:
@@ -98,11 +101,12 @@ def _nothing(n: int) -> CheckedGeometry:
 
 
 def _check_point_columns(chk: _Checks, g: GeometryRead, family: str) -> CheckedGeometry:
-    present = np.isfinite(g.x) & np.isfinite(g.y)
+    x, y = g.points()
+    present = np.isfinite(x) & np.isfinite(y)
     if family != "point":
         chk.flag(present, "wrong_geometry_type", expected=family, got="Point")
         return _nothing(chk.n)
-    return _points_out(chk, g.x, g.y, present)
+    return _points_out(chk, x, y, present)
 
 
 def _points_out(
@@ -130,11 +134,10 @@ def _points_out(
 
 
 def _check_shapes(
-    chk: _Checks, g: GeometryRead, tgt: F.Target, opts: ImportOptions
+    chk: _Checks, file_geoms: np.ndarray, family: str, required: bool, opts: ImportOptions
 ) -> CheckedGeometry:
-    family = tgt.geometry
-    geoms, present = _present_geoms(g.geoms, chk.n)
-    if tgt.geom_required:
+    geoms, present = _present_geoms(file_geoms, chk.n)
+    if required:
         already = chk.issues.flagged(GEOM_FIELDS, chk.n)
         chk.flag(~present & ~already, "empty_geometry")
     present &= ~_wrong_types(chk, geoms, present, family)
@@ -160,7 +163,8 @@ def _check_shapes(
 def _present_geoms(geoms: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """(a copy of the geometries with None where missing, rows with a non-empty geometry)."""
     missing = pd.isna(geoms) | shapely.is_missing(geoms)
-    geoms = np.where(missing, None, geoms)
+    geoms = geoms.astype(object)  # a copy
+    geoms[missing] = None
     is_empty = np.zeros(n, bool)
     is_empty[~missing] = shapely.is_empty(geoms[~missing])
     return geoms, ~missing & ~is_empty

@@ -33,13 +33,34 @@ class GeometryRead:
     field_label: str = "geometry"
     column: str | None = None
 
+    def _missing(self, what: str) -> RuntimeError:
+        return RuntimeError(f"internal error: geometry read as {self.mode!r} has no {what}")
+
+    def points(self) -> tuple[np.ndarray, np.ndarray]:
+        """The coordinate arrays (x, y) of ``mode='points'``."""
+        if self.x is None or self.y is None:
+            raise self._missing("x/y coordinates")
+        return self.x, self.y
+
+    def shapes(self) -> np.ndarray:
+        """The geometry array of ``mode='geoms'``."""
+        if self.geoms is None:
+            raise self._missing("geometries")
+        return self.geoms
+
+    def known_crs(self) -> int:
+        """The CRS, which every read that found a geometry has decided (given or detected)."""
+        if self.crs is None:
+            raise self._missing("CRS")
+        return self.crs
+
 
 def read_geometry(
     raw: RawTable, tgt: F.Target, opts: ImportOptions, iss: IssueCollector
 ) -> GeometryRead:
     """The file's geometry (``mode='none'`` when it has none)."""
     if raw.geoms is not None:
-        return _read_file_geoms(raw, opts, iss)
+        return _read_file_geoms(raw, raw.geoms, opts, iss)
     m = opts.mapping
     lon = find_column(raw, F.LON_ALIASES, m.get("lon"))
     lat = find_column(raw, F.LAT_ALIASES, m.get("lat"))
@@ -74,9 +95,11 @@ def _detect_geoms_crs(
     return crs
 
 
-def _read_file_geoms(raw: RawTable, opts: ImportOptions, iss: IssueCollector) -> GeometryRead:
-    """Geometries the file format carries (GeoJSON, GeoPackage, Shapefile, GeoParquet)."""
-    geoms = raw.geoms
+def _read_file_geoms(
+    raw: RawTable, geoms: np.ndarray, opts: ImportOptions, iss: IssueCollector
+) -> GeometryRead:
+    """Geometries the file format carries (``raw.geoms``: GeoJSON, GeoPackage, Shapefile,
+    GeoParquet)."""
     crs = opts.crs or raw.crs
     note = ""
     if opts.crs and raw.crs and opts.crs != raw.crs:

@@ -53,7 +53,7 @@ class IssueCollector:
 
     def add_one(
         self,
-        i: int,
+        i: int | np.integer,
         code: str,
         field_name: str | None,
         column: str | None,

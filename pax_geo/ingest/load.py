@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import psycopg
 import pyarrow as pa
 import pyarrow.csv as pacsv
 from sqlalchemy import Connection, text
@@ -177,6 +178,8 @@ def _copy(
     conn: Connection, table: str, columns: list[str], data: bytes, progress: Progress | None
 ) -> None:
     raw = conn.connection.driver_connection
+    if not isinstance(raw, psycopg.Connection):  # COPY FROM STDIN needs psycopg 3's API
+        raise TypeError(f"COPY needs a psycopg connection, not {type(raw).__name__}")
     cols = _ident_list(columns)
     with raw.cursor() as cur:
         with cur.copy(f"COPY {qualified(table)} ({cols}) FROM STDIN WITH (FORMAT csv)") as cp:
@@ -195,7 +198,7 @@ def _column_types(conn: Connection, table: str, columns: list[str]) -> list[tupl
         ),
         {"t": table},
     ).all()
-    types = dict(rows)
+    types: dict[str, str] = dict(rows)
     return [(c, types[c]) for c in columns]
 
 

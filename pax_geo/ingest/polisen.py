@@ -228,7 +228,8 @@ def parse_feed(
         etype = _text(ev.get("type"))
         if etype is None:
             problem(row, "required_empty", "type")
-        if not isinstance(loc, dict) or not _text(loc.get("name")):
+        location_name = _text(loc.get("name")) if isinstance(loc, dict) else None
+        if location_name is None:
             problem(row, "required_empty", "location.name")
         published = parse_datetime(ev.get("datetime"))
         if ev.get("datetime") in (None, ""):
@@ -269,7 +270,7 @@ def parse_feed(
                 "body": body,
                 "occurred_at": occurred,
                 "published_at": published,
-                "location_name": _text(loc.get("name")),
+                "location_name": location_name,
                 "location_precision": precision,
                 "area_id": area_id,
                 "incident_kind": kind,

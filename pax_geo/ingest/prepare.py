@@ -51,15 +51,16 @@ class Prepared:
     issues: list[Issue]
     rows_read: int
     mapping: dict[str, str | None]
+    #: one flag per file row: the row has an issue
+    bad_rows: np.ndarray
     crs: int | None = None
     crs_note: str = ""
     repaired: int = 0
     new_keys: list[dict] = field(default_factory=list)
-    bad_rows: np.ndarray | None = None
 
     @property
     def rejected(self) -> int:
-        return int(self.bad_rows.sum()) if self.bad_rows is not None else 0
+        return int(self.bad_rows.sum())
 
 
 def prepare(
@@ -91,11 +92,11 @@ def prepare(
         issues=sorted(iss.items, key=lambda i: (i.row or 0, i.field or "")),
         rows_read=n,
         mapping=mapping,
+        bad_rows=iss.bad,
         crs=geom.crs,
         crs_note=geom.note,
         repaired=go.repaired,
         new_keys=new_keys or [],
-        bad_rows=iss.bad,
     )
 
 
@@ -124,8 +125,9 @@ def _field_values(
         vals[f.name] = convert(ColumnInput(f, s, col, iss, ctx.now, raw.file, opts))
     _apply_fallbacks(tgt, vals)
     for f in tgt.fields:
-        if f.required and vals.get(f.name) is not None:
-            empty = vals[f.name].isna().to_numpy()
+        v = vals.get(f.name)
+        if f.required and v is not None:
+            empty = v.isna().to_numpy()
             # the converters already reported values that are present but wrong
             already = iss.flagged({f.name}, n)
             iss.add(empty & ~already, "required_empty", f.name, mapping.get(f.name))
@@ -135,11 +137,11 @@ def _field_values(
 def _apply_fallbacks(tgt: F.Target, vals: Values) -> None:
     """A field with a fallback (area code <- name) takes the fallback's value where empty."""
     for f in tgt.fields:
-        if f.fallback and vals.get(f.fallback) is not None:
-            if vals[f.name] is None:
-                vals[f.name] = vals[f.fallback].copy()
-            else:
-                vals[f.name] = vals[f.name].fillna(vals[f.fallback])
+        fallback = vals.get(f.fallback) if f.fallback else None
+        if fallback is None:
+            continue
+        own = vals[f.name]
+        vals[f.name] = fallback.copy() if own is None else own.fillna(fallback)
 
 
 def _identity(
@@ -152,8 +154,9 @@ def _identity(
     source: str,
 ) -> None:
     """source_id (the file's, a content hash, or a format over other columns) and source."""
-    if "source_id" in tgt.field_names and vals.get("source_id") is not None:
-        sid = vals["source_id"]
+    given = vals.get("source_id") if "source_id" in tgt.field_names else None
+    if given is not None:
+        sid = given
         iss.add(sid.isna().to_numpy(), "required_empty", "source_id", mapping.get("source_id"))
     elif tgt.derived_id == "hash":
         sid = derived_ids(raw)

@@ -30,7 +30,7 @@ from pax_geo.ingest.options import (
     ImportOptions,
 )
 from pax_geo.ingest.prepare import Context, prepare, reject_or_filter
-from pax_geo.ingest.readers import read, read_json_list
+from pax_geo.ingest.readers import RawTable, read, read_json_list
 from pax_geo.ingest.report import ImportReport
 
 #: progress(fraction 0..1, stage) with stage one of read, validate, load, index, done
@@ -95,13 +95,14 @@ def import_file(
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     prog(0.02, "read")
+    payload: list | RawTable
     if layer in F.FEED_LAYERS:
         payload = read_json_list(path, name)
         report.unit = "event"
     else:
-        payload = read(path, opts.file_layer, name)
-        report.unit = payload.unit
-        report.rows_read = len(payload)
+        payload = raw = read(path, opts.file_layer, name)
+        report.unit = raw.unit
+        report.rows_read = len(raw)
     if path.exists():
         report.file_sha256 = _sha256(path)
     prog(0.15, "validate")
@@ -109,7 +110,7 @@ def import_file(
     def body(c: Connection) -> None:
         tgt_table = "pax_data.incident" if layer in F.FEED_LAYERS else F.target(layer).table
         c.execute(text("select pg_advisory_xact_lock(hashtext(:t))"), {"t": tgt_table})
-        if layer in F.FEED_LAYERS:
+        if isinstance(payload, list):  # the feed layers
             _run_feed(c, payload, opts, report, prog)
         else:
             _run_file(c, payload, layer, opts, report, prog)
