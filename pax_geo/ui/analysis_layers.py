@@ -20,6 +20,7 @@ import pandas as pd
 import pydeck as pdk
 import shapely
 from pyproj import Transformer
+from shapely.geometry.base import BaseGeometry
 
 from pax_geo import i18n
 from pax_geo.analysis.coverage import CoverageGaps
@@ -286,7 +287,7 @@ def emerging_layers(em: Emerging, lang: str = "sv") -> LayerBundle:
 def risk_zone_layers(results: list[NearRepeat], lang: str = "sv") -> LayerBundle:
     """Near-repeat risk zones active now, with the events that started them."""
     zone_rows, event_rows = [], []
-    geoms_all = []
+    geoms_all: list[BaseGeometry] = []
     for nr in results:
         if nr.zones is None or nr.zones.empty:
             continue
@@ -350,12 +351,12 @@ def coverage_layers(
             else cameras
         )
         cam_geoms = to_wgs84(np.asarray([g for g in cams.geometry if g is not None], dtype=object))
-        rows = [{"poly": r, "t": ""} for g in cam_geoms for r in _rings(g)]
+        cover_rows = [{"poly": r, "t": ""} for g in cam_geoms for r in _rings(g)]
         layers.append(
             pdk.Layer(
                 "PolygonLayer",
                 id="analysis_camera_cover",
-                data=rows,
+                data=cover_rows,
                 get_polygon="poly",
                 get_fill_color=CAMERA_COLOUR,
                 get_line_color=[0, 158, 115, 180],
@@ -384,7 +385,7 @@ def coverage_layers(
             )
         )
     cells = gaps.cells
-    rows = []
+    rows: list[dict[str, object]] = []
     polys = to_wgs84(np.asarray(cells["geometry"])) if len(cells) else np.array([])
     for (_, c), poly in zip(cells.iterrows(), polys, strict=True):
         cam_gap = bool(c["camera_gap"]) if gaps.cameras_known else False

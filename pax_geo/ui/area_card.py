@@ -10,6 +10,7 @@ the light instead of beside it, for narrow screens).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 import pandas as pd
 import streamlit as st
@@ -36,7 +37,7 @@ def _period_text(p: Period, day_only: bool = False) -> str:
     return f"{fmt.local_time(a)} – {fmt.local_time(b)}"
 
 
-def _metric_delta(c: Comparison) -> tuple[int | str, str]:
+def _metric_delta(c: Comparison) -> tuple[int | str, Literal["inverse", "off"]]:
     """(delta for st.metric, delta_color): numeric when exact, a range string otherwise."""
     if c.diff_lo == c.diff_hi:
         return c.diff_lo, "inverse"

@@ -86,7 +86,7 @@ def sso_providers() -> list[str | None]:
         return []
     if not isinstance(section, Mapping) or not section:
         return []
-    named = [str(k) for k, v in section.items() if isinstance(v, Mapping)]
+    named: list[str | None] = [str(k) for k, v in section.items() if isinstance(v, Mapping)]
     return named or [None]
 
 
