@@ -259,7 +259,9 @@ begin
         union all
         select null::int
     ), cells as (
-        select u.i::int as i, u.bucket, u.lvl, u.c_from
+        -- bucket is null for 'all': a fixed date stands in so that every join below is an
+        -- equality (hashable), and the final select turns it back into null
+        select u.i::int as i, coalesce(u.bucket, date '1900-01-01') as bucket, u.lvl, u.c_from
         from unnest(v_buckets, v_lvls, v_starts) with ordinality as u(bucket, lvl, c_from, i)
     ), grid as (
         select c.i, c.bucket, c.lvl, c.c_from, k.k, ar.a,
@@ -267,7 +269,8 @@ begin
         from cells c
         cross join unnest(p_keys) as k(k)
         cross join areas ar
-        left join counted cn on cn.ci = c.i and cn.k = k.k and cn.a is not distinct from ar.a
+        left join counted cn on cn.ci = c.i and cn.k = k.k
+                            and coalesce(cn.a, -1) = coalesce(ar.a, -1)
     ), hashed as materialized (
         -- one uniform per cell from its key; materialized so that the noise below gets a
         -- plain column and is inlined (no function call per cell)
@@ -302,7 +305,7 @@ begin
                row_number() over w as j,
                sum(s.s) over (w rows between unbounded preceding and current row) as cs
         from area_sums s
-        join totals tt on tt.bucket is not distinct from s.bucket and tt.k = s.k
+        join totals tt on tt.bucket = s.bucket and tt.k = s.k
         window w as (partition by s.bucket, s.k order by s.s desc, s.a nulls first)
     ), shift as (
         -- the Euclidean projection of the noisy area sums onto {b >= 0, sum b = total}:
@@ -316,9 +319,8 @@ begin
                case when sh.rho = 0 then 0::double precision
                     else greatest(r.s - (rr.cs - r.total)::double precision / sh.rho, 0) end as q
         from ranked r
-        join shift sh on sh.bucket is not distinct from r.bucket and sh.k = r.k
-        left join ranked rr on rr.bucket is not distinct from r.bucket and rr.k = r.k
-                           and rr.j = sh.rho
+        join shift sh on sh.bucket = r.bucket and sh.k = r.k
+        left join ranked rr on rr.bucket = r.bucket and rr.k = r.k and rr.j = sh.rho
     ), released as (
         -- largest remainder: integers that sum to the noisy total of the bucket
         select ap.a, ap.k, ap.bucket,
@@ -332,7 +334,7 @@ begin
             from quotas q
         ) ap
     )
-    select r.a, r.k, r.bucket,
+    select r.a, r.k, case when p_bucket = 'all' then null::date else r.bucket end,
            case when r.v < p_supp then null else r.v end,
            r.v < p_supp
     from released r
