@@ -1,15 +1,16 @@
 """Granskningslogg: browse, filter and export the audit log (admin only)."""
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import streamlit as st
 
 from pax_geo import auth_audit
+from pax_geo.clock import TZ
+from pax_geo.clock import today as clock_today
 from pax_geo.ui import session
 
 LIMIT = 2000
-TZ = ZoneInfo("Europe/Stockholm")
+
 t = session.t
 user = session.require_page("audit")
 
@@ -20,7 +21,7 @@ with session.reader() as conn:
     actions = auth_audit.audit_actions(conn)
     pages = auth_audit.audit_pages(conn)
 
-today = datetime.now(TZ).date()
+today = clock_today()
 cols = st.columns([1, 1, 2, 2, 1])
 d_from = cols[0].date_input(t("audit_from"), today - timedelta(days=7), key="audit_from")
 d_to = cols[1].date_input(t("audit_to"), today, key="audit_to")

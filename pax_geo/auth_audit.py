@@ -9,12 +9,12 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import Connection, text
 
-TZ = ZoneInfo("Europe/Stockholm")
+from pax_geo.clock import TZ
+
 ACTION_RE = re.compile(r"^[a-z][a-z0-9_.:-]{0,63}$")
 COLUMNS = ["at", "username", "role", "action", "page", "detail", "db_login"]
 #: Leading characters a spreadsheet would treat as a formula.

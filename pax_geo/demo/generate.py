@@ -16,16 +16,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry import LineString, MultiLineString, Point, Polygon
 
+from pax_geo.clock import TZ
+from pax_geo.clock import now as _clock_now
 from pax_geo.demo import geography as geo
 
-TZ = ZoneInfo("Europe/Stockholm")
 YEARS = 3
 
 KIND_SHARE = {"car_fire": 0.76, "shooting": 0.07, "explosion": 0.05, "cache": 0.12}
@@ -84,7 +84,7 @@ def default_end() -> datetime:
     """Now (Stockholm, to the minute): today is inside the demo period and nothing in it lies
     in the future (midnight tonight, used before, gave events and a "data t.o.m." of
     tomorrow)."""
-    return datetime.now(TZ).replace(second=0, microsecond=0)
+    return _clock_now()
 
 
 def _before(t: np.ndarray, end: datetime) -> np.ndarray:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-TZ = ZoneInfo("Europe/Stockholm")
+from pax_geo.clock import TZ
 
 
 def num(value: float | int | None, lang: str = "sv", decimals: int = 1) -> str:

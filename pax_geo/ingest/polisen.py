@@ -28,16 +28,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
-from pax_geo.config import TIMEZONE
+from pax_geo.clock import TZ
 from pax_geo.ingest.errors import Issue
 
 BASE_URL = "https://polisen.se"
-TZ = ZoneInfo(TIMEZONE)
 
 TYPE_KIND = {
     "skottlossning": "shooting",

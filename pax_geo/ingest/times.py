@@ -18,11 +18,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
+from pax_geo.clock import TZ
 from pax_geo.config import TIMEZONE
 
 #: An offset after a time of day (a bare date like 2024-05-01 has none). RE2 syntax.
@@ -75,7 +75,7 @@ def _fold_utc(naive: pd.Series, fold: int) -> pd.Series:
 
     fold=0 takes the offset in force before the change, fold=1 the one after it: in the autumn
     fold 0 is the earlier instant; in the spring gap 0 reads 02:30 as 03:30 summer time."""
-    tz = ZoneInfo(TIMEZONE)
+    tz = TZ
     out = []
     for v in naive:
         d = datetime(v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond)

@@ -29,7 +29,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.pool import NullPool
 
 from pax_geo import db
-from pax_geo.config import TIMEZONE, Settings, settings
+from pax_geo.clock import TZ
+from pax_geo.config import Settings, settings
 from pax_geo.ui import session
 
 log = logging.getLogger(__name__)
@@ -192,9 +193,8 @@ def clear() -> None:
 
 
 def _clock(epoch: float) -> str:
-    from zoneinfo import ZoneInfo
 
-    return datetime.fromtimestamp(epoch, ZoneInfo(TIMEZONE)).strftime("%H:%M:%S")
+    return datetime.fromtimestamp(epoch, TZ).strftime("%H:%M:%S")
 
 
 def notice(
