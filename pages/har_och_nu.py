@@ -16,6 +16,7 @@ from pax_geo.ui.mapview import (
     analysis_legend,
     analysis_overlay,
     details_panel,
+    has_selection,
     legend,
     precision_caption,
 )
@@ -55,13 +56,12 @@ chosen_layers = st.pills(
     layer_options,
     selection_mode="multi",
     default=[lid for lid in layer_options if lid != "operation"],
-    format_func=lambda lid: (
-        f"{specs[lid].style.get('icon', '')} {specs[lid].label(session.lang())}"
-    ),
+    format_func=lambda lid, lg=lang: f"{specs[lid].style.get('icon', '')} {specs[lid].label(lg)}",
     key="har_layers",
 )
 chosen_kinds = [k for k in kinds if k in chosen_layers]
 
+widgets.relabel_on_language_change("har_subtypes", "har_analysis")
 opts = st.columns([2, 2, 1])
 subtypes: list[str] = []
 if "cache" in chosen_kinds:
@@ -69,7 +69,7 @@ if "cache" in chosen_kinds:
         subtypes = st.multiselect(
             t("subtypes_filter"),
             specs["cache"].subtypes,
-            format_func=lambda s: t(f"subtype_{s}"),
+            format_func=lambda s, lg=lang: i18n.t(f"subtype_{s}", lg),
             placeholder=t("subtypes_all"),
             key="har_subtypes",
         )
@@ -82,7 +82,7 @@ if exact:
                 t("display"),
                 ["auto", "points", "hex", "heat"],
                 default="auto",
-                format_func=lambda m: t(f"display_{m}"),
+                format_func=lambda m, lg=lang: i18n.t(f"display_{m}", lg),
                 key="har_mode",
             )
             or "auto"
@@ -97,7 +97,10 @@ if may_open(user.role, "hotspots") and any(prec.get(k) in ("exact", "grid") for 
     analysis = st.selectbox(
         t("analysis_mode"),
         ANALYSIS_MODES,
-        format_func=lambda m: t("analysis_none") if m == "none" else t(f"an_method_{m}"),
+        # The language is bound now: Streamlit may format the options after this run, too.
+        format_func=lambda m, lg=lang: i18n.t(
+            "analysis_none" if m == "none" else f"an_method_{m}", lg
+        ),
         key="har_analysis",
         help=t("analysis_help"),
     )
@@ -135,6 +138,12 @@ with map_col:
     legend(payload, chosen_layers, kind_labels)
     analysis_legend(bundle)
 with side_col:
+    # A selection's details come first, level with the top of the map, so that the click's
+    # result is in view at 1440x900 (below the counts it opened under the fold).
+    selected = has_selection(event)
+    if selected:
+        details_panel(event, payload, user, kind_labels, chosen_kinds)
+        st.divider()
     st.subheader(t("counts_heading"))
     below = payload.suppress_below
     note = t("counts_note_suppressed", n=below, m=below - 1)
@@ -146,5 +155,6 @@ with side_col:
     if ranges:
         st.caption(note)
     precision_caption(prec, kinds)
-    st.divider()
-    details_panel(event, payload, user, kind_labels)
+    if not selected:
+        st.divider()
+        details_panel(event, payload, user, kind_labels, chosen_kinds)

@@ -5,7 +5,7 @@ pax_geo.analysis.service, drawing."""
 from __future__ import annotations
 
 import html
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import altair as alt
 import pandas as pd
@@ -17,6 +17,7 @@ from pax_geo.analysis.emerging import STEP_DAYS
 from pax_geo.config import TIMEZONE, settings
 from pax_geo.horizons.periods import ANALYSIS_WINDOWS, QUICK_WINDOWS
 from pax_geo.ui import analysis_layers as al
+from pax_geo.ui import readable
 from pax_geo.ui.analysis_data import (
     areas,
     compstat,
@@ -29,6 +30,7 @@ from pax_geo.ui.analysis_data import (
     temporal,
 )
 from pax_geo.ui.session import audit, audit_page_view, lang, require_page, t
+from pax_geo.ui.widgets import relabel_on_language_change
 
 PAGE = "hotspots"
 #: The analysis periods: the shared quick windows (rolling, ending now), with the same labels.
@@ -69,12 +71,14 @@ def draw_map(bundle: al.LayerBundle, key: str) -> None:
         st.caption(t("an_basemap_note"))
 
 
-def download(df: pd.DataFrame, name: str) -> None:
+def download(df: pd.DataFrame, name: str, what: str) -> None:
+    """A CSV download named by what it holds (two buttons on a tab must not read the same)."""
+
     def _audit() -> None:
         audit("export", PAGE, {"table": name, "rows": len(df), **filters})
 
     st.download_button(
-        t("download_csv"),
+        t("an_download_csv", what=what),
         df.to_csv(index=False).encode("utf-8"),
         file_name=f"pax_{name}.csv",
         mime="text/csv",
@@ -119,15 +123,16 @@ period = c1.segmented_control(
     t("an_period"),
     list(PERIODS),
     default="1y",
-    format_func=lambda p, lg=lang(): i18n.t(f"window_{p}", lg),
+    format_func=lambda p, lg=lg: i18n.t(f"window_{p}", lg),
     key="an_period",
     help=t("window_help_rolling"),
     required=True,
 )
+relabel_on_language_change("an_size", "an_kinds")
 size = c3.selectbox(
     t("an_hex_size"),
     [250, 500],
-    format_func=lambda m: t("an_hex_size_value", m=m),
+    format_func=lambda m, lg=lg: i18n.t("an_hex_size_value", lg, m=m),
     key="an_size",
 )
 default_kinds = [k for k in ("car_fire", "shooting") if k in available] or list(available)
@@ -136,7 +141,8 @@ kinds = tuple(
         t("an_kinds"),
         list(available),
         default=default_kinds,
-        format_func=kind_label,
+        format_func=lambda k, lg=lg: i18n.t(f"kind_{k}", lg),
+        placeholder=t("an_kinds_placeholder"),
         key="an_kinds",
     )
 )
@@ -144,7 +150,7 @@ method = st.segmented_control(
     t("an_method"),
     list(METHODS),
     default="hotspots",
-    format_func=lambda m: t(f"an_method_{m}"),
+    format_func=lambda m, lg=lg: i18n.t(f"an_method_{m}", lg),
     key="an_method",
     required=True,
 )
@@ -241,10 +247,10 @@ elif method == "hotspots":
             legend(bundle.legend)
         table = hs.table()
         table = table[table["level"] != 0].sort_values("gi_z", ascending=False)
-        table.insert(0, "class", [t(f"an_gi_level_{v}") for v in table["level"]])
+        table = readable.hot_spots(table, areas(user.role), lg)
         st.markdown(f"#### {t('an_table')}")
         st.dataframe(table, hide_index=True, width="stretch")
-        download(table, "gi_hotspots")
+        download(table, "gi_hotspots", t("an_dl_gi_hotspots"))
 
 elif method == "emerging":
     step = STEPS[period]
@@ -286,11 +292,11 @@ elif method == "emerging":
                 )
             legend(bundle.legend)
         table = em.table()
-        table = table[table["category"] != "no_pattern"].copy()
-        table["category"] = [t(f"an_cat_{c}") for c in table["category"]]
+        table = table[table["category"] != "no_pattern"]
+        table = readable.emerging(table, float(size), areas(user.role), lg)
         st.markdown(f"#### {t('an_table')}")
         st.dataframe(table, hide_index=True, width="stretch")
-        download(table, "emerging_hotspots")
+        download(table, "emerging_hotspots", t("an_dl_emerging"))
 
 elif method == "nearrepeat":
     with st.spinner(t("an_computing")):
@@ -352,17 +358,19 @@ elif method == "nearrepeat":
             opacity=alt.condition("datum.sig", alt.value(1.0), alt.value(0.45)),
         )
         st.altair_chart(heat + text, width="stretch")
-        download(tab.drop(columns=["band", "days", "sig"]), f"knox_{nr.kind}")
+        download(
+            readable.knox(tab, lg),
+            f"knox_{nr.kind}",
+            t("an_dl_knox", kind=kind_label(nr.kind).lower()),
+        )
     zones = [
         nr.zones.assign(kind=nr.kind) for nr in results if nr.zones is not None and len(nr.zones)
     ]
     if zones:
-        z = pd.concat(zones, ignore_index=True).drop(columns=["geometry"])
-        z["occurred_at"] = pd.to_datetime(z["occurred_at"], utc=True).dt.tz_convert(TIMEZONE)
-        z["until"] = pd.to_datetime(z["until"], utc=True).dt.tz_convert(TIMEZONE)
+        z = readable.risk_zones(pd.concat(zones, ignore_index=True), areas(user.role), lg, TIMEZONE)
         st.markdown(f"#### {t('an_table')}")
         st.dataframe(z, hide_index=True, width="stretch")
-        download(z, "risk_zones")
+        download(z, "risk_zones", t("an_dl_risk_zones"))
 
 elif method == "temporal":
     with st.spinner(t("an_computing")):
@@ -425,8 +433,8 @@ elif method == "temporal":
         else:
             st.markdown(t("an_too_few", n=0))
     st.markdown(f"#### {t('an_table')}")
-    download(grid.drop(columns=["day"]), "hour_weekday")
-    download(months, "seasonality")
+    download(readable.hour_weekday(grid, lg), "hour_weekday", t("an_dl_hour_weekday"))
+    download(readable.seasonality(months, lg), "seasonality", t("an_dl_seasonality"))
 
 elif method == "compstat":
     with st.spinner(t("an_computing")):
@@ -461,7 +469,11 @@ elif method == "compstat":
             st.dataframe(show(tot), hide_index=True, width="stretch")
             with st.expander(t("an_col_area")):
                 st.dataframe(show(res.table), hide_index=True, width="stretch")
-            download(res.table, f"compstat_{key}")
+            download(
+                readable.compstat(res.table, lg, t("an_all_areas")),
+                f"compstat_{key}",
+                t(f"an_dl_compstat_{key}"),
+            )
     with right:
         explain("an_explain_compstat")
 
@@ -493,7 +505,7 @@ elif method == "coverage":
             st.markdown(t("an_find_coverage_nocam"))
         legend(bundle.legend)
     if len(gaps.clusters):
-        cl = gaps.clusters.drop(columns=["geometry"])
+        cl = readable.coverage_clusters(gaps.clusters, areas(user.role), lg)
         st.markdown(f"#### {t('an_table')}")
         st.dataframe(cl, hide_index=True, width="stretch")
-        download(cl, "coverage_gaps")
+        download(cl, "coverage_gaps", t("an_dl_coverage_gaps"))

@@ -5,6 +5,7 @@ card."""
 import pandas as pd
 import streamlit as st
 
+from pax_geo import i18n
 from pax_geo.horizons import fmt
 from pax_geo.horizons.indicators import SCHEMES, WEIGHTED
 from pax_geo.ui import charts
@@ -29,7 +30,10 @@ key_labels = {
 c1, c2, c3 = st.columns([2.2, 1.4, 1])
 key = c1.selectbox(t("hz_indicator"), list(key_labels), format_func=key_labels.get, key="lt_key")
 scheme = c2.selectbox(
-    t("hz_scheme"), list(SCHEMES), format_func=lambda s: t(f"hz_scheme_{s}"), key="lt_scheme"
+    t("hz_scheme"),
+    list(SCHEMES),
+    format_func=lambda s, lg=lg: i18n.t(f"hz_scheme_{s}", lg),
+    key="lt_scheme",
 )
 k = c3.number_input(t("hz_classes"), min_value=3, max_value=7, value=5, step=1, key="lt_k")
 

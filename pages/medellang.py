@@ -6,10 +6,12 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
+from pax_geo import i18n
 from pax_geo.horizons import fmt
 from pax_geo.ui import charts
 from pax_geo.ui import horizons as hz
 from pax_geo.ui.session import audit_page_view, lang, require_page, t
+from pax_geo.ui.widgets import relabel_on_language_change
 
 PAGE = "medellang"
 user = require_page(PAGE)
@@ -34,7 +36,7 @@ with tab_trend:
         t("hz_bucket"),
         ["week", "month"],
         default="week",
-        format_func=lambda b: t(f"hz_bucket_{b}"),
+        format_func=lambda b, lg=lg: i18n.t(f"hz_bucket_{b}", lg),
         key="mt_bucket",
         required=True,
     )
@@ -42,24 +44,26 @@ with tab_trend:
         t("hz_panel_by"),
         ["kind", "area_id"],
         default="kind",
-        format_func=lambda b: t(f"hz_panel_by_{b}"),
+        format_func=lambda b, lg=lg: i18n.t(f"hz_panel_by_{b}", lg),
         key="mt_by",
         required=True,
     )
     c3, c4 = st.columns(2)
+    relabel_on_language_change("mt_kinds", "mt_area")
     kinds = tuple(
         c3.multiselect(
             t("hz_kinds"),
             list(kinds_all),
             default=list(kinds_all),
-            format_func=hz.kind_label,
+            format_func=lambda k, lg=lg: i18n.t(f"kind_{k}", lg),
+            placeholder=t("hz_kinds_placeholder"),
             key="mt_kinds",
         )
     )
     area_choice = c4.selectbox(
         t("hz_area"),
         [0, *names],
-        format_func=lambda a: t("hz_whole_municipality") if a == 0 else names[a],
+        format_func=lambda a, lg=lg: i18n.t("hz_whole_municipality", lg) if a == 0 else names[a],
         key="mt_area",
         disabled=by == "area_id",
     )
@@ -121,7 +125,14 @@ with tab_trend:
         ]
         with st.expander(t("hz_table")):
             st.dataframe(export, hide_index=True, width="stretch")
-        hz.csv_download(export, f"trend_{by}_{bucket}.csv", PAGE, f"trend_{by}_{bucket}", "dl_tr")
+        hz.csv_download(
+            export,
+            f"trend_{by}_{bucket}.csv",
+            PAGE,
+            f"trend_{by}_{bucket}",
+            "dl_tr",
+            label=t("hz_download_trend"),
+        )
 
 # --- reporting and observations --------------------------------------------------------------
 with tab_obs:
@@ -129,7 +140,7 @@ with tab_obs:
         t("hz_bucket"),
         ["week", "month"],
         default="week",
-        format_func=lambda b: t(f"hz_bucket_{b}"),
+        format_func=lambda b, lg=lg: i18n.t(f"hz_bucket_{b}", lg),
         key="mt_bucket_obs",
         required=True,
     )
@@ -156,7 +167,12 @@ with tab_obs:
             )
             st.dataframe(cat_table, hide_index=True, width="stretch")
             hz.csv_download(
-                cat_table, f"observations_{bucket_o}.csv", PAGE, "observations", "dl_obs"
+                cat_table,
+                f"observations_{bucket_o}.csv",
+                PAGE,
+                "observations",
+                "dl_obs",
+                label=t("hz_download_observations"),
             )
         st.caption(hz.incident_caption(user.role, ["observation"], obs.threshold >= 2))
     with right:
@@ -175,7 +191,14 @@ with tab_obs:
         ]
         with st.expander(t("hz_table")):
             st.dataframe(wt, hide_index=True, width="stretch")
-        hz.csv_download(wt, f"night_walks_{bucket_o}.csv", PAGE, "night_walks", "dl_walks")
+        hz.csv_download(
+            wt,
+            f"night_walks_{bucket_o}.csv",
+            PAGE,
+            "night_walks",
+            "dl_walks",
+            label=t("hz_download_walks"),
+        )
         st.caption(hz.walks_caption(user.role))
 
 # --- safety survey ---------------------------------------------------------------------------
@@ -193,6 +216,7 @@ with tab_safety:
             sorted(values["area"].unique()),
             default=[names[user.area_id]] if user.area_id in names else [],
             max_selections=4,
+            placeholder=t("hz_compare_areas_placeholder"),
             key="mt_safety_areas",
         )
         st.altair_chart(
@@ -233,6 +257,7 @@ with tab_safety:
             PAGE,
             "safety_survey",
             "dl_safety",
+            label=t("hz_download_safety"),
         )
         st.caption(hz.indicator_caption(values))
 
@@ -266,13 +291,13 @@ with tab_since:
         st.error(t("hz_since_invalid", today=today.isoformat()))
     else:
         ch = hz.changes(user.role, day, now, kinds_all)
-        n_days = (ch.after.end - ch.after.start).days
+        span = ch.after.end - ch.after.start
         b0, b1 = ch.before.local()
         st.markdown(
             t(
                 "hz_since_explain",
                 since=day.isoformat(),
-                days=n_days,
+                length=t("hz_length_days_hours", days=span.days, hours=span.seconds // 3600),
                 b0=fmt.local_date(b0),
                 b1=fmt.local_date(b1 - timedelta(seconds=1)),
             )
@@ -315,7 +340,12 @@ with tab_since:
         )
         st.dataframe(table, hide_index=True, width="stretch", height=320)
         hz.csv_download(
-            table, f"changes_since_{day.isoformat()}.csv", PAGE, "changes_since", "dl_since"
+            table,
+            f"changes_since_{day.isoformat()}.csv",
+            PAGE,
+            "changes_since",
+            "dl_since",
+            label=t("hz_download_changes"),
         )
         hz.suppression_note(ch.threshold)
         st.caption(hz.incident_caption(user.role, kinds_all, ch.threshold >= 2))
@@ -336,5 +366,6 @@ with tab_since:
                 PAGE,
                 "observations_since",
                 "dl_since_obs",
+                label=t("hz_download_observations_since"),
             )
             st.caption(hz.incident_caption(user.role, ["observation"], ch.obs_threshold >= 2))

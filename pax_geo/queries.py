@@ -16,17 +16,15 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, text
 
+from pax_geo.horizons import periods as _periods
 from pax_geo.layers import INCIDENT_KINDS
 
 TZ = ZoneInfo("Europe/Stockholm")
 
-#: Quick time windows offered by the pages (key -> length).
+#: The map's quick windows: pax_geo.horizons.periods.QUICK_WINDOWS (one definition for every
+#: page), plus "custom" (whole calendar days chosen by the user).
 WINDOWS: dict[str, timedelta | None] = {
-    "24h": timedelta(hours=24),
-    "7d": timedelta(days=7),
-    "30d": timedelta(days=30),
-    "90d": timedelta(days=90),
-    "1y": timedelta(days=365),
+    **{key: _periods.QUICK_WINDOWS[key] for key in _periods.MAP_WINDOWS},
     "custom": None,
 }
 

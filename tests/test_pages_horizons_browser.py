@@ -94,10 +94,11 @@ def test_medellang_trends_and_changes_since(page, app_url):
     page.get_by_role("tab", name=tr("hz_tab_since")).click()
     wait_idle(page)
     since = page.locator('[data-testid="stMarkdownContainer"]').filter(
-        has_text=re.compile(r"^Sedan \d{4}-\d{2}-\d{2}")
+        has_text=re.compile(r"^Från midnatt \d{4}-\d{2}-\d{2}")
     )
     assert visible(since.first)
-    assert re.search(r"\d+ dagar", since.first.inner_text())
+    # Calendar-aligned, and said so; its length in whole days and hours, not "N dagar".
+    assert re.search(r"\d+ dygn och \d+ h, kalenderjusterat", since.first.inner_text())
     full_shot(page, "medellang-changes-since-field-worker")
 
     page.get_by_role("tab", name=tr("hz_tab_reporting")).click()

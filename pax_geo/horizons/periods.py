@@ -60,6 +60,37 @@ class Period:
         return self.start.astimezone(TZ), self.end.astimezone(TZ)
 
 
+# --- quick windows ----------------------------------------------------------------------------
+
+#: The named windows every page uses, one definition: rolling periods that end now, counted in
+#: whole 24-hour days ("dygn"), never from midnight. Labels are the catalogue's ``window_<key>``
+#: on every page, so equal words mean equal periods. Calendar-aligned periods (from midnight of a
+#: chosen date, calendar weeks and months, year to date) are named as such where they are used.
+QUICK_WINDOWS: dict[str, timedelta] = {
+    "24h": timedelta(hours=24),
+    "7d": timedelta(days=7),
+    "28d": timedelta(days=28),
+    "30d": timedelta(days=30),
+    "90d": timedelta(days=90),
+    "1y": timedelta(days=365),
+    "3y": timedelta(days=3 * 365),
+}
+#: The quick windows of the Här och nu map (plus its custom dates).
+MAP_WINDOWS = ("24h", "7d", "30d", "90d", "1y")
+#: The analysis periods of the Hotspots page.
+ANALYSIS_WINDOWS = ("90d", "1y", "3y")
+#: CompStat's short comparison: four whole weeks, so both periods hold the same weekdays.
+COMPSTAT_WINDOW = "28d"
+
+
+def quick_window(now: datetime, key: str) -> Period:
+    """The quick window ``key`` ending at now."""
+    if key not in QUICK_WINDOWS:
+        raise ValueError(f"unknown window {key!r}; use one of {', '.join(QUICK_WINDOWS)}")
+    _aware(now, "now")
+    return Period(now - QUICK_WINDOWS[key], now)
+
+
 def last_days(now: datetime, days: int) -> tuple[Period, Period]:
     """The last `days` days before now, and the `days` days before those."""
     if days <= 0:

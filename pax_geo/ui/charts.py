@@ -15,14 +15,14 @@ No Streamlit here: the builders return charts; pages and :mod:`pax_geo.ui.area_c
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import altair as alt
 import geopandas as gpd
 import pandas as pd
 
 from pax_geo import i18n
-from pax_geo.horizons.periods import next_bucket
+from pax_geo.horizons.periods import TZ, next_bucket
 from pax_geo.layers import load_layers
 
 # --- palettes -------------------------------------------------------------------------------
@@ -169,10 +169,20 @@ def _iso(d: date) -> str:
     return d.isoformat()
 
 
-def _with_time_columns(frame: pd.DataFrame, bucket: str, lang: str) -> pd.DataFrame:
+def _today() -> date:
+    return datetime.now(TZ).date()
+
+
+def _with_time_columns(
+    frame: pd.DataFrame, bucket: str, lang: str, today: date | None = None
+) -> pd.DataFrame:
+    """x0/x1 (bucket start and end), xm (middle) and the period label. The bucket in progress
+    ends at the end of today, not at the next bucket's start: no axis runs into the future (a
+    December bar would otherwise reach January next year)."""
     out = frame.copy()
+    limit = (today or _today()) + timedelta(days=1)
     starts = list(out["bucket"])
-    ends = [next_bucket(b, bucket) for b in starts]
+    ends = [min(next_bucket(b, bucket), max(limit, b + timedelta(days=1))) for b in starts]
     out["x0"] = [_iso(b) for b in starts]
     out["x1"] = [_iso(e) for e in ends]
     out["xm"] = [
@@ -188,7 +198,8 @@ def _x_axis(lang: str, bucket: str, field: str = "x0") -> alt.X:
     return alt.X(
         f"{field}:T",
         title=None,
-        scale=alt.Scale(type="utc"),
+        # No "nice" rounding: the axis ends where the data end (today), not at a round date.
+        scale=alt.Scale(type="utc", nice=False),
         axis=alt.Axis(format=fmt, labelOverlap=True, grid=False),
     )
 
@@ -393,10 +404,14 @@ def indicator_lines(
     area_names: Sequence[str] = (),
     facet_labels: dict[str, str] | None = None,
     height: int = 200,
+    zero: bool = True,
 ) -> alt.TopLevelMixin:
     """Indicator per year: the municipality average (black) and chosen areas (Okabe–Ito),
     one panel per indicator key. `values`: key, area, year, value; `averages`: key, year,
-    value, method."""
+    value, method.
+
+    The y axis starts at zero (percentages and counts: a cut axis exaggerates the trend);
+    ``zero=False`` cuts it and the chart then says so in its title."""
     avg_label = _t("hz_series_average", lang)
     rows = [averages.assign(series=avg_label)[["key", "year", "value", "series"]]]
     if area_names:
@@ -413,7 +428,7 @@ def indicator_lines(
         .mark_line(point=True, strokeWidth=2)
         .encode(
             x=alt.X("year_s:O", title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
+            y=alt.Y("value:Q", title=None, scale=_y_scale(zero)),
             color=alt.Color(
                 "series:N",
                 scale=alt.Scale(domain=domain, range=rng),
@@ -433,6 +448,8 @@ def indicator_lines(
         .facet(facet=alt.Facet("panel:N", title=None), columns=2)
         .resolve_scale(y="independent")
     )
+    if not zero:
+        chart = chart.properties(title=_cut_axis_title(lang))
     return finish(chart, lang)
 
 
@@ -510,6 +527,7 @@ def sparklines(
     *,
     value_title: str,
     columns: int = 4,
+    zero: bool = True,
 ) -> alt.TopLevelMixin:
     """Small multiples: one tiny line per area over the years, with the municipality average
     dashed. `values`: area, year, value; `averages`: year, value."""
@@ -538,7 +556,7 @@ def sparklines(
         .mark_line(strokeWidth=1.8)
         .encode(
             x=alt.X("year_s:O", title=None, axis=alt.Axis(labels=False, ticks=False)),
-            y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False), axis=alt.Axis(tickCount=3)),
+            y=alt.Y("value:Q", title=None, scale=_y_scale(zero), axis=alt.Axis(tickCount=3)),
             color=alt.Color(
                 "series:N",
                 scale=alt.Scale(domain=[area_label, avg_label], range=[ROLL_COLOR, AVERAGE_COLOR]),
@@ -560,4 +578,17 @@ def sparklines(
             columns=columns,
         )
     )
+    if not zero:
+        chart = chart.properties(title=_cut_axis_title(lang))
     return finish(chart, lang)
+
+
+def _y_scale(zero: bool) -> alt.Scale:
+    """Values from zero (and never below it) unless the caller cuts the axis on purpose."""
+    return alt.Scale(zero=True, domainMin=0) if zero else alt.Scale(zero=False)
+
+
+def _cut_axis_title(lang: str) -> alt.TitleParams:
+    return alt.TitleParams(
+        _t("hz_axis_not_from_zero", lang), anchor="start", fontSize=11, fontWeight="normal"
+    )

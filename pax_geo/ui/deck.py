@@ -24,8 +24,12 @@ VIEW_POINTS = pdk.ViewState(latitude=59.196, longitude=17.612, zoom=11.6, pitch=
 VIEW_AREAS = pdk.ViewState(latitude=59.16, longitude=17.58, zoom=10.2, pitch=0)
 
 
-def incident_layer_id(kind: str) -> str:
-    return f"inc_{kind}"
+def incident_layer_id(kind: str, mode: str = "points") -> str:
+    """The deck id of an incident layer. The mode is part of it: deck.gl matches layers across
+    updates by id and hands the old layer's attribute state to the new one, so a
+    ScatterplotLayer replaced by a ColumnLayer or HeatmapLayer under the same id fails with
+    ``accessor "getRadius" is not a function`` and draws nothing."""
+    return f"inc_{kind}" if mode == "points" else f"inc_{kind}_{mode}"
 
 
 def _alpha_expr(max_n: int, lo: int = 70) -> str:
@@ -118,13 +122,13 @@ def build_deck(
             continue
         color = specs[kind].color
         max_n = max([_row_count(r) for r in layer.rows] or [1])
-        lid = incident_layer_id(kind)
+        lid = incident_layer_id(kind, layer.mode)
         if layer.mode == "points":
             layers.append(
                 pdk.Layer(
                     "ScatterplotLayer",
                     id=lid,
-                    data=layer.rows,
+                    data=_with_ids(layer.rows, layer.ids),
                     get_position="p",
                     get_fill_color=color + [230],
                     get_line_color=[255, 255, 255, 255],
@@ -269,6 +273,16 @@ def _cells(layer_id, rows, label, color, max_n, sides, angle, radius, min_alpha=
         pickable=True,
         auto_highlight=True,
     )
+
+
+def _with_ids(rows: list, ids: list[int]) -> list:
+    """Point rows with their incident id ("i"), so a click names the record it was made on even
+    if a rerun (the window moves with the clock) has shifted the rows in between."""
+    if len(ids) != len(rows):
+        return rows
+    return [
+        {**r, "i": int(i)} if isinstance(r, dict) else r for r, i in zip(rows, ids, strict=True)
+    ]
 
 
 def _row_count(row) -> int:

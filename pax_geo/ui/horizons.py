@@ -177,9 +177,16 @@ def walks_caption(role: str) -> str:
     return t(
         "hz_caption",
         source=s.get("source") or "–",
-        until=fmt.local_date(s["data_until"]),
+        until=fmt.local_date(_not_after_today(s["data_until"])),
         loaded=fmt.local_time(s["loaded_at"]),
     )
+
+
+def _not_after_today(value):
+    """A "data t.o.m." date is never after today, whatever a source claims."""
+    today = now_minute().astimezone(TZ).date()
+    day = value.astimezone(TZ).date() if isinstance(value, datetime) else value
+    return min(day, today)
 
 
 def indicator_caption(frame: pd.DataFrame) -> str:

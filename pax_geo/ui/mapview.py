@@ -45,13 +45,26 @@ def legend(payload: MapData, chosen: list[str], kind_labels: dict[str, str]) -> 
     if "grid" in modes:
         notes.append(t("legend_grid", g=settings().grid_m))
     if any(d["label"] for d in payload.districts):
-        notes.append(t("legend_area_counts"))
+        notes.append(t("legend_area_counts_of", kinds=area_count_kinds_text(payload, chosen)))
     notes.append(t("basemap_note"))
     st.markdown(
         f"**{t('legend_heading')}:** " + " &nbsp; ".join(items),
         unsafe_allow_html=True,
     )
     st.caption(" · ".join(notes))
+
+
+def area_count_kinds(payload: MapData, chosen) -> list[str]:
+    """The incident kinds the area numbers and colours count: the chosen kinds this role sees
+    only per area (as mapdata counts them), e.g. caches alone for the security chief."""
+    return [k for k in chosen if payload.precision.get(k) == "area" and k not in payload.incidents]
+
+
+def area_count_kinds_text(payload: MapData, chosen) -> str:
+    specs = load_layers()
+    names = [specs[k].label(lang()) for k in area_count_kinds(payload, chosen)]
+    names = [n[:1].lower() + n[1:] for n in names]
+    return ", ".join(names) if names else t("legend_area_counts_none")
 
 
 def precision_caption(prec: dict[str, str], kinds: list[str]) -> None:
@@ -63,7 +76,18 @@ def precision_caption(prec: dict[str, str], kinds: list[str]) -> None:
         st.caption(t("precision_note", what="; ".join(parts)))
 
 
-def details_panel(event, payload: MapData, user: User, kind_labels: dict[str, str]) -> None:
+def has_selection(event) -> bool:
+    selection = getattr(event, "selection", None) or {}
+    return bool(selection.get("objects") or selection.get("indices"))
+
+
+def details_panel(
+    event,
+    payload: MapData,
+    user: User,
+    kind_labels: dict[str, str],
+    chosen: list[str] | None = None,
+) -> None:
     st.subheader(t("details_heading"))
     selection = getattr(event, "selection", None) or {}
     objects = selection.get("objects") or {}
@@ -72,14 +96,14 @@ def details_panel(event, payload: MapData, user: User, kind_labels: dict[str, st
         st.caption(t("details_hint"))
         return
     for kind, layer in payload.incidents.items():
-        lid = incident_layer_id(kind)
+        lid = incident_layer_id(kind, layer.mode)
         if lid not in indices and lid not in objects:
             continue
         if layer.mode == "points":
-            idx = (indices.get(lid) or [None])[0]
-            if idx is None or idx >= len(layer.ids):
+            incident_id = _selected_incident(layer, indices.get(lid), objects.get(lid))
+            if incident_id is None:
                 continue
-            _incident_details(layer.ids[idx], user, kind_labels)
+            _incident_details(incident_id, user, kind_labels)
         else:
             obj = (objects.get(lid) or [{}])[0]
             st.markdown(f"**{kind_labels.get(kind, kind)}**")
@@ -91,7 +115,13 @@ def details_panel(event, payload: MapData, user: User, kind_labels: dict[str, st
         district = next((d for d in payload.districts if d["id"] == area_id), None)
         st.markdown(f"**{html.escape(obj.get('t', ''))}**")
         if district and district["label"]:
-            st.write(f"{district['label']}")
+            st.write(
+                t(
+                    "area_count_line",
+                    n=district["label"],
+                    kinds=area_count_kinds_text(payload, chosen or list(payload.counts)),
+                )
+            )
         if _has_area_card(user):
             if st.button(t("open_area_card"), key=f"card_{area_id}", type="primary"):
                 st.switch_page("pages/omradeskort.py", query_params={"area": str(area_id)})
@@ -100,6 +130,23 @@ def details_panel(event, payload: MapData, user: User, kind_labels: dict[str, st
         if objs:
             st.write(objs[0].get("t", ""))
             return
+
+
+def _selected_incident(layer, indices, objects) -> int | None:
+    """The incident a click selected: by the id carried in the clicked row (robust when a rerun
+    has shifted the rows), else by its index; only ids the current map shows are accepted."""
+    obj = (objects or [{}])[0] or {}
+    shown = set(layer.ids)
+    if "i" in obj:
+        try:
+            incident_id = int(obj["i"])
+        except (TypeError, ValueError):
+            return None
+        return incident_id if incident_id in shown else None
+    idx = (indices or [None])[0]
+    if idx is None or not 0 <= int(idx) < len(layer.ids):
+        return None
+    return layer.ids[int(idx)]
 
 
 def _has_area_card(user: User) -> bool:

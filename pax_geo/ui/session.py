@@ -223,6 +223,9 @@ def sidebar(user: User, links: list) -> None:
         st.sidebar.page_link(link)
     st.sidebar.divider()
     language_selector("sidebar")
+    from pax_geo.ui.widgets import builtin_texts  # widgets imports this module
+
+    builtin_texts()
     st.sidebar.caption(t("signed_in_as", name=user.display_name))
     st.sidebar.caption(t("signed_in_role", role=t(f"role_{user.role}")))
     if st.sidebar.button(t("logout"), key="pax_logout", icon=":material/logout:"):

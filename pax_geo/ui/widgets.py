@@ -28,6 +28,7 @@ def time_window(key: str = "window", default: str = "30d") -> tuple[datetime, da
             default=default,
             format_func=lambda k: i18n.t(f"window_{k}", lg),
             key=key,
+            help=i18n.t("window_help_map", lg),
         )
         or default
     )
@@ -58,6 +59,55 @@ def area_filter(districts: dict[int, str], key: str = "areas") -> tuple[int, ...
         key=key,
     )
     return tuple(int(i) for i in ids)
+
+
+def relabel_on_language_change(*keys: str) -> None:
+    """Call before creating option widgets (selectbox, multiselect) whose labels are translated.
+
+    Streamlit 1.67 keeps such a widget's value in the browser as its *label* string. After a
+    language switch Python still gets the right option (it re-formats the stored option), but
+    the browser keeps showing the old language's label ("Ingen analys" in English). Assigning
+    the value again makes Streamlit send it to the browser, formatted in the new language.
+    """
+    lg = lang()
+    for key in keys:
+        marker = f"_lang_of_{key}"
+        if key in st.session_state and st.session_state.get(marker, lg) != lg:
+            st.session_state[key] = st.session_state[key]
+        st.session_state[marker] = lg
+
+
+def builtin_texts_css(lg: str) -> str:
+    """CSS that puts catalogue text over the file uploader's built-in English ("Upload",
+    "200MB per file • CSV, …"): Streamlit 1.67 has no parameter for them (streamlit#13500).
+    Scoped to the uploader's own test ids; the English text is hidden (font-size 0) and the
+    catalogue's drawn in its place. The accepted types are named in each uploader's label."""
+    if lg == "en":
+        return ""
+    limit = int(st.get_option("server.maxUploadSize"))
+    button = _css_string(i18n.t("upload_button", lg))
+    limit_text = _css_string(i18n.t("upload_limit", lg, mb=limit))
+    drop = '[data-testid="stFileUploaderDropzone"]'
+    return (
+        f'{drop} button [data-testid="stMarkdownContainer"] p {{font-size: 0 !important;}}'
+        f'{drop} button [data-testid="stMarkdownContainer"] p::after '
+        f'{{content: "{button}"; font-size: 1rem;}}'
+        '[data-testid="stFileUploaderDropzoneInstructions"] span {font-size: 0 !important;}'
+        '[data-testid="stFileUploaderDropzoneInstructions"] span::after '
+        f'{{content: "{limit_text}"; font-size: 0.875rem;}}'
+    )
+
+
+def _css_string(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def builtin_texts() -> None:
+    """Draw the CSS of :func:`builtin_texts_css` for this run's language (no layout space:
+    st.html with only a style element goes to Streamlit's event container)."""
+    css = builtin_texts_css(lang())
+    if css:
+        st.html(f"<style>{css}</style>")
 
 
 def make_filter(start: datetime, end: datetime, kinds, areas, subtypes=()) -> Filter:

@@ -1,0 +1,140 @@
+"""The Här och nu map in Debian's Chromium, read from what deck.gl drew: every display mode
+keeps the incidents on the map (layers, pixels, no console errors), and the first click on a
+point or an area opens its details where the user sees them at 1440x900."""
+
+from __future__ import annotations
+
+import pytest
+
+from pax_geo import i18n
+from pax_geo.layers import load_layers
+from tests.browser_support import DESKTOP, login, shot, wait_idle
+from tests.deck_support import (
+    VISIBLE_POINTS,
+    ConsoleLog,
+    canvas_pixels,
+    colour_share,
+    deck_layers,
+)
+
+pytestmark = pytest.mark.browser
+
+
+def tr(key: str) -> str:
+    return i18n.t(key, "sv")
+
+
+@pytest.fixture
+def viewport() -> tuple[str, dict]:
+    """Desktop only: these are the analyst's desktop map (tablet is covered elsewhere)."""
+    return "desktop", DESKTOP
+
+
+def choose(page, option: str) -> None:
+    page.locator('[data-testid="stButtonGroup"] button').filter(has_text=option).first.click()
+    wait_idle(page)
+
+
+MODES = {
+    # display option -> deck.gl class every incident layer must be drawn with
+    "display_points": "ScatterplotLayer",
+    "display_hex": "ColumnLayer",
+    "display_heat": "HeatmapLayer",
+    "display_auto": "ScatterplotLayer",  # 3000 demo incidents: within the point budget
+}
+
+
+def test_every_display_mode_draws_the_incidents(page, app_url):
+    log = ConsoleLog(page)
+    login(page, app_url, "police_analyst")
+    choose(page, tr("window_1y"))
+    deck_layers(page, lambda ls: any(layer["id"].startswith("inc_") for layer in ls))
+    fire = load_layers()["car_fire"].color
+    # Points first, then each forced mode, and back: a layer changing class under one id is
+    # what broke the map (deck.gl reused the old layer's attributes).
+    for option in (
+        "display_points",
+        "display_hex",
+        "display_heat",
+        "display_points",
+        "display_heat",
+        "display_hex",
+        "display_auto",
+    ):
+        choose(page, tr(option))
+        expected = MODES[option]
+        layers = deck_layers(
+            page,
+            lambda ls, expected=expected: (
+                {layer["type"] for layer in ls if layer["id"].startswith("inc_")} == {expected}
+            ),
+        )
+        incidents = [layer for layer in layers if layer["id"].startswith("inc_")]
+        kinds = {
+            layer["id"].split("_", 1)[1].removesuffix("_hex").removesuffix("_heat")
+            for layer in incidents
+        }
+        assert kinds == {"car_fire", "shooting", "explosion", "cache"}, (option, incidents)
+        for layer in incidents:
+            assert layer["visible"], (option, layer)
+            assert layer["data"] and layer["data"] > 0, (option, layer)
+            assert layer["instances"] == layer["data"], (option, layer)
+        ids = [layer["id"] for layer in incidents]
+        assert len(set(ids)) == len(ids)
+        pixels = canvas_pixels(page)
+        share = colour_share(pixels, fire)
+        shot(page, f"map-mode-{option}")
+        # Car fires (orange) cover a visible part of the canvas in every mode.
+        assert share > 0.0005, (option, share)
+        assert not log.errors, (option, log.errors)
+
+
+def _click_first_visible(page, prefix: str) -> dict:
+    points = page.evaluate(VISIBLE_POINTS, [prefix, 40])
+    assert points, f"no {prefix} row inside the visible part of the map"
+
+    # A point apart from the others, so the click cannot land on a neighbour.
+    def crowding(p):
+        return sum(1 for q in points if abs(q["x"] - p["x"]) < 14 and abs(q["y"] - p["y"]) < 14)
+
+    target = min(points, key=crowding)
+    page.mouse.click(target["x"], target["y"])
+    return target
+
+
+def _in_viewport(page, locator) -> bool:
+    box = locator.bounding_box()
+    size = page.viewport_size
+    return bool(box) and box["y"] >= 0 and box["y"] + box["height"] <= size["height"]
+
+
+def test_first_click_on_a_point_opens_its_details_in_view(page, app_url):
+    log = ConsoleLog(page)
+    login(page, app_url, "police_analyst")
+    deck_layers(page, lambda ls: any(layer["id"].startswith("inc_car_fire") for layer in ls))
+    # No scrolling: the user clicks what the page shows on arrival.
+    target = _click_first_visible(page, "inc_car_fire")
+    wait_idle(page)
+    field = page.get_by_text(tr("field_time") + ":").first
+    field.wait_for(state="visible", timeout=30_000)
+    shot(page, "map-first-click-point")
+    assert _in_viewport(page, field), field.bounding_box()
+    # The record opened is the one clicked: its position is the clicked row's.
+    lon, lat = target["row"]["p"]
+    assert page.get_by_text(f"{lat:.5f}, {lon:.5f}").first.is_visible()
+    assert not log.errors
+
+
+def test_first_click_on_an_area_opens_it_in_view(page, app_url):
+    login(page, app_url, "field_worker")
+    deck_layers(page, lambda ls: any(layer["id"] == "areas" for layer in ls))
+    canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
+    box = canvas.bounding_box()
+    bottom = min(box["y"] + box["height"], page.viewport_size["height"])
+    # The middle of the part of the map the page shows on arrival lies inside a district.
+    page.mouse.click(box["x"] + box["width"] * 0.45, (box["y"] + bottom) / 2)
+    wait_idle(page)
+    button = page.get_by_role("button", name=tr("open_area_card"))
+    button.wait_for(state="visible", timeout=30_000)
+    shot(page, "map-first-click-area")
+    assert _in_viewport(page, button), button.bounding_box()
