@@ -7,13 +7,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PAX := $(VENV)/bin/pax
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 PORT ?= $(or $(PAX_PORT),8501)
 export PAX_PORT := $(PORT)
 
 SYSTEM_PACKAGES := postgresql postgresql-15-postgis-3
 TEST_PACKAGES := chromium fonts-dejavu-core
 
-.PHONY: run test deps test-deps venv lint format bench clean help
+.PHONY: run test deps test-deps venv venv-dev lint format bench clean help
 
 help:
 	@grep -E '^#' Makefile | head -5
@@ -22,9 +23,11 @@ run: deps venv
 	$(PAX) up
 	$(PAX) serve --port $(PORT)
 
-test: deps test-deps venv
+# Tests run on every core (pytest-xdist, one database per worker); a whole file goes to one
+# worker so that its module fixtures (signed-in pages, browsers) are built once.
+test: deps test-deps venv-dev lint
 	$(PAX) up --no-demo
-	$(VENV)/bin/pytest -q -p no:cacheprovider
+	$(VENV)/bin/pytest -q -p no:cacheprovider -n auto --dist loadfile
 
 # System packages: installed with apt-get when root, otherwise the exact command is printed.
 deps:
@@ -51,6 +54,8 @@ _apt:
 
 venv: $(STAMP)
 
+venv-dev: $(DEV_STAMP)
+
 $(STAMP): requirements.txt pyproject.toml
 	@command -v python3 >/dev/null || { echo "python3 is missing: apt-get install python3 python3-venv"; exit 1; }
 	@[ -x $(PY) ] || python3 -m venv $(VENV) || { echo "Run: sudo apt-get install python3-venv"; exit 1; }
@@ -59,11 +64,18 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install -q --no-deps -e .
 	@touch $(STAMP)
 
-lint: venv
+# Tests, lint and the type checker, on top of the runtime set (make run never installs these).
+$(DEV_STAMP): $(STAMP) requirements-dev.txt
+	$(PY) -m pip install -q -r requirements-dev.txt
+	@touch $(DEV_STAMP)
+
+# ruff (incl. the ban on Streamlit outside the UI layer) and mypy on pax_geo (pyproject.toml)
+lint: venv-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
-format: venv
+format: venv-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 

@@ -104,9 +104,7 @@ def main() -> int:
         tot = []
         for kind in kinds:
             t_exact = sum(v for (_a, k), v in exact.items() if k == kind)
-            t_rel = sum(
-                (1.5 if s else (n or 0)) for (_a, k), (n, s) in rel.items() if k == kind
-            )
+            t_rel = sum((1.5 if s else (n or 0)) for (_a, k), (n, s) in rel.items() if k == kind)
             tot.append(f"{kind} {abs(t_rel - t_exact):.1f}/{t_exact}")
         p95 = errors[int(0.95 * (len(errors) - 1))] if errors else 0
         mae = statistics.fmean(errors) if errors else 0

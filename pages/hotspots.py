@@ -5,13 +5,12 @@ pax_geo.analysis.service, drawing."""
 from __future__ import annotations
 
 import html
-from datetime import datetime
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pax_geo import i18n
+from pax_geo import clock, i18n
 from pax_geo.analysis import service
 from pax_geo.analysis.emerging import STEP_DAYS
 from pax_geo.config import TIMEZONE, settings
@@ -155,9 +154,8 @@ method = st.segmented_control(
     required=True,
 )
 
-# now, floored to 10 minutes so that reruns share the cache
-now = datetime.now(tz=pd.Timestamp.now(tz=TIMEZONE).tzinfo)
-now = now.replace(minute=now.minute - now.minute % 10, second=0, microsecond=0)
+# the one clock: now to the whole minute, like every page (reruns within it share the cache)
+now = clock.now()
 end_s = now.isoformat()
 start_s = (now - PERIODS[period]).isoformat()
 filters = {"period": period, "kinds": list(kinds), "size": size, "method": method}

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import pandas as pd
 import shapely
 from sqlalchemy import Connection, text
 
+from pax_geo import clock
+from pax_geo.clock import TZ
 from pax_geo.horizons import periods as _periods
 from pax_geo.layers import INCIDENT_KINDS
-
-TZ = ZoneInfo("Europe/Stockholm")
 
 #: The map's quick windows: pax_geo.horizons.periods.QUICK_WINDOWS (one definition for every
 #: page), plus "custom" (whole calendar days chosen by the user).
@@ -54,7 +53,7 @@ class Filter:
         length = WINDOWS.get(window)
         if length is None:
             raise ValueError(f"unknown window {window!r}")
-        end = now or datetime.now(TZ)
+        end = now or clock.now()
         return cls(start=end - length, end=end, **kw)
 
     def as_dict(self) -> dict:

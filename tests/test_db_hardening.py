@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from pax_geo import auth, db, queries
+from pax_geo import auth, clock, db, queries
 from pax_geo.audit import ACTIONS, AUTH_ACTIONS
 from pax_geo.layers import ROLES
 from pax_geo.security import DEFINER_ROLE, DEFINER_WRITES, restricted_views_for
@@ -456,7 +456,7 @@ def test_grid_rows_have_no_id_and_hour_times(reader_engines, demo_loaded):
         assert off_hour == 0
         n = c.execute(text("select count(*) from pax_api.incident_grid")).scalar()
         assert n > 100
-        end = datetime.now(queries.TZ)
+        end = datetime.now(clock.TZ)
         flt = queries.Filter(end - timedelta(days=365), end)
         pts = queries.incident_points(c, flt)
         assert len(pts) > 50 and set(pts["precision"]) == {"grid"}

@@ -10,14 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
+from pax_geo.clock import TZ
 from pax_geo.horizons.counts import Count, range_label
 
-TZ = ZoneInfo("Europe/Stockholm")
 BUCKETS = ("week", "month")
 #: How many buckets back "the same period last year" is.
 BUCKETS_PER_YEAR = {"week": 52, "month": 12}

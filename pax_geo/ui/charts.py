@@ -14,15 +14,16 @@ No Streamlit here: the builders return charts; pages and :mod:`pax_geo.ui.area_c
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import altair as alt
 import geopandas as gpd
 import pandas as pd
 
-from pax_geo import i18n
-from pax_geo.horizons.periods import TZ, next_bucket
+from pax_geo import clock, i18n
+from pax_geo.horizons.periods import next_bucket
 from pax_geo.layers import load_layers
 
 # --- palettes -------------------------------------------------------------------------------
@@ -51,7 +52,22 @@ LIGHT_ICONS = {
     "yellow": ":material/warning:",
     "red": ":material/report:",
 }
-LIGHT_BADGE = {"green": "green", "yellow": "orange", "red": "red"}
+LIGHT_BADGE: dict[str, typing.Literal["green", "orange", "red"]] = {
+    "green": "green",
+    "yellow": "orange",
+    "red": "red",
+}
+
+#: What the chart builders return: any top-level Altair chart st.altair_chart draws.
+AltairChart = (
+    alt.Chart
+    | alt.LayerChart
+    | alt.FacetChart
+    | alt.ConcatChart
+    | alt.HConcatChart
+    | alt.VConcatChart
+    | alt.RepeatChart
+)
 
 #: ColorBrewer BuPu, light to dark, for 1..7 classes (colour-blind safe, prints in grey).
 BUPU: dict[int, tuple[str, ...]] = {
@@ -146,7 +162,7 @@ def _t(key: str, lang: str, **fmt: object) -> str:
     return i18n.t(key, lang, **fmt)
 
 
-def finish(chart: alt.TopLevelMixin, lang: str) -> alt.TopLevelMixin:
+def finish(chart: AltairChart, lang: str) -> AltairChart:
     """Apply the interface language's number and date locale."""
     if lang == "sv":
         return chart.configure(locale=SV_LOCALE)
@@ -170,7 +186,7 @@ def _iso(d: date) -> str:
 
 
 def _today() -> date:
-    return datetime.now(TZ).date()
+    return clock.today()
 
 
 def _with_time_columns(
@@ -224,7 +240,7 @@ def trend_chart(
     title: str | None = None,
     legend: bool = True,
     legend_columns: int | None = None,
-) -> alt.TopLevelMixin:
+) -> AltairChart:
     """Bars per bucket (count; its range as an error bar when suppressed counts leave it open),
     the rolling mean of complete buckets, and the same bucket last year (dashed).
 
@@ -355,9 +371,7 @@ def _js(s: str) -> str:
     return s.replace("\\", "\\\\").replace("'", "\\'")
 
 
-def walks_chart(
-    frame: pd.DataFrame, bucket: str, lang: str, height: int = 180
-) -> alt.TopLevelMixin:
+def walks_chart(frame: pd.DataFrame, bucket: str, lang: str, height: int = 180) -> AltairChart:
     """Night walks held per bucket (bars) and the same bucket last year (dashed)."""
     d = _with_time_columns(frame, bucket, lang)
     s_walks = _t("hz_series_walks", lang)
@@ -405,7 +419,7 @@ def indicator_lines(
     facet_labels: dict[str, str] | None = None,
     height: int = 200,
     zero: bool = True,
-) -> alt.TopLevelMixin:
+) -> AltairChart:
     """Indicator per year: the municipality average (black) and chosen areas (Okabe–Ito),
     one panel per indicator key. `values`: key, area, year, value; `averages`: key, year,
     value, method.
@@ -463,7 +477,7 @@ def choropleth(
     legend_title: Sequence[str],
     value_title: str,
     height: int = 520,
-) -> alt.TopLevelMixin:
+) -> AltairChart:
     """Classed choropleth of one indicator in one year, clickable (selection ``area`` on the
     area id). `shapes`: id, name, geometry in WGS84; `year_values`: area_id, value, cls."""
     no_data = _t("hz_no_value", lang)
@@ -528,7 +542,7 @@ def sparklines(
     value_title: str,
     columns: int = 4,
     zero: bool = True,
-) -> alt.TopLevelMixin:
+) -> AltairChart:
     """Small multiples: one tiny line per area over the years, with the municipality average
     dashed. `values`: area, year, value; `averages`: year, value."""
     avg_label = _t("hz_series_average", lang)

@@ -13,11 +13,12 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import streamlit as st
 
+from pax_geo import clock
+from pax_geo.clock import TZ
 from pax_geo.db import reader_engine
 from pax_geo.horizons import card as card_mod
 from pax_geo.horizons import fmt, long, medium
 from pax_geo.horizons import queries as hq
-from pax_geo.horizons.periods import TZ
 from pax_geo.ui import charts
 from pax_geo.ui.session import audit, t
 
@@ -26,7 +27,7 @@ TTL = 120
 
 def now_minute() -> datetime:
     """Now in Europe/Stockholm, floored to the minute (so reruns within a minute share cache)."""
-    return datetime.now(TZ).replace(second=0, microsecond=0)
+    return clock.now()
 
 
 # --- loaders ----------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import html
 
 import streamlit as st
 
-from pax_geo import queries
+from pax_geo import clock, queries
 from pax_geo.config import settings
 from pax_geo.layers import load_layers
 from pax_geo.mapdata import MapData
@@ -167,7 +167,7 @@ def _incident_details(incident_id: int, user: User, kind_labels: dict[str, str])
     if row.get("subtype"):
         label += f" ({t('subtype_' + row['subtype'])})"
     st.markdown(f"**{html.escape(row.get('title') or label)}**")
-    when = row["occurred_at"].astimezone(queries.TZ).strftime("%Y-%m-%d %H:%M")
+    when = row["occurred_at"].astimezone(clock.TZ).strftime("%Y-%m-%d %H:%M")
     fields = [
         (t("field_kind"), label),
         (t("field_time"), when),
@@ -178,8 +178,8 @@ def _incident_details(incident_id: int, user: User, kind_labels: dict[str, str])
         fields.append(
             (
                 t("field_window"),
-                f"{row['occurred_from'].astimezone(queries.TZ):%Y-%m-%d %H:%M} – "
-                f"{row['occurred_to'].astimezone(queries.TZ):%Y-%m-%d %H:%M}",
+                f"{row['occurred_from'].astimezone(clock.TZ):%Y-%m-%d %H:%M} – "
+                f"{row['occurred_to'].astimezone(clock.TZ):%Y-%m-%d %H:%M}",
             )
         )
     if row.get("source"):

@@ -6,8 +6,9 @@ from datetime import datetime, time, timedelta
 
 import streamlit as st
 
-from pax_geo import i18n
-from pax_geo.queries import TZ, WINDOWS, Filter
+from pax_geo import clock, i18n
+from pax_geo.clock import TZ
+from pax_geo.queries import WINDOWS, Filter
 from pax_geo.ui.session import lang
 
 
@@ -32,7 +33,7 @@ def time_window(key: str = "window", default: str = "30d") -> tuple[datetime, da
         )
         or default
     )
-    now = datetime.now(TZ).replace(second=0, microsecond=0)
+    now = clock.now()
     if choice == "custom":
         today = now.date()
         picked = st.date_input(
@@ -47,7 +48,10 @@ def time_window(key: str = "window", default: str = "30d") -> tuple[datetime, da
             end = datetime.combine(picked[1], time.min, TZ) + timedelta(days=1)
             return start, min(end, now + timedelta(minutes=1)), choice
         choice = default
-    return now - WINDOWS[choice], now + timedelta(minutes=1), choice
+    length = WINDOWS.get(choice) or WINDOWS[default]
+    if length is None:  # the default is a quick window, never "custom"
+        raise ValueError(f"time window {default!r} has no length")
+    return now - length, now + timedelta(minutes=1), choice
 
 
 def area_filter(districts: dict[int, str], key: str = "areas") -> tuple[int, ...]:
