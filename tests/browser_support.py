@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from pax_geo.auth import DEMO_ACCOUNTS
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -37,14 +39,6 @@ CHROMIUM_ARGS = [
 ]
 
 #: The demo password set by pax_geo.auth.ensure_demo_users (demo data only).
-DEMO_USER_BY_ROLE = {
-    "police_analyst": "polis",
-    "security_chief": "sakerhetschef",
-    "municipal_staff": "kommun",
-    "field_worker": "falt",
-    "board_viewer": "styrelse",
-    "admin": "admin",
-}
 
 
 def _free_port() -> int:
@@ -161,7 +155,7 @@ def login(page, app_url: str, role: str, password: str | None = None) -> None:
 
     page.goto(app_url)
     wait_idle(page)
-    page.get_by_label("Användarnamn").fill(DEMO_USER_BY_ROLE[role])
+    page.get_by_label("Användarnamn").fill(DEMO_ACCOUNTS[role])
     page.get_by_label("Lösenord").fill(password or DEMO_PASSWORD)
     page.get_by_role("button", name="Logga in").click()
     page.get_by_label("Lösenord").wait_for(state="detached", timeout=60_000)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,8 +18,9 @@ import pytest
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import URL
 
-from pax_geo import cluster, db, migrate
+from pax_geo import auth, cluster, db, migrate
 from pax_geo import config as pax_config
+from tests.auth_support import PASSWORD
 
 #: Real-browser fixtures (app_url, browser, page, viewport) for any test that asks for them.
 pytest_plugins = ["tests.browser_support"]
@@ -121,3 +123,52 @@ def shared_data() -> Path:
 
 def count(conn: Connection, sql: str, **params) -> int:
     return int(conn.execute(text(sql), params).scalar() or 0)
+
+
+@pytest.fixture
+def make_user(owner_engine, demo_loaded):
+    """Create committed accounts with unique names (login runs in other transactions)."""
+
+    def _make(role: str = "field_worker", password: str | None = PASSWORD, **kw) -> str:
+        name = f"t_{uuid.uuid4().hex[:10]}"
+        with owner_engine.begin() as c:
+            auth.add_user(c, name, role, password=password, **kw)
+        return name
+
+    return _make
+
+
+@pytest.fixture
+def navigation_mode(monkeypatch):
+    """Run app.py the way a running server does after its first run.
+
+    Because a pages/ folder sits beside app.py, Streamlit starts in its old multipage mode
+    (run the page file itself) until some run calls st.navigation, which app.py does on every
+    run; AppTest resets that class flag before each run, so every AppTest run would otherwise
+    execute page files directly instead of app.py.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.testing.v1 import app_test as app_test_module
+
+    class V2PagesManager(PagesManager):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(app_test_module, "PagesManager", V2PagesManager)
+    yield
+    PagesManager.uses_pages_directory = None
+
+
+@pytest.fixture
+def env_settings(monkeypatch):
+    """Change settings through the environment for one test (the app reads them)."""
+
+    def _set(**env: str) -> None:
+        for k, v in env.items():
+            monkeypatch.setenv(k, v)
+        pax_config.settings.cache_clear()
+
+    yield _set
+    monkeypatch.undo()
+    pax_config.settings.cache_clear()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from pax_geo.auth.accounts import (
     ADMIN_ACTIONS,
+    DEMO_ACCOUNTS,
     DEMO_USERS,
     add_user,
     apply_admin_change,

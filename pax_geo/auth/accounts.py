@@ -34,6 +34,9 @@ DEMO_USERS: tuple[tuple[str, str, str, str | None], ...] = (
     ("kommun1", "Demo Kommunal tjänsteperson 1", "municipal_staff", None),
 )
 
+#: The first demo account of each role (role -> user name): docs, tests and benches use it.
+DEMO_ACCOUNTS: dict[str, str] = {role: user for user, _name, role, _area in reversed(DEMO_USERS)}
+
 
 def resolve_area(conn: Connection, area: str | int | None) -> int | None:
     """An area id from an id, a code or a district name; None for None or ''."""

@@ -30,7 +30,7 @@ What these roles are released now (``PAX_SUPPRESS_BELOW`` > 0 in ``role_precisio
 
 Each record touches twelve released cells (six time levels, its area and the total), so an
 attacker who combines everything still faces noise on every one of them; what an optimal
-attacker achieves is measured in tests/test_release.py. Roles without suppression keep exact
+attacker achieves is measured in tests/db/test_release.py. Roles without suppression keep exact
 counts for any window.
 
 Revision ID: 0009

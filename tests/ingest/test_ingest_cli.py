@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from tests.test_ingest_db import fingerprint, incident_rows, write_csv
+from tests.ingest_support import fingerprint, incident_rows, write_csv
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def pax(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:

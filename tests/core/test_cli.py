@@ -12,7 +12,7 @@ import pytest
 
 from pax_geo import cluster, config, db
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def pax(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

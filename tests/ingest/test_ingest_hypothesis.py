@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from pax_geo.ingest import ImportOptions, IngestError, import_file
-from tests.test_ingest_db import fingerprint
+from tests.ingest_support import fingerprint
 
 SETTINGS = settings(
     max_examples=40,

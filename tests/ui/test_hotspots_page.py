@@ -8,19 +8,14 @@ from pathlib import Path
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-from pax_geo import i18n
+from pax_geo import auth, i18n
 from tests.app_support import assert_clean, page_text, signed_in
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 PAGE = "pages/hotspots.py"
 TIMEOUT = 300
-ACCOUNTS = {
-    "police_analyst": "polis",
-    "security_chief": "sakerhetschef",
-    "municipal_staff": "kommun",
-    "field_worker": "falt",
-}
+ACCOUNTS = auth.DEMO_ACCOUNTS
 METHODS = ("density", "hotspots", "emerging", "nearrepeat", "temporal", "compstat", "coverage")
 
 

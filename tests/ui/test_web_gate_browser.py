@@ -14,8 +14,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from browser_support import DESKTOP, ROOT, _free_port, login, open_page, wait_idle
 from sqlalchemy import text
+
+from tests.browser_support import DESKTOP, ROOT, _free_port, login, open_page, wait_idle
 
 
 def _get(url: str, headers: dict | None = None) -> tuple[int, dict, bytes]:

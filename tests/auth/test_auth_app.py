@@ -14,11 +14,13 @@ from streamlit.testing.v1 import AppTest
 
 from pax_geo import auth, config, i18n
 from pax_geo.pages import PAGES
-from pax_geo.ui.session import KEY_LAST_ACTIVITY, User
+from pax_geo.ui.session import KEY_LAST_ACTIVITY
+from tests.app_support import TIMEOUT, app, signed_in_app, submit_login
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "app.py")
-TIMEOUT = 120
+#: app.py runs as a server runs it (st.navigation), see conftest.navigation_mode
+pytestmark = pytest.mark.usefixtures("navigation_mode")
+
+ROOT = Path(__file__).resolve().parents[2]
 
 #: Strings a hostile user types into every text field.
 HOSTILE = [
@@ -41,34 +43,8 @@ HOSTILE = [
 LEAK_MARKERS = ("Traceback", "psycopg", "sqlalchemy", "SQLSTATE", "syntax error", "pax_data.")
 
 
-@pytest.fixture(autouse=True)
-def navigation_mode(monkeypatch):
-    """Run app.py the way a running server does after its first run.
-
-    Because a pages/ folder sits beside app.py, Streamlit starts in its old multipage mode
-    (run the page file itself) until some run calls st.navigation, which app.py does on every
-    run; AppTest resets that class flag before each run, so every AppTest run would otherwise
-    execute page files directly instead of app.py.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-    from streamlit.testing.v1 import app_test as app_test_module
-
-    class V2PagesManager(PagesManager):
-        def __init__(self, *args, **kwargs) -> None:
-            super().__init__(*args, **kwargs)
-            PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(app_test_module, "PagesManager", V2PagesManager)
-    yield
-    PagesManager.uses_pages_directory = None
-
-
 def tr(key: str, **fmt) -> str:
     return i18n.t(key, "sv", **fmt)
-
-
-def app() -> AppTest:
-    return AppTest.from_file(APP, default_timeout=TIMEOUT)
 
 
 def leaks(at: AppTest, typed: str = "") -> list[str]:
@@ -96,23 +72,6 @@ def texts(at: AppTest) -> str:
     return "\n".join(parts)
 
 
-def submit_login(at: AppTest, username: str, password: str) -> AppTest:
-    at.text_input(key="login_username").input(username)
-    at.text_input(key="login_password").input(password)
-    next(b for b in at.button if b.label == tr("login_submit")).click()
-    return at.run()
-
-
-def signed_in(username: str, run: bool = True) -> AppTest:
-    """An app whose session holds a real, live session of a demo account."""
-    res = auth.authenticate(username, auth.DEMO_PASSWORD)
-    assert res.ok, username
-    at = app()
-    at.session_state["user"] = User.from_login(res)
-    at.session_state[KEY_LAST_ACTIVITY] = time.time()
-    return at.run() if run else at
-
-
 def on_login_page(at: AppTest) -> bool:
     keys = {w.key for w in at.text_input}
     return {"login_username", "login_password"} <= keys
@@ -120,20 +79,6 @@ def on_login_page(at: AppTest) -> bool:
 
 def token_of(at: AppTest) -> str:
     return at.session_state["user"].session_token
-
-
-@pytest.fixture
-def env_settings(monkeypatch):
-    """Change settings through the environment for one test (the app reads them)."""
-
-    def _set(**env: str) -> None:
-        for k, v in env.items():
-            monkeypatch.setenv(k, v)
-        config.settings.cache_clear()
-
-    yield _set
-    monkeypatch.undo()
-    config.settings.cache_clear()
 
 
 # --- no page and no data without login --------------------------------------------------------
@@ -259,7 +204,7 @@ def test_language_switch_on_login_page(demo_loaded):
 
 def test_idle_expiry_in_the_browser_session(env_settings, owner_engine, demo_loaded):
     env_settings(PAX_SESSION_IDLE_MINUTES="20")
-    at = signed_in("sakerhetschef")
+    at = signed_in_app("sakerhetschef")
     token = token_of(at)
     at.session_state[KEY_LAST_ACTIVITY] = time.time() - 21 * 60
     at.run()
@@ -270,7 +215,7 @@ def test_idle_expiry_in_the_browser_session(env_settings, owner_engine, demo_loa
 
 def test_activity_keeps_the_session(env_settings, demo_loaded):
     env_settings(PAX_SESSION_IDLE_MINUTES="20")
-    at = signed_in("sakerhetschef")
+    at = signed_in_app("sakerhetschef")
     at.session_state[KEY_LAST_ACTIVITY] = time.time() - 19 * 60
     at.run()
     assert at.session_state["user"].username == "sakerhetschef"
@@ -278,7 +223,7 @@ def test_activity_keeps_the_session(env_settings, demo_loaded):
 
 
 def test_expiry_enforced_by_the_database_too(owner_engine, demo_loaded):
-    at = signed_in("kommun")
+    at = signed_in_app("kommun")
     token = token_of(at)
     with owner_engine.begin() as c:
         c.execute(
@@ -296,7 +241,7 @@ def test_expiry_enforced_by_the_database_too(owner_engine, demo_loaded):
 
 
 def test_logout(demo_loaded):
-    at = signed_in("styrelse")
+    at = signed_in_app("styrelse")
     token = token_of(at)
     at.button(key="pax_logout").click().run()
     assert on_login_page(at) and "user" not in at.session_state
@@ -364,7 +309,7 @@ def test_sso_identity_without_account_is_refused(demo_loaded):
 
 
 def test_admin_audit_page_filters_and_export(demo_loaded):
-    at = signed_in("admin")
+    at = signed_in_app("admin")
     at.switch_page("pages/admin_audit.py").run()
     assert not at.exception
     assert tr("page_audit") in [t.value for t in at.title]
@@ -379,7 +324,7 @@ def test_admin_audit_page_filters_and_export(demo_loaded):
 
 @pytest.mark.parametrize("hostile", HOSTILE)
 def test_hostile_audit_filter_has_no_effect(hostile, demo_loaded):
-    at = signed_in("admin", run=False)
+    at = signed_in_app("admin", run=False)
     at.run()
     at.switch_page("pages/admin_audit.py").run()
     typed = hostile[:128]  # what the browser lets through (max_chars)
@@ -394,7 +339,7 @@ def test_hostile_audit_filter_has_no_effect(hostile, demo_loaded):
 
 
 def test_admin_users_page_adds_and_changes(owner_engine, demo_loaded):
-    at = signed_in("admin")
+    at = signed_in_app("admin")
     at.switch_page("pages/admin_users.py").run()
     assert not at.exception
     name = f"pg{uuid.uuid4().hex[:6]}"
@@ -428,7 +373,7 @@ def test_admin_users_page_adds_and_changes(owner_engine, demo_loaded):
 
 
 def test_admin_cannot_disable_self_on_page(demo_loaded):
-    at = signed_in("admin")
+    at = signed_in_app("admin")
     at.switch_page("pages/admin_users.py").run()
     at.selectbox(key="users_target").select("admin")
     at.selectbox(key="users_change_action").select("disable")
@@ -441,7 +386,7 @@ def test_admin_cannot_disable_self_on_page(demo_loaded):
 def test_hostile_user_form_input_is_refused_cleanly(hostile, owner_engine, demo_loaded):
     with owner_engine.connect() as c:
         before = c.execute(text("select count(*) from pax_data.app_user")).scalar()
-    at = signed_in("admin")
+    at = signed_in_app("admin")
     at.switch_page("pages/admin_users.py").run()
     at.text_input(key="users_new_username").input(hostile[:64])
     at.text_input(key="users_new_display").input(hostile[:200])

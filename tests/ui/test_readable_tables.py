@@ -150,7 +150,7 @@ def test_risk_zones_and_time_tables():
 
 @pytest.mark.parametrize("lang", ["sv", "en"])
 def test_hotspots_page_tables_and_csv_are_readable(demo_loaded, lang):
-    at = signed_in(str(Path(__file__).resolve().parents[1] / "app.py"), "polis", lang)
+    at = signed_in(str(Path(__file__).resolve().parents[2] / "app.py"), "polis", lang)
     at.run()
     at.switch_page("pages/hotspots.py")
     at.run()

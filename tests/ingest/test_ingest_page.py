@@ -14,9 +14,9 @@ from streamlit.testing.v1 import AppTest
 
 from pax_geo import auth, i18n
 from pax_geo.ui.session import KEY_LAST_ACTIVITY, User
-from tests.test_ingest_db import fingerprint, incident_rows
+from tests.ingest_support import fingerprint, incident_rows
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "pages" / "admin_import.py")
 TIMEOUT = 120
 

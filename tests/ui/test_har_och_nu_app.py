@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from pax_geo import i18n
 from tests.app_support import signed_in
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "har_och_nu.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "har_och_nu.py")
 
 
 def tr(key: str, **fmt) -> str:

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from pax_geo.ingest import ImportOptions, IngestError, import_file
-from tests.test_ingest_db import fingerprint
+from tests.ingest_support import fingerprint
 
 POLICE_FILES = [
     "polisen/polisen_events_sodertalje_with_text.json",

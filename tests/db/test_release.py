@@ -389,7 +389,7 @@ def test_day_by_day_attacker_cannot_date_the_events(reader_engines, owner_engine
 def test_har_och_nu_page_shows_only_what_the_database_releases(reader_engines, demo_loaded):
     """The page adds nothing: its per-type figures are the released values for its window,
     so the page is no stronger an oracle than the function the attacker above used."""
-    at = signed_in(str(Path(__file__).resolve().parents[1] / "pages" / "har_och_nu.py"), "falt")
+    at = signed_in(str(Path(__file__).resolve().parents[2] / "pages" / "har_och_nu.py"), "falt")
     at.run()
     at.segmented_control(key="har_window").set_value("custom").run()
     today = datetime.now(TZ).date()

@@ -16,13 +16,16 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from streamlit.testing.v1 import AppTest
-from test_auth_app import APP, TIMEOUT, navigation_mode  # noqa: F401 (autouse fixture)
 
 from pax_geo import auth, config, i18n
 from pax_geo.layers import INCIDENT_KINDS, ROLES, SUPPRESSING_ROLES, load_layers, precision_matrix
 from pax_geo.pages import PAGES, may_open
 from pax_geo.security import sync_privileges
 from pax_geo.ui.session import KEY_LAST_ACTIVITY, User
+from tests.app_support import APP, TIMEOUT
+
+#: app.py runs as a server runs it (st.navigation), see conftest.navigation_mode
+pytestmark = pytest.mark.usefixtures("navigation_mode")
 
 E, G, A, OWN, N = "exact", "grid", "area", "own", "none"
 ISSUE_ROLES = (
@@ -44,14 +47,7 @@ ISSUE_MATRIX: dict[str, tuple[str, str, str, str, str]] = {
     "indicator": (E, E, E, E, E),
 }
 #: A demo account per role; for 'own' roles one that has reported observations.
-DEMO_ACCOUNT = {
-    "police_analyst": "polis",
-    "security_chief": "sakerhetschef",
-    "municipal_staff": "kommun1",
-    "field_worker": "falt1",
-    "board_viewer": "styrelse",
-    "admin": "admin",
-}
+DEMO_ACCOUNT = {**auth.DEMO_ACCOUNTS, "municipal_staff": "kommun1", "field_worker": "falt1"}
 
 
 def tr(key: str, **fmt) -> str:

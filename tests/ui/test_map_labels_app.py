@@ -11,7 +11,7 @@ from pax_geo import i18n
 from pax_geo.layers import load_layers
 from tests.app_support import signed_in
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "har_och_nu.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "har_och_nu.py")
 
 
 def tr(key: str, lang: str = "sv", **fmt) -> str:

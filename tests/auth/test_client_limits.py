@@ -6,10 +6,9 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import text
-from test_auth import PASSWORD, cfg, token_hash, user_row
-from test_auth import make_user as make_user  # noqa: F401 (fixture)
 
 from pax_geo import auth
+from tests.auth_support import PASSWORD, cfg, token_hash, user_row
 
 WRONG = "wrong password!!"
 

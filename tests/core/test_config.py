@@ -11,7 +11,7 @@ import pytest
 
 from pax_geo import config
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_defaults_need_no_environment():

@@ -9,16 +9,13 @@ import uuid
 import pytest
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
-from test_auth_app import (  # noqa: F401 (navigation_mode is an autouse fixture)
-    app,
-    env_settings,
-    navigation_mode,
-    signed_in,
-    submit_login,
-)
 
 from pax_geo import auth
 from pax_geo.ui.session import KEY_LAST_ACTIVITY, User
+from tests.app_support import app, signed_in_app, submit_login
+
+#: app.py runs as a server runs it (st.navigation), see conftest.navigation_mode
+pytestmark = pytest.mark.usefixtures("navigation_mode")
 
 
 @pytest.fixture
@@ -75,9 +72,9 @@ def test_failed_login_and_lockout_rows(env_settings, audit_since, owner_engine, 
 
 
 def test_logout_and_expiry_rows(audit_since, demo_loaded):
-    at = signed_in("sakerhetschef")
+    at = signed_in_app("sakerhetschef")
     at.button(key="pax_logout").click().run()
-    at = signed_in("kommun")
+    at = signed_in_app("kommun")
     at.session_state[KEY_LAST_ACTIVITY] = time.time() - 24 * 3600
     at.run()
     rows = [r for r in audit_since() if r["action"] in ("logout", "session_expired")]
@@ -89,7 +86,7 @@ def test_logout_and_expiry_rows(audit_since, demo_loaded):
 
 
 def test_page_view_with_filters_once_per_filter_set(audit_since, demo_loaded):
-    at = signed_in("admin")
+    at = signed_in_app("admin")
     at.switch_page("pages/admin_audit.py").run()
     at.run()  # the same filters again: no second row
     at.text_input(key="audit_user").input("falt").run()
@@ -100,7 +97,7 @@ def test_page_view_with_filters_once_per_filter_set(audit_since, demo_loaded):
 
 
 def test_export_row(audit_since, demo_loaded):
-    at = signed_in("admin")
+    at = signed_in_app("admin")
     at.switch_page("pages/admin_audit.py").run()
     at.download_button(key="audit_export").click().run()
     exports = [r for r in audit_since() if r["action"] == "export"]

@@ -16,7 +16,7 @@ from pax_geo.config import Settings
 from pax_geo.ui import dbstatus
 from pax_geo.ui.session import KEY_LAST_ACTIVITY, User
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 LEAK_MARKERS = ("Traceback", "psycopg", "sqlalchemy", "SQLSTATE")
 
 

@@ -22,14 +22,7 @@ from pax_geo.security import DEFINER_ROLE, DEFINER_WRITES, restricted_views_for
 
 INSUFFICIENT_PRIVILEGE = "42501"
 LOGINS = (*ROLES, "auth")
-DEMO_USER = {
-    "police_analyst": "polis",
-    "security_chief": "sakerhetschef",
-    "municipal_staff": "kommun",
-    "field_worker": "falt",
-    "board_viewer": "styrelse",
-    "admin": "admin",
-}
+DEMO_USER = auth.DEMO_ACCOUNTS
 SCALAR_TYPES = ("timestamptz", "text", "int4", "int8", "bool", "jsonb", "date", "name", "float8")
 
 

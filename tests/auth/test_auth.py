@@ -3,8 +3,6 @@ real test database. Login goes through the pax_auth login exactly as the web app
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import io
 import uuid
 
@@ -14,39 +12,7 @@ from sqlalchemy import text
 from pax_geo import auth, config
 from pax_geo.cli import main as pax_main
 from pax_geo.layers import ROLES
-
-PASSWORD = "correct horse battery"
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-@pytest.fixture
-def make_user(owner_engine, demo_loaded):
-    """Create committed accounts with unique names (login runs in other transactions)."""
-
-    def _make(role: str = "field_worker", password: str | None = PASSWORD, **kw) -> str:
-        name = f"t_{uuid.uuid4().hex[:10]}"
-        with owner_engine.begin() as c:
-            auth.add_user(c, name, role, password=password, **kw)
-        return name
-
-    return _make
-
-
-def cfg(**kw) -> config.Settings:
-    return dataclasses.replace(config.settings(), **kw)
-
-
-def user_row(owner_engine, name: str) -> dict:
-    with owner_engine.connect() as c:
-        return dict(
-            c.execute(text("select * from pax_data.app_user where username = :u"), {"u": name})
-            .mappings()
-            .one()
-        )
-
+from tests.auth_support import PASSWORD, cfg, token_hash, user_row  # noqa: F401
 
 # --- passwords ------------------------------------------------------------------------------
 

@@ -16,18 +16,10 @@ from pax_geo import auth, i18n
 from pax_geo.horizons.traffic import RED_MIN_COUNT
 from pax_geo.ui.session import KEY_LAST_ACTIVITY, User
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 TIMEOUT = 180
-#: demo account per role (pax_geo.auth.DEMO_USERS)
-ACCOUNTS = {
-    "police_analyst": "polis",
-    "security_chief": "sakerhetschef",
-    "municipal_staff": "kommun",
-    "field_worker": "falt",
-    "board_viewer": "styrelse",
-    "admin": "admin",
-}
+ACCOUNTS = auth.DEMO_ACCOUNTS
 LEAK_MARKERS = ("Traceback", "psycopg", "sqlalchemy", "SQLSTATE", "pax_data.")
 
 
