@@ -11,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from pax_geo.pages import PAGES, pages_for
-from pax_geo.ui import dbstatus, session
+from pax_geo.ui import dbstatus, login, session
 
 ROOT = Path(__file__).resolve().parent
 # A page registered before its file exists must not take the login down with it
@@ -51,7 +51,10 @@ def _claimed_sidebar() -> None:
 
 
 with dbstatus.guard(main, claimed, _claimed_sidebar):
-    user = session.sign_in()  # the login page and st.stop() unless signed in and not expired
+    user = session.sign_in()
+    if user is None:  # not signed in, or the session ended: the login page, nothing else
+        login.render()
+        st.stop()
     dbstatus.clear()  # the session check reached the database
     allowed = [p.key for p in pages_for(user.role) if p.key in keys]
     session.sidebar(user, [pages[k] for k in allowed])

@@ -115,6 +115,7 @@ __all__ = [
     "unlock",
     "set_email",
     "ADMIN_ACTIONS",
+    "DEMO_ACCOUNTS",
     "check_admin_change",
     "apply_admin_change",
     "ensure_demo_users",

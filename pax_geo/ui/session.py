@@ -172,8 +172,9 @@ def _session_problem(user: User) -> str | None:
     return None
 
 
-def sign_in() -> User:
-    """The signed-in user; otherwise the login page is shown and the run stops here."""
+def sign_in() -> User | None:
+    """The signed-in user whose session is still live, or None: then the caller shows the login
+    page (pax_geo.ui.login, which builds on this module; app.py joins the two)."""
     user = current_user()
     if user is not None:
         problem = _session_problem(user)
@@ -181,10 +182,7 @@ def sign_in() -> User:
             sign_out("expired" if problem == "expired" else problem)
             user = None
     if user is None:
-        from pax_geo.ui import login
-
-        login.render()
-        st.stop()
+        return None
     st.session_state[KEY_LAST_ACTIVITY] = time.time()
     # this browser may fetch this session's downloads from /media/ (pax_geo.ui.web)
     web.register_client(_client_cookie(), user.session_token, user.role, user.username)
@@ -236,10 +234,6 @@ def sidebar(user: User, links: list) -> None:
         st.rerun()
 
 
-def sidebar_footer(user: User) -> None:
-    st.sidebar.caption(t("signed_in_as", name=user.display_name))
-
-
 # --- database access bound to the session ---------------------------------------------------
 
 
@@ -251,12 +245,6 @@ def reader() -> Iterator[Connection]:
         raise RuntimeError("reader() needs a signed-in user")
     with auth.reader_connection(user.role, user.session_token, user.username) as conn:
         yield conn
-
-
-def bind(conn: Connection, user: User | None = None) -> None:
-    """Bind a reader connection a page opened itself to the signed-in session."""
-    user = user or current_user()
-    auth.bind_reader(conn, user.session_token if user else None, user.username if user else None)
 
 
 # --- audit ------------------------------------------------------------------------------------
