@@ -56,7 +56,7 @@ def main() -> int:
     config.settings.cache_clear()
     from sqlalchemy import create_engine
 
-    from pax_geo import cluster, db, migrate
+    from pax_geo import cluster, db, migrate, queries
     from pax_geo.demo import load_demo
     from pax_geo.horizons import card, long, medium
     from pax_geo.horizons import queries as hq
@@ -79,8 +79,8 @@ def main() -> int:
     rows = []
     for role in ("police_analyst", "field_worker"):
         with db.reader_engine(role).connect() as c:
-            area_id = int(hq.area_table(c).set_index("name").loc["Ronna", "id"])
-            kinds = hq.visible_kinds(c)
+            area_id = int(queries.area_table(c).set_index("name").loc["Ronna", "id"])
+            kinds = queries.visible_kinds(c)
 
             def daily(c=c, area_id=area_id, kinds=kinds):
                 last = (now - timedelta(hours=24)).astimezone(TZ).date()

@@ -24,6 +24,7 @@ from pax_geo.demo import load_demo
 from pax_geo.demo.generate import default_end
 from pax_geo.layers import INCIDENT_KINDS
 from pax_geo.ui.deck import build_deck
+from pax_geo.wgs84 import xy_to_lonlat
 
 BENCH_DB = "pax_bench_map"
 
@@ -55,7 +56,7 @@ def naive_baseline(role: str, flt) -> tuple[float, int, int, int]:
     t0 = time.perf_counter()
     with db.reader_engine(role).connect() as conn:
         pts = queries.incident_points(conn, flt)
-    lon, lat = mapdata.to_wgs84(pts["x"], pts["y"], 6)
+    lon, lat = xy_to_lonlat(pts["x"], pts["y"], 6)
     df = pts.assign(lon=lon, lat=lat, occurred_at=pts["occurred_at"].astype(str))[
         ["id", "kind", "occurred_at", "lon", "lat", "verification"]
     ]

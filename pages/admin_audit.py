@@ -7,6 +7,7 @@ import streamlit as st
 from pax_geo import auth_audit
 from pax_geo.clock import TZ
 from pax_geo.clock import today as clock_today
+from pax_geo.export import export_detail
 from pax_geo.ui import session
 
 LIMIT = 2000
@@ -64,16 +65,22 @@ else:
     st.dataframe(shown, hide_index=True, width="stretch")
 
 
-def _audit_export() -> None:
-    session.audit("export", "audit", {"rows": int(len(df)), "format": "csv", **flt.as_dict()})
-
-
+# the log has its own columns (time with zone, detail as JSON); the button and the audit row
+# are the shared ones
 st.download_button(
     t("download_csv"),
     data=auth_audit.to_csv(df),
     file_name=f"pax_audit_{d_from:%Y%m%d}_{d_to:%Y%m%d}.csv",
     mime="text/csv",
     key="audit_export",
-    on_click=_audit_export,
+    icon=":material/download:",
+    on_click=session.audit,
+    args=(
+        "export",
+        "audit",
+        export_detail(
+            "audit_log", f"pax_audit_{d_from:%Y%m%d}_{d_to:%Y%m%d}.csv", len(df), flt.as_dict()
+        ),
+    ),
     disabled=df.empty,
 )

@@ -6,7 +6,6 @@ the import history is read through the role's own login (pax_api.import_run).
 """
 
 import hashlib
-import math
 import tempfile
 from pathlib import Path
 
@@ -15,10 +14,11 @@ import pydeck as pdk
 import streamlit as st
 
 from pax_geo import ingest
+from pax_geo.config import settings
 from pax_geo.ingest import fields as F
 from pax_geo.ingest.geo import crs_label
 from pax_geo.ingest.readers import SUFFIXES
-from pax_geo.ui import session
+from pax_geo.ui import deck, session
 
 t = session.t
 user = session.require_page("import")
@@ -172,32 +172,23 @@ if pv.crs_note:
 if pv.feed is not None:
     st.json(pv.feed, expanded=False)
 if pv.geojson is not None and pv.bounds is not None:
-    x0, y0, x1, y1 = pv.bounds
-    span = max(x1 - x0, y1 - y0, 0.005)
-    zoom = max(3.0, min(15.0, 8.5 - math.log2(span)))
-    deck = pdk.Deck(
-        layers=[
-            pdk.Layer(
-                "GeoJsonLayer",
-                pv.geojson,
-                id="import_preview",
-                pickable=True,
-                stroked=True,
-                filled=True,
-                get_fill_color=[0, 114, 178, 70],
-                get_line_color=[0, 90, 150, 230],
-                line_width_min_pixels=1,
-                point_radius_min_pixels=3,
-                get_point_radius=20,
-            )
-        ],
-        initial_view_state=pdk.ViewState(
-            latitude=(y0 + y1) / 2, longitude=(x0 + x1) / 2, zoom=zoom
-        ),
-        map_style=None,
-        tooltip={"text": "{label}"},
+    preview = pdk.Layer(
+        "GeoJsonLayer",
+        pv.geojson,
+        id="import_preview",
+        pickable=True,
+        stroked=True,
+        filled=True,
+        get_fill_color=[0, 114, 178, 70],
+        get_line_color=[0, 90, 150, 230],
+        line_width_min_pixels=1,
+        point_radius_min_pixels=3,
+        get_point_radius=20,
     )
-    st.pydeck_chart(deck, height=380)
+    view = deck.view_for_bounds(*pv.bounds)
+    st.pydeck_chart(
+        deck.make_deck([preview], view, {"text": "{label}"}, settings().basemap, 380), height=380
+    )
 st.dataframe(pv.sample, hide_index=True, width="stretch")
 
 mapping: dict[str, str] = {}

@@ -56,7 +56,7 @@ chosen_layers = st.pills(
     layer_options,
     selection_mode="multi",
     default=[lid for lid in layer_options if lid != "operation"],
-    format_func=lambda lid, lg=lang: f"{specs[lid].style.get('icon', '')} {specs[lid].label(lg)}",
+    format_func=lambda lid, lg=lang: f"{specs[lid].style.icon} {specs[lid].label(lg)}",
     key="har_layers",
 )
 chosen_kinds = [k for k in kinds if k in chosen_layers]
@@ -109,7 +109,7 @@ flt = widgets.make_filter(start, end, chosen_kinds, area_ids, subtypes)
 session.audit_page_view(
     "har_och_nu", {**flt.as_dict(), "window": window_key, "mode": mode, "analysis": analysis}
 )
-payload = data.map_data(user, flt, mode, hex_size, kind_labels)
+payload = data.map_data(user, flt, mode, hex_size, kind_labels, lang)
 
 if payload.mode in ("hex", "heat") and mode == "auto":
     st.info(

@@ -28,7 +28,8 @@ from pax_geo.ui.analysis_data import (
     point_kinds,
     temporal,
 )
-from pax_geo.ui.session import audit, audit_page_view, lang, require_page, t
+from pax_geo.ui.downloads import csv_download
+from pax_geo.ui.session import audit_page_view, lang, require_page, t
 from pax_geo.ui.widgets import relabel_on_language_change
 
 PAGE = "hotspots"
@@ -72,18 +73,14 @@ def draw_map(bundle: al.LayerBundle, key: str) -> None:
 
 def download(df: pd.DataFrame, name: str, what: str) -> None:
     """A CSV download named by what it holds (two buttons on a tab must not read the same)."""
-
-    def _audit() -> None:
-        audit("export", PAGE, {"table": name, "rows": len(df), **filters})
-
-    st.download_button(
-        t("an_download_csv", what=what),
-        df.to_csv(index=False).encode("utf-8"),
-        file_name=f"pax_{name}.csv",
-        mime="text/csv",
+    csv_download(
+        df,
+        f"pax_{name}.csv",
+        PAGE,
+        name,
         key=f"dl_{name}",
-        on_click=_audit,
-        icon=":material/download:",
+        label=t("an_download_csv", what=what),
+        filters=filters,
     )
 
 

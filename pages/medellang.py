@@ -10,6 +10,7 @@ from pax_geo import i18n
 from pax_geo.horizons import fmt
 from pax_geo.ui import charts
 from pax_geo.ui import horizons as hz
+from pax_geo.ui.downloads import csv_download
 from pax_geo.ui.session import audit_page_view, lang, require_page, t
 from pax_geo.ui.widgets import relabel_on_language_change
 
@@ -125,7 +126,7 @@ with tab_trend:
         ]
         with st.expander(t("hz_table")):
             st.dataframe(export, hide_index=True, width="stretch")
-        hz.csv_download(
+        csv_download(
             export,
             f"trend_{by}_{bucket}.csv",
             PAGE,
@@ -166,7 +167,7 @@ with tab_obs:
                 }
             )
             st.dataframe(cat_table, hide_index=True, width="stretch")
-            hz.csv_download(
+            csv_download(
                 cat_table,
                 f"observations_{bucket_o}.csv",
                 PAGE,
@@ -191,7 +192,7 @@ with tab_obs:
         ]
         with st.expander(t("hz_table")):
             st.dataframe(wt, hide_index=True, width="stretch")
-        hz.csv_download(
+        csv_download(
             wt,
             f"night_walks_{bucket_o}.csv",
             PAGE,
@@ -251,7 +252,7 @@ with tab_safety:
         )
         with st.expander(t("hz_table")):
             st.dataframe(table, hide_index=True, width="stretch")
-        hz.csv_download(
+        csv_download(
             values[["area", "key", "year", "value", "unit", "source"]],
             "safety_survey.csv",
             PAGE,
@@ -339,7 +340,7 @@ with tab_since:
             }
         )
         st.dataframe(table, hide_index=True, width="stretch", height=320)
-        hz.csv_download(
+        csv_download(
             table,
             f"changes_since_{day.isoformat()}.csv",
             PAGE,
@@ -360,7 +361,7 @@ with tab_since:
                 }
             )
             st.dataframe(ot, hide_index=True, width="stretch")
-            hz.csv_download(
+            csv_download(
                 ot,
                 f"observations_since_{day.isoformat()}.csv",
                 PAGE,

@@ -4,7 +4,6 @@ substring with LIKE wildcards escaped; the CSV export neutralises spreadsheet fo
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from dataclasses import dataclass
@@ -14,11 +13,11 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from pax_geo.clock import TZ
+from pax_geo.export import to_csv_bytes
 
 ACTION_RE = re.compile(r"^[a-z][a-z0-9_.:-]{0,63}$")
 COLUMNS = ["at", "username", "role", "action", "page", "detail", "db_login"]
 #: Leading characters a spreadsheet would treat as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -115,22 +114,11 @@ def detail_text(detail: object) -> str:
     return json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def _cell(value: object) -> object:
-    if isinstance(value, dict | list):
-        value = detail_text(value)
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def to_csv(df: pd.DataFrame) -> bytes:
-    """UTF-8 CSV (with BOM, for spreadsheets); text that looks like a formula is quoted."""
+    """The log as CSV for spreadsheets (pax_geo.export: UTF-8 with BOM, formulas guarded)."""
     out = df.copy()
     if len(out):
         out["at"] = out["at"].map(lambda ts: ts.strftime("%Y-%m-%d %H:%M:%S%z"))
-    for col in ("username", "role", "action", "page", "detail", "db_login"):
-        if col in out:
-            out[col] = out[col].map(_cell)
-    buf = io.StringIO()
-    out.to_csv(buf, index=False)
-    return buf.getvalue().encode("utf-8-sig")
+    if "detail" in out:
+        out["detail"] = out["detail"].map(detail_text)
+    return to_csv_bytes(out)

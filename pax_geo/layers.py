@@ -8,7 +8,8 @@ database against them.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,6 +36,70 @@ PRECISIONS: tuple[str, ...] = ("exact", "grid", "area", "own", "none")
 INCIDENT_KINDS: tuple[str, ...] = ("car_fire", "shooting", "explosion", "cache")
 
 
+#: The fields a layer's tooltip may name (each row of a map layer provides those it has).
+TOOLTIP_FIELDS = frozenset(
+    {
+        "kind_label",
+        "title",
+        "subtype_label",
+        "occurred_local",
+        "area_name",
+        "verification",
+        "name",
+        "kind",
+        "owner",
+        "status",
+        "organisation",
+        "schedule_text",
+        "category",
+        "observed_local",
+        "window_text",
+        "key",
+        "value",
+        "unit",
+        "source",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Style:
+    """How a layer is drawn: an RGB colour, and for points, lines and areas their size."""
+
+    color: tuple[int, int, int] = (80, 80, 80)
+    icon: str = ""
+    radius_m: float = 30.0
+    width_m: float = 10.0
+    fill_alpha: int = 60
+
+    @classmethod
+    def parse(cls, raw: dict, where: str) -> Style:
+        unknown = sorted(set(raw) - {f.name for f in fields(cls)})
+        if unknown:
+            raise LayerSpecError(f"{where}: unknown style key(s) {', '.join(unknown)}")
+        color = raw.get("color", list(cls.color))
+        if (
+            not isinstance(color, list)
+            or len(color) != 3
+            or not all(isinstance(c, int) and 0 <= c <= 255 for c in color)
+        ):
+            raise LayerSpecError(f"{where}: style.color must be three whole numbers 0-255")
+        alpha = raw.get("fill_alpha", cls.fill_alpha)
+        if not isinstance(alpha, int) or not 0 <= alpha <= 255:
+            raise LayerSpecError(f"{where}: style.fill_alpha must be a whole number 0-255")
+        sizes = {k: raw.get(k, getattr(cls, k)) for k in ("radius_m", "width_m")}
+        for k, v in sizes.items():
+            if not isinstance(v, int | float) or v <= 0:
+                raise LayerSpecError(f"{where}: style.{k} must be a positive number of metres")
+        return cls(
+            color=(color[0], color[1], color[2]),
+            icon=str(raw.get("icon", "")),
+            radius_m=float(sizes["radius_m"]),
+            width_m=float(sizes["width_m"]),
+            fill_alpha=alpha,
+        )
+
+
 @dataclass(frozen=True)
 class LayerSpec:
     id: str
@@ -42,7 +107,7 @@ class LayerSpec:
     source: str
     geometry: str
     order: int
-    style: dict
+    style: Style
     tooltip: list[str]
     precision: dict[str, str]
     kind: str | None = None
@@ -56,7 +121,12 @@ class LayerSpec:
 
     @property
     def color(self) -> list[int]:
-        return list(self.style.get("color", [80, 80, 80]))
+        return list(self.style.color)
+
+    def tooltip_text(self, values: Mapping[str, object]) -> str:
+        """The row's tooltip: the spec's tooltip fields the row has, in order, joined by " · "."""
+        parts = [str(values[f]) for f in self.tooltip if values.get(f) not in (None, "")]
+        return " · ".join(parts)
 
 
 class LayerSpecError(ValueError):
@@ -85,15 +155,27 @@ def _parse(path: Path) -> LayerSpec:
         source=data["source"],
         geometry=data["geometry"],
         order=int(data.get("order", 100)),
-        style=data.get("style", {}),
-        tooltip=list(data.get("tooltip", [])),
+        style=Style.parse(data.get("style", {}), path.name),
+        tooltip=_tooltip(data.get("tooltip", []), path.name),
         precision=dict(prec),
         kind=data.get("kind"),
         subtypes=list(data.get("subtypes", [])),
     )
 
 
-@lru_cache(maxsize=1)
+def _tooltip(raw: object, where: str) -> list[str]:
+    if not isinstance(raw, list) or not all(isinstance(f, str) for f in raw):
+        raise LayerSpecError(f"{where}: tooltip must be a list of field names")
+    unknown = [f for f in raw if f not in TOOLTIP_FIELDS]
+    if unknown:
+        raise LayerSpecError(
+            f"{where}: unknown tooltip field(s) {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(TOOLTIP_FIELDS))}"
+        )
+    return list(raw)
+
+
+@lru_cache(maxsize=8)
 def load_layers(layer_dir: Path = LAYER_DIR) -> dict[str, LayerSpec]:
     specs = [_parse(p) for p in sorted(layer_dir.glob("*.toml"))]
     return {s.id: s for s in sorted(specs, key=lambda s: s.order)}

@@ -18,38 +18,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import shapely
-from pyproj import Transformer
 from sqlalchemy import Connection, text
 
-from pax_geo import queries
+from pax_geo import i18n, queries
 from pax_geo.analysis import hexgrid
 from pax_geo.horizons.counts import Count, with_ranges
-from pax_geo.layers import INCIDENT_KINDS
+from pax_geo.layers import INCIDENT_KINDS, load_layers
 from pax_geo.queries import Filter
+from pax_geo.wgs84 import geom_to_wgs84, rings, xy_to_lonlat
 
 MODES = ("auto", "points", "hex", "heat")
-_TO_WGS84 = Transformer.from_crs(3006, 4326, always_xy=True)
-
-
-def to_wgs84(x: np.ndarray, y: np.ndarray, decimals: int = 5) -> tuple[np.ndarray, np.ndarray]:
-    lon, lat = _TO_WGS84.transform(np.asarray(x, float), np.asarray(y, float))
-    return np.round(lon, decimals), np.round(lat, decimals)
-
-
-def geom_to_wgs84(geom, tolerance: float = 0.0):
-    """A shapely geometry from 3006 to WGS84, optionally simplified first (metres)."""
-    if tolerance:
-        geom = shapely.simplify(geom, tolerance, preserve_topology=True)
-    return shapely.transform(geom, lambda xy: np.column_stack(to_wgs84(xy[:, 0], xy[:, 1])))
-
-
-def rings(geom) -> list[list[list[float]]]:
-    """Exterior rings of a (multi)polygon as [[lon, lat], …] lists."""
-    polys = getattr(geom, "geoms", [geom])
-    return [
-        [[round(x, 5), round(y, 5)] for x, y in p.exterior.coords] for p in polys if not p.is_empty
-    ]
 
 
 @dataclass
@@ -155,6 +133,13 @@ def grid_cells(conn: Connection, flt: Filter) -> pd.DataFrame:
 # --- building the map ---------------------------------------------------------------------
 
 
+def _label(prefix: str, code: object, lang: str) -> str:
+    """The catalogue's word for a code (subtype_drugs -> "narkotika"); empty when absent."""
+    if code is None or (isinstance(code, float) and np.isnan(code)) or code == "":
+        return ""
+    return i18n.t(f"{prefix}_{code}", lang)
+
+
 def _fmt_time(ts: pd.Series) -> pd.Series:
     return ts.dt.strftime("%Y-%m-%d %H:%M")
 
@@ -164,7 +149,7 @@ def context(conn: Connection) -> MapContext:
     districts = []
     for row in queries.areas(conn, ("district",)).itertuples():
         c = row.geometry.representative_point()
-        lo, la = to_wgs84(np.array([c.x]), np.array([c.y]))
+        lo, la = xy_to_lonlat(np.array([c.x]), np.array([c.y]))
         districts.append(
             {
                 "id": int(row.id),
@@ -177,9 +162,10 @@ def context(conn: Connection) -> MapContext:
     cams = cov = None
     cam_gdf = queries.cameras(conn)
     if cam_gdf is not None:
-        lo, la = to_wgs84(cam_gdf["x"], cam_gdf["y"])
+        lo, la = xy_to_lonlat(cam_gdf["x"], cam_gdf["y"])
+        cam_spec = load_layers()["camera"]
         cams = [
-            {"p": [float(a), float(b)], "t": f"{n} · {o}"}
+            {"p": [float(a), float(b)], "t": cam_spec.tooltip_text({"name": n, "owner": o})}
             for a, b, n, o in zip(lo, la, cam_gdf["name"], cam_gdf["owner"], strict=True)
         ]
         cov = [
@@ -188,13 +174,14 @@ def context(conn: Connection) -> MapContext:
             if g is not None and not g.is_empty
         ]
     routes_out = []
+    route_spec = load_layers()["night_walk_route"]
     for r in queries.routes(conn).itertuples():
         line = geom_to_wgs84(r.geometry, 5)
         for part in getattr(line, "geoms", [line]):
             routes_out.append(
                 {
                     "path": [[round(x, 5), round(y, 5)] for x, y in part.coords],
-                    "t": f"{r.name} · {r.organisation}",
+                    "t": route_spec.tooltip_text({"name": r.name, "organisation": r.organisation}),
                 }
             )
     return MapContext(districts, outline, cams, cov, routes_out)
@@ -218,9 +205,12 @@ def build(
     area_names: dict[int, str] | None = None,
     include_context: bool = True,
     ctx: MapContext | None = None,
+    lang: str = "sv",
 ) -> MapData:
-    """Everything the Här och nu map draws for this role and filter."""
+    """Everything the Här och nu map draws for this role and filter; tooltips follow each
+    layer spec's ``tooltip`` fields (layers/*.toml), in ``lang``."""
     kind_labels = kind_labels or {k: k for k in INCIDENT_KINDS}
+    specs = load_layers()
     prec = queries.my_precision(conn)
     suppress = int(
         conn.execute(
@@ -248,14 +238,34 @@ def build(
         chosen = choose_mode(mode, point_total, budget)
         if chosen == "points":
             pts = queries.incident_points(conn, f_exact)
-            lon, lat = to_wgs84(pts["x"], pts["y"])
+            lon, lat = xy_to_lonlat(pts["x"], pts["y"])
             pts = pts.assign(lon=lon, lat=lat, when=_fmt_time(pts["occurred_at"]))
             names = area_names or {}
             for kind, grp in pts.groupby("kind", sort=False):
+                spec = specs[str(kind)]
                 label = kind_labels.get(str(kind), str(kind))
                 rows = [
-                    {"p": [lo, la], "t": f"{label} · {w} · {names.get(a, '')}".rstrip(" ·")}
-                    for lo, la, w, a in zip(grp.lon, grp.lat, grp["when"], grp.area_id, strict=True)
+                    {
+                        "p": [lo, la],
+                        "t": spec.tooltip_text(
+                            {
+                                "kind_label": label,
+                                "subtype_label": _label("subtype", sub, lang),
+                                "occurred_local": w,
+                                "area_name": names.get(a, ""),
+                                "verification": _label("verification", ver, lang),
+                            }
+                        ),
+                    }
+                    for lo, la, w, a, sub, ver in zip(
+                        grp.lon,
+                        grp.lat,
+                        grp["when"],
+                        grp.area_id,
+                        grp["subtype"],
+                        grp["verification"],
+                        strict=True,
+                    )
                 ]
                 layers[str(kind)] = IncidentLayer(
                     str(kind), "points", rows, len(grp), grp["id"].astype(int).tolist()
@@ -263,7 +273,7 @@ def build(
         else:
             size = hex_size_m if chosen == "hex" else max(40.0, hex_size_m / 3)
             cells = hex_counts(conn, f_exact, size)
-            lon, lat = to_wgs84(cells["x"], cells["y"])
+            lon, lat = xy_to_lonlat(cells["x"], cells["y"])
             cells = cells.assign(lon=lon, lat=lat)
             for kind, grp in cells.groupby("kind", sort=False):
                 cell_rows = [
@@ -276,7 +286,7 @@ def build(
             flt.start, flt.end, grid_kinds, flt.area_ids, flt.subtypes, flt.verifications
         )
         cells = grid_cells(conn, f_grid)
-        lon, lat = to_wgs84(cells["x"], cells["y"])
+        lon, lat = xy_to_lonlat(cells["x"], cells["y"])
         cells = cells.assign(lon=lon, lat=lat)
         for kind, grp in cells.groupby("kind", sort=False):
             cell_rows = [
@@ -301,8 +311,17 @@ def build(
     if include_context:
         op_gdf = queries.operations(conn, flt)
         if op_gdf is not None:
+            op_spec = specs["operation"]
             ops = [
-                {"poly": ring, "t": f"{o.name} · {o.starts_at:%Y-%m-%d}–{o.ends_at:%Y-%m-%d}"}
+                {
+                    "poly": ring,
+                    "t": op_spec.tooltip_text(
+                        {
+                            "name": o.name,
+                            "window_text": f"{o.starts_at:%Y-%m-%d}–{o.ends_at:%Y-%m-%d}",
+                        }
+                    ),
+                }
                 for o in op_gdf.itertuples()
                 for ring in rings(geom_to_wgs84(o.geometry, 10))
             ]

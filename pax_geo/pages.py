@@ -34,7 +34,7 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     # issue 6: the medium- and long-term horizons and the area card (all roles)
     PageSpec("medellang", "pages/medellang.py", "page_medellang", ":material/trending_up:", ALL),
-    PageSpec("lang", "pages/lang.py", "page_lang", ":material/insights:", ALL),
+    PageSpec("lang_sikt", "pages/lang_sikt.py", "page_lang", ":material/insights:", ALL),
     PageSpec("omradeskort", "pages/omradeskort.py", "page_omradeskort", ":material/badge:", ALL),
     # issue 3: administration (admin only)
     PageSpec("audit", "pages/admin_audit.py", "page_audit", ":material/policy:", ADMIN, "admin"),

@@ -72,6 +72,24 @@ def my_precision(conn: Connection) -> dict[str, str]:
     return {layer: prec for layer, prec in rows}
 
 
+#: Precisions at which a role sees an incident kind at all, and those that carry a position.
+ANY_PRECISION = ("exact", "grid", "area")
+POSITION_PRECISIONS = ("exact", "grid")
+
+
+def kinds_at(
+    precisions: dict[str, str], allowed: tuple[str, ...] = ANY_PRECISION
+) -> tuple[str, ...]:
+    """The incident kinds, in the standard order, that a role with these layer precisions
+    sees at one of the allowed precisions: the one rule every page and reader uses."""
+    return tuple(k for k in INCIDENT_KINDS if precisions.get(k, "none") in allowed)
+
+
+def visible_kinds(conn: Connection, allowed: tuple[str, ...] = ANY_PRECISION) -> tuple[str, ...]:
+    """Incident kinds the connected role sees (at one of the allowed precisions)."""
+    return kinds_at(my_precision(conn), allowed)
+
+
 def point_view(precision: str) -> str | None:
     return {"exact": "pax_api.incident_exact", "grid": "pax_api.incident_grid"}.get(precision)
 
@@ -230,8 +248,21 @@ def incident_counts(conn: Connection, flt: Filter, bucket: str = "all") -> pd.Da
     return df.reset_index(drop=True)
 
 
+def area_table(conn: Connection, kinds: tuple[str, ...] = ("district",)) -> pd.DataFrame:
+    """Areas without geometry, by name: id, code, name, kind, population."""
+    return pd.read_sql_query(
+        text(
+            "select id, code, name, kind, population from pax_api.area "
+            "where kind = any(:kinds) order by name"
+        ),
+        conn,
+        params={"kinds": list(kinds)},
+    )
+
+
 def areas(conn: Connection, kinds: tuple[str, ...] = ("district",)) -> gpd.GeoDataFrame:
-    """Areas in EPSG:3006 with id, code, name, kind, population."""
+    """Areas in EPSG:3006 with id, code, name, kind, population (area_table's rows, in the
+    same order, with their geometry)."""
     sql = text(
         "select id, code, name, kind, population, st_asbinary(geom) as wkb "
         "from pax_api.area where kind = any(:kinds) order by name"

@@ -18,6 +18,7 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import Connection
 
+from pax_geo import queries
 from pax_geo.horizons import indicators as ind_stats
 from pax_geo.horizons import queries as hq
 from pax_geo.horizons.counts import Count
@@ -94,14 +95,14 @@ def _comparison(conn, area_id, kinds, threshold, periods: tuple[Period, Period])
 def build(conn: Connection, area_id: int, now: datetime) -> AreaCard:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    areas = hq.area_table(conn)
+    areas = queries.area_table(conn)
     row = areas[areas["id"] == area_id]
     if row.empty:
         raise UnknownArea(f"no district with id {area_id}")
     name = str(row.iloc[0]["name"])
     pop_raw = row.iloc[0]["population"]
     population = None if pd.isna(pop_raw) else int(pop_raw)
-    kinds = hq.visible_kinds(conn)
+    kinds = queries.visible_kinds(conn)
     threshold = hq.incident_threshold(conn, kinds)
 
     statuses = []

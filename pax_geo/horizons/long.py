@@ -61,7 +61,7 @@ def indicator_view(
         raise UnknownIndicator(f"no indicator {key!r}")
     m = row.iloc[0]
     values = hq.indicators(conn, [key])
-    areas = hq.area_table(conn)
+    areas = queries.area_table(conn)
     pop = {
         int(i): (None if pd.isna(p) else int(p))
         for i, p in zip(areas["id"], areas["population"], strict=True)

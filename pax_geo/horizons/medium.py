@@ -11,6 +11,7 @@ from datetime import date, datetime
 import pandas as pd
 from sqlalchemy import Connection
 
+from pax_geo import queries
 from pax_geo.horizons import indicators as ind_stats
 from pax_geo.horizons import queries as hq
 from pax_geo.horizons.counts import labels
@@ -80,7 +81,7 @@ def incident_trend(
         raise ValueError(f"by must be 'kind', 'area_id' or None (got {by!r})")
     n_buckets = n_buckets or DEFAULT_SPAN[bucket]
     roll = roll or DEFAULT_ROLL[bucket]
-    visible = hq.visible_kinds(conn)
+    visible = queries.visible_kinds(conn)
     kinds = tuple(k for k in (kinds if kinds is not None else visible) if k in visible)
     period = series_window(now, bucket, n_buckets)
     threshold = hq.incident_threshold(conn, kinds)
@@ -90,7 +91,7 @@ def incident_trend(
         groups = [(k,) for k in kinds]
     elif by == "area_id":
         cells = cells.dropna(subset=["area_id"]).astype({"area_id": int})
-        ids = list(area_ids) or hq.area_table(conn)["id"].astype(int).tolist()
+        ids = list(area_ids) or queries.area_table(conn)["id"].astype(int).tolist()
         groups = [(int(a),) for a in ids]
     else:
         groups = None
@@ -157,7 +158,7 @@ def safety_indicators(
     meta = hq.indicator_keys(conn)
     meta = meta[meta["key"].isin(keys)].reset_index(drop=True)
     values = hq.indicators(conn, list(meta["key"]))
-    areas = hq.area_table(conn)
+    areas = queries.area_table(conn)
     pop = dict(zip(areas["id"].astype(int), areas["population"], strict=True))
     pop = {k: (None if pd.isna(v) else int(v)) for k, v in pop.items()}
     avg = ind_stats.averages(values, pop)
@@ -186,13 +187,15 @@ def changes(
 ) -> Changes:
     """What changed since `day` (local midnight) compared with the equally long period before."""
     after, before = since(day, now)
-    visible = hq.visible_kinds(conn)
+    visible = queries.visible_kinds(conn)
     kinds = tuple(k for k in (kinds if kinds is not None else visible) if k in visible)
     threshold = hq.incident_threshold(conn, kinds)
     a = hq.incident_cells(conn, after, "all", kinds)
     b = hq.incident_cells(conn, before, "all", kinds)
     by_kind = changes_since(a, b, ["kind"], threshold, groups=[(k,) for k in kinds])
-    names = hq.area_table(conn)[["id", "name"]].rename(columns={"id": "area_id", "name": "area"})
+    names = queries.area_table(conn)[["id", "name"]].rename(
+        columns={"id": "area_id", "name": "area"}
+    )
     aa = a.dropna(subset=["area_id"]).astype({"area_id": int})
     bb = b.dropna(subset=["area_id"]).astype({"area_id": int})
     by_area = changes_since(aa, bb, ["area_id", "kind"], threshold)

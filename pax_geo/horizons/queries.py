@@ -14,15 +14,8 @@ from sqlalchemy import Connection, text
 from pax_geo import queries
 from pax_geo.horizons.counts import with_ranges
 from pax_geo.horizons.periods import Period
-from pax_geo.layers import INCIDENT_KINDS
 
 _CELL_COLUMNS = ["area_id", "kind", "bucket", "n", "suppressed", "lo", "hi"]
-
-
-def visible_kinds(conn: Connection) -> tuple[str, ...]:
-    """Incident kinds the role may count (any precision but 'none'), in the standard order."""
-    prec = queries.my_precision(conn)
-    return tuple(k for k in INCIDENT_KINDS if prec.get(k, "none") != "none")
 
 
 def thresholds(conn: Connection) -> dict[str, int]:
@@ -33,7 +26,7 @@ def thresholds(conn: Connection) -> dict[str, int]:
 
 def incident_threshold(conn: Connection, kinds: Sequence[str] | None = None) -> int:
     th = thresholds(conn)
-    kinds = kinds if kinds is not None else visible_kinds(conn)
+    kinds = kinds if kinds is not None else queries.visible_kinds(conn)
     return max((th.get(k, 0) for k in kinds), default=0)
 
 
@@ -48,7 +41,7 @@ def incident_cells(
 
     Columns: area_id, kind, bucket, n, suppressed, lo, hi.
     """
-    kinds = tuple(kinds) if kinds is not None else visible_kinds(conn)
+    kinds = tuple(kinds) if kinds is not None else queries.visible_kinds(conn)
     if not kinds:
         return pd.DataFrame(columns=_CELL_COLUMNS)
     flt = queries.Filter(start=period.start, end=period.end, kinds=kinds, area_ids=tuple(area_ids))
@@ -74,7 +67,7 @@ def incident_window_cells(
         raise ValueError("end must be timezone-aware")
     if n_windows < 1:
         raise ValueError(f"n_windows must be at least 1 (got {n_windows})")
-    kinds = tuple(kinds) if kinds is not None else visible_kinds(conn)
+    kinds = tuple(kinds) if kinds is not None else queries.visible_kinds(conn)
     cols = ["window", "area_id", "kind", "n", "suppressed", "lo", "hi"]
     if not kinds:
         return pd.DataFrame(columns=cols)
@@ -165,17 +158,6 @@ def indicators(conn: Connection, keys: Sequence[str] | None = None) -> pd.DataFr
         "order by i.key, i.area_id, i.year"
     )
     return pd.read_sql_query(text(sql), conn, params={"keys": list(keys or [])})
-
-
-def area_table(conn: Connection) -> pd.DataFrame:
-    """Districts without geometry: id, code, name, population."""
-    return pd.read_sql_query(
-        text(
-            "select id, code, name, population from pax_api.area where kind = 'district' "
-            "order by name"
-        ),
-        conn,
-    )
 
 
 def data_status(conn: Connection) -> pd.DataFrame:

@@ -27,8 +27,7 @@ def _flt(start: str, end: str, kinds: tuple[str, ...]) -> queries.Filter:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def point_kinds(role: str) -> tuple[str, ...]:
     with reader_engine(role).connect() as conn:
-        prec = queries.my_precision(conn)
-    return tuple(k for k in queries.INCIDENT_KINDS if prec.get(k) in ("exact", "grid"))
+        return queries.visible_kinds(conn, queries.POSITION_PRECISIONS)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

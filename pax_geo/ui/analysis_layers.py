@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 import shapely
-from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
 from pax_geo import i18n
@@ -27,9 +26,9 @@ from pax_geo.analysis.coverage import CoverageGaps
 from pax_geo.analysis.density import Density
 from pax_geo.analysis.emerging import Emerging
 from pax_geo.analysis.service import HotSpots, NearRepeat
-from pax_geo.config import STORAGE_SRID, WGS84
-
-_TO_WGS84 = Transformer.from_crs(STORAGE_SRID, WGS84, always_xy=True)
+from pax_geo.layers import load_layers
+from pax_geo.ui import deck
+from pax_geo.wgs84 import geoms_to_wgs84, rings
 
 #: Gi* classes: level -> colour (ColorBrewer RdBu, colour-blind safe).
 GI_COLOURS: dict[int, list[int]] = {
@@ -63,8 +62,9 @@ RISK_EVENT_COLOUR = [213, 94, 0, 255]
 GAP_CAMERA_COLOUR = [204, 121, 167, 200]
 GAP_WALK_COLOUR = [230, 159, 0, 200]
 GAP_BOTH_COLOUR = [178, 24, 43, 220]
-CAMERA_COLOUR = [0, 158, 115, 70]
-ROUTE_COLOUR = [86, 180, 233, 230]
+#: Cameras and routes in the layer specs' colours (layers/*.toml), not re-typed here.
+CAMERA_COLOUR = [*load_layers()["camera"].color, load_layers()["camera"].style.fill_alpha]
+ROUTE_COLOUR = [*load_layers()["night_walk_route"].color, 230]
 HOT_OUTLINE = [60, 60, 60, 200]
 
 DEFAULT_VIEW = pdk.ViewState(latitude=59.196, longitude=17.612, zoom=11.6, pitch=0)
@@ -82,29 +82,6 @@ def _t(key: str, lang: str, **fmt) -> str:
     return i18n.t(key, lang, **fmt)
 
 
-def to_wgs84(geoms: np.ndarray) -> np.ndarray:
-    """Shapely geometries EPSG:3006 -> WGS84 (lon, lat)."""
-    geoms = np.asarray(geoms, dtype=object)
-    if geoms.size == 0:
-        return geoms
-    return shapely.transform(
-        geoms, lambda xy: np.column_stack(_TO_WGS84.transform(xy[:, 0], xy[:, 1]))
-    )
-
-
-def _rings(geom) -> list[list[list[float]]]:
-    """Exterior rings (lon, lat, 6 decimals ≈ 0.1 m) of a (multi)polygon in WGS84."""
-    if geom is None or geom.is_empty:
-        return []
-    parts = getattr(geom, "geoms", [geom])
-    out = []
-    for p in parts:
-        if p.geom_type != "Polygon":
-            continue
-        out.append(np.round(np.asarray(p.exterior.coords)[:, :2], 6).tolist())
-    return out
-
-
 def _view_for(geoms_wgs84: np.ndarray) -> pdk.ViewState:
     if len(geoms_wgs84) == 0:
         return DEFAULT_VIEW
@@ -117,28 +94,26 @@ def _view_for(geoms_wgs84: np.ndarray) -> pdk.ViewState:
 
 
 def _polygon_layer(layer_id: str, rows: list[dict], **kw) -> pdk.Layer:
-    args = {
-        "get_polygon": "poly",
-        "get_fill_color": "c",
-        "get_line_color": [40, 40, 40, 120],
-        "line_width_min_pixels": 0.5,
-        "stroked": True,
-        "filled": True,
-        "pickable": True,
-        "auto_highlight": True,
-    }
-    args.update(kw)
-    return pdk.Layer("PolygonLayer", id=layer_id, data=rows, **args)
+    """An analysis polygon layer: each row's colour "c", a thin grey outline, pickable."""
+    return deck.polygon_layer(
+        layer_id,
+        rows,
+        fill="c",
+        line=kw.pop("get_line_color", [40, 40, 40, 120]),
+        line_px=kw.pop("line_width_min_pixels", 0.5),
+        pickable=True,
+        **kw,
+    )
 
 
 def area_layer(areas: pd.DataFrame | None) -> list[pdk.Layer]:
     """Area outlines (districts) from a GeoDataFrame in EPSG:3006, for orientation."""
     if areas is None or len(areas) == 0:
         return []
-    geoms = to_wgs84(np.asarray(areas.geometry))
+    geoms = geoms_to_wgs84(np.asarray(areas.geometry))
     rows = []
     for name, g in zip(areas["name"], geoms, strict=True):
-        for ring in _rings(g):
+        for ring in rings(g, 6):
             rows.append({"poly": ring, "t": str(name)})
     return [
         pdk.Layer(
@@ -159,7 +134,7 @@ def area_layer(areas: pd.DataFrame | None) -> list[pdk.Layer]:
 def hex_count_layers(hs: HotSpots, lang: str = "sv") -> LayerBundle:
     """Incidents per hexagon (cells with at least one incident)."""
     occupied = np.flatnonzero(hs.values > 0)
-    polys = to_wgs84(hs.lattice.polygons()[occupied])
+    polys = geoms_to_wgs84(hs.lattice.polygons()[occupied])
     vmax = float(hs.values.max()) if len(hs.values) else 1.0
     rows = []
     for k, poly in zip(occupied, polys, strict=True):
@@ -167,7 +142,7 @@ def hex_count_layers(hs: HotSpots, lang: str = "sv") -> LayerBundle:
         a = np.sqrt(v / vmax) if vmax else 0
         rows.append(
             {
-                "poly": _rings(poly)[0],
+                "poly": rings(poly, 6)[0],
                 "c": [int(255 - 40 * a), int(220 - 170 * a), int(120 - 110 * a), int(70 + 170 * a)],
                 "t": _t("an_tip_hex", lang, n=int(v)),
             }
@@ -182,13 +157,13 @@ def hex_count_layers(hs: HotSpots, lang: str = "sv") -> LayerBundle:
 def gi_layers(hs: HotSpots, lang: str = "sv") -> LayerBundle:
     """Gi* hot and cold spots by confidence (only significant cells are drawn)."""
     sig = np.flatnonzero(hs.gi.level != 0)
-    polys = to_wgs84(hs.lattice.polygons()[sig])
+    polys = geoms_to_wgs84(hs.lattice.polygons()[sig])
     rows = []
     for k, poly in zip(sig, polys, strict=True):
         lev = int(hs.gi.level[k])
         rows.append(
             {
-                "poly": _rings(poly)[0],
+                "poly": rings(poly, 6)[0],
                 "c": GI_COLOURS[lev],
                 "t": _t(
                     "an_tip_gi",
@@ -203,7 +178,7 @@ def gi_layers(hs: HotSpots, lang: str = "sv") -> LayerBundle:
     view = (
         _view_for(polys)
         if len(polys)
-        else _view_for(to_wgs84(hs.lattice.polygons()[hs.values > 0]))
+        else _view_for(geoms_to_wgs84(hs.lattice.polygons()[hs.values > 0]))
     )
     return LayerBundle([_polygon_layer("analysis_gi", rows)], legend, view)
 
@@ -239,7 +214,7 @@ def density_layers(d: Density, lang: str = "sv", floor_share: float = 0.02) -> L
     corners = shapely.points(
         [minx - hx, minx - hx, maxx + hx, maxx + hx], [miny - hy, maxy + hy, maxy + hy, miny - hy]
     )
-    c = to_wgs84(corners)
+    c = geoms_to_wgs84(corners)
     bounds = [[float(p.x), float(p.y)] for p in c]  # bottom-left, top-left, top-right, bottom-right
     layer = pdk.Layer(
         "BitmapLayer",
@@ -255,19 +230,19 @@ def density_layers(d: Density, lang: str = "sv", floor_share: float = 0.02) -> L
     hot = v >= 0.2 * vmax
     ii, jj = np.nonzero(hot)
     pts = shapely.points(d.x0 + ii * d.dx, d.y0 + jj * d.dy)
-    return LayerBundle([layer], legend, _view_for(to_wgs84(pts)))
+    return LayerBundle([layer], legend, _view_for(geoms_to_wgs84(pts)))
 
 
 def emerging_layers(em: Emerging, lang: str = "sv") -> LayerBundle:
     """Emerging hot/cold spot categories (cells with a pattern)."""
     cat = em.category
     sel = np.flatnonzero(cat != "no_pattern")
-    polys = to_wgs84(em.lattice.polygons()[sel])
+    polys = geoms_to_wgs84(em.lattice.polygons()[sel])
     rows = []
     for k, poly in zip(sel, polys, strict=True):
         rows.append(
             {
-                "poly": _rings(poly)[0],
+                "poly": rings(poly, 6)[0],
                 "c": EMERGING_COLOURS.get(str(cat[k]), [150, 150, 150, 150]),
                 "t": _t(
                     "an_tip_emerging",
@@ -291,7 +266,7 @@ def risk_zone_layers(results: list[NearRepeat], lang: str = "sv") -> LayerBundle
     for nr in results:
         if nr.zones is None or nr.zones.empty:
             continue
-        geoms = to_wgs84(np.asarray(nr.zones["geometry"]))
+        geoms = geoms_to_wgs84(np.asarray(nr.zones["geometry"]))
         geoms_all.extend(geoms)
         kind = _t(f"kind_{nr.kind}", lang)
         for (_, z), g in zip(nr.zones.iterrows(), geoms, strict=True):
@@ -305,7 +280,7 @@ def risk_zone_layers(results: list[NearRepeat], lang: str = "sv") -> LayerBundle
                 until=until.strftime("%Y-%m-%d"),
                 r=int(z["radius_m"]),
             )
-            zone_rows.append({"poly": _rings(g)[0], "c": RISK_COLOUR, "t": tip})
+            zone_rows.append({"poly": rings(g, 6)[0], "c": RISK_COLOUR, "t": tip})
             c = g.centroid
             event_rows.append({"p": [round(c.x, 6), round(c.y, 6)], "t": tip})
     layers = [
@@ -350,8 +325,10 @@ def coverage_layers(
             if "status" in cameras
             else cameras
         )
-        cam_geoms = to_wgs84(np.asarray([g for g in cams.geometry if g is not None], dtype=object))
-        cover_rows = [{"poly": r, "t": ""} for g in cam_geoms for r in _rings(g)]
+        cam_geoms = geoms_to_wgs84(
+            np.asarray([g for g in cams.geometry if g is not None], dtype=object)
+        )
+        cover_rows = [{"poly": r, "t": ""} for g in cam_geoms for r in rings(g, 6)]
         layers.append(
             pdk.Layer(
                 "PolygonLayer",
@@ -365,7 +342,9 @@ def coverage_layers(
         )
     if routes is not None and len(routes):
         paths = []
-        for name, g in zip(routes["name"], to_wgs84(np.asarray(routes.geometry)), strict=True):
+        for name, g in zip(
+            routes["name"], geoms_to_wgs84(np.asarray(routes.geometry)), strict=True
+        ):
             for part in getattr(g, "geoms", [g]):
                 if part.geom_type == "LineString":
                     paths.append(
@@ -386,7 +365,7 @@ def coverage_layers(
         )
     cells = gaps.cells
     rows: list[dict[str, object]] = []
-    polys = to_wgs84(np.asarray(cells["geometry"])) if len(cells) else np.array([])
+    polys = geoms_to_wgs84(np.asarray(cells["geometry"])) if len(cells) else np.array([])
     for (_, c), poly in zip(cells.iterrows(), polys, strict=True):
         cam_gap = bool(c["camera_gap"]) if gaps.cameras_known else False
         walk_gap = bool(c["walk_gap"])
@@ -402,7 +381,7 @@ def coverage_layers(
         share = c["camera_incident_share"]
         rows.append(
             {
-                "poly": _rings(poly)[0],
+                "poly": rings(poly, 6)[0],
                 "c": colour,
                 "t": _t(
                     "an_tip_gap",
@@ -442,13 +421,6 @@ def make_deck(
     """A deck with area outlines under the bundle's layers. ``basemap="none"`` draws no tiles
     (the area outlines still give orientation); anything else uses the light Carto basemap, as
     the Här och nu map does."""
-    kwargs: dict = {"map_provider": None, "map_style": None}
-    if basemap != "none":
-        kwargs = {"map_provider": "carto", "map_style": "light"}
-    return pdk.Deck(
-        layers=area_layer(areas) + bundle.layers,
-        initial_view_state=bundle.view,
-        tooltip=bundle.tooltip,
-        height=height,
-        **kwargs,
+    return deck.make_deck(
+        area_layer(areas) + bundle.layers, bundle.view, bundle.tooltip, basemap, height
     )

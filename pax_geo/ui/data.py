@@ -7,7 +7,6 @@ import streamlit as st
 from pax_geo import auth, mapdata, queries
 from pax_geo.config import settings
 from pax_geo.db import reader_engine
-from pax_geo.layers import INCIDENT_KINDS
 from pax_geo.ui.session import User
 
 
@@ -38,6 +37,7 @@ def map_data(
     mode: str,
     hex_size_m: float,
     kind_labels: dict[str, str],
+    lang: str = "sv",
 ) -> mapdata.MapData:
     """The map for one signed-in session and filter (cached per session for a minute)."""
     with auth.reader_connection(user.role, user.session_token, user.username) as conn:
@@ -50,9 +50,10 @@ def map_data(
             kind_labels=kind_labels,
             area_names=districts(user.role),
             ctx=map_context(user.role),
+            lang=lang,
         )
 
 
 def visible_kinds(role: str) -> list[str]:
-    prec = precision(role)
-    return [k for k in INCIDENT_KINDS if prec.get(k, "none") != "none"]
+    """The incident kinds this role sees (queries.kinds_at, from its cached precisions)."""
+    return list(queries.kinds_at(precision(role)))

@@ -68,7 +68,7 @@ def build_deck(
     max_area = max([d["n"] for d in data.districts] or [1])
     area_counts_shown = any(d["label"] for d in data.districts)
     layers.append(
-        _polygons(
+        polygon_layer(
             AREA_LAYER,
             area_rows,
             fill=_choropleth_expr(max_area) if area_counts_shown else [255, 255, 255, 12],
@@ -80,18 +80,18 @@ def build_deck(
     )
     outline_rows = [{"poly": ring} for area in data.outline for ring in area]
     layers.append(
-        _polygons("outline", outline_rows, fill=None, line=[60, 60, 60, 200], line_px=1.5)
+        polygon_layer("outline", outline_rows, fill=None, line=[60, 60, 60, 200], line_px=1.5)
     )
     layers.extend(overlay or [])
     if data.coverage is not None and "camera" in visible:
         color = specs["camera"].color
         layers.append(
-            _polygons("camera_coverage", data.coverage, fill=color + [60], line=color + [160])
+            polygon_layer("camera_coverage", data.coverage, fill=color + [60], line=color + [160])
         )
     if data.operations is not None and "operation" in visible:
         color = specs["operation"].color
         layers.append(
-            _polygons(
+            polygon_layer(
                 "operation",
                 data.operations,
                 fill=color + [35],
@@ -135,7 +135,7 @@ def build_deck(
                     stroked=True,
                     line_width_min_pixels=1,
                     radius_units=_S("meters"),
-                    get_radius=specs[kind].style.get("radius_m", 30),
+                    get_radius=specs[kind].style.radius_m,
                     radius_min_pixels=4,
                     radius_max_pixels=14,
                     pickable=True,
@@ -223,24 +223,41 @@ def build_deck(
     )
 
     points_like = any(layer.mode != "area" for layer in data.incidents.values())
-    # Without a network the Carto style never loads and the map stays empty, so a tile basemap
-    # is opt-in (PAX_BASEMAP=carto); the district outlines above need no tiles.
+    return make_deck(
+        layers, VIEW_POINTS if points_like else VIEW_AREAS, {"text": "{t}"}, basemap, height
+    )
+
+
+def make_deck(
+    layers: list[pdk.Layer],
+    view: pdk.ViewState,
+    tooltip: dict | bool,
+    basemap: str = "none",
+    height: int = 560,
+) -> pdk.Deck:
+    """The one way a map is made: the layers over district outlines the caller adds, and no
+    tile basemap unless ``basemap="carto"`` (without a network the Carto style never loads
+    and the map would stay empty; the outlines need no tiles)."""
     kwargs: dict = {"map_provider": None, "map_style": None}
     if basemap == "carto":
         kwargs = {"map_provider": "carto", "map_style": "light"}
     return pdk.Deck(
-        layers=layers,
-        initial_view_state=VIEW_POINTS if points_like else VIEW_AREAS,
-        tooltip={"text": "{t}"},
-        height=height,
-        **kwargs,
+        layers=layers, initial_view_state=view, tooltip=tooltip, height=height, **kwargs
     )
 
 
-def _polygons(
+def view_for_bounds(lon0: float, lat0: float, lon1: float, lat1: float) -> pdk.ViewState:
+    """A view centred on WGS84 bounds, zoomed so that they fit (3 to 15)."""
+    span = max(lon1 - lon0, lat1 - lat0, 0.005)
+    zoom = max(3.0, min(15.0, 8.5 - math.log2(span)))
+    return pdk.ViewState(latitude=(lat0 + lat1) / 2, longitude=(lon0 + lon1) / 2, zoom=zoom)
+
+
+def polygon_layer(
     layer_id: str, rows: list[dict], fill, line, line_px: float = 1, pickable=False, **kw
 ):
-    """A PolygonLayer over rows with a "poly" ring; fill None draws outlines only."""
+    """A PolygonLayer over rows with a "poly" ring (every map's polygons): fill is a colour,
+    a row field name (e.g. "c") or None for outlines only."""
     return pdk.Layer(
         "PolygonLayer",
         id=layer_id,

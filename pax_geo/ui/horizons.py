@@ -13,14 +13,14 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import streamlit as st
 
-from pax_geo import clock
+from pax_geo import clock, queries
 from pax_geo.clock import TZ
 from pax_geo.db import reader_engine
 from pax_geo.horizons import card as card_mod
 from pax_geo.horizons import fmt, long, medium
 from pax_geo.horizons import queries as hq
 from pax_geo.ui import charts
-from pax_geo.ui.session import audit, t
+from pax_geo.ui.session import t
 
 TTL = 120
 
@@ -36,13 +36,13 @@ def now_minute() -> datetime:
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
 def area_table(role: str) -> pd.DataFrame:
     with reader_engine(role).connect() as conn:
-        return hq.area_table(conn)
+        return queries.area_table(conn)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
 def visible_kinds(role: str) -> tuple[str, ...]:
     with reader_engine(role).connect() as conn:
-        return hq.visible_kinds(conn)
+        return queries.visible_kinds(conn)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
@@ -209,32 +209,6 @@ def suppression_note(threshold: int) -> None:
 
 
 # --- downloads ---------------------------------------------------------------------------------
-
-
-def _audit_export(page_key: str, what: str, file_name: str, rows: int) -> None:
-    audit("export", page_key, {"what": what, "file": file_name, "rows": rows, "format": "csv"})
-
-
-def csv_download(
-    df: pd.DataFrame,
-    file_name: str,
-    page_key: str,
-    what: str,
-    key: str,
-    label: str | None = None,
-) -> None:
-    """A CSV download button (UTF-8 with BOM for Excel); each download is audited."""
-    data = df.to_csv(index=False).encode("utf-8-sig")
-    st.download_button(
-        label or t("download_csv"),
-        data,
-        file_name=file_name,
-        mime="text/csv",
-        key=key,
-        icon=":material/download:",
-        on_click=_audit_export,
-        args=(page_key, what, file_name, len(df)),
-    )
 
 
 def default_since(now: datetime) -> date:

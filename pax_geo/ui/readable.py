@@ -16,7 +16,7 @@ import shapely
 
 from pax_geo import i18n
 from pax_geo.analysis.hexgrid import centres
-from pax_geo.mapdata import to_wgs84
+from pax_geo.wgs84 import xy_to_lonlat
 
 #: Column -> catalogue key of its header. Columns missing here are left out of a table.
 HEADERS: dict[str, str] = {
@@ -82,7 +82,7 @@ def place(x, y, districts: gpd.GeoDataFrame | None, lang: str) -> pd.DataFrame:
     out = pd.DataFrame(index=range(len(x)))
     if len(x) == 0:
         return out.assign(where=[], lat=[], lon=[])
-    lon, lat = to_wgs84(x, y)
+    lon, lat = xy_to_lonlat(x, y)
     out["lat"] = np.round(np.asarray(lat, dtype=float), 5)
     out["lon"] = np.round(np.asarray(lon, dtype=float), 5)
     out["where"] = "–"

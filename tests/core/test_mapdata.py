@@ -11,6 +11,7 @@ from pax_geo import mapdata, queries
 from pax_geo.demo.generate import default_end
 from pax_geo.layers import INCIDENT_KINDS
 from pax_geo.ui.deck import build_deck
+from pax_geo.wgs84 import xy_to_lonlat
 
 
 def test_hex_axial_assigns_each_point_to_its_nearest_centre():
@@ -98,7 +99,7 @@ def test_grid_roles_get_cells_on_the_database_grid(reader_engines, demo_loaded, 
     # No exact incident position appears in what the browser would receive.
     with reader_engines["police_analyst"].connect() as conn:
         exact = queries.incident_points(conn, year)
-    lon, lat = mapdata.to_wgs84(exact.x, exact.y)
+    lon, lat = xy_to_lonlat(exact.x, exact.y)
     for a, b in list(zip(lon, lat, strict=True))[:300]:
         assert f"[{a}, {b}]" not in payload
 

@@ -133,7 +133,7 @@ def test_medellang_per_area_and_monthly(demo_loaded):
 
 @pytest.mark.parametrize("role", ["police_analyst", "field_worker", "board_viewer"])
 def test_lang_renders_for_role(role, demo_loaded):
-    at = open_page(role, "pages/lang.py")
+    at = open_page(role, "pages/lang_sikt.py")
     assert_clean(at)
     assert [t.value for t in at.title] == [tr("page_lang")]
     assert len(at.get("vega_lite_chart")) == 2  # choropleth + small multiples
@@ -143,7 +143,7 @@ def test_lang_renders_for_role(role, demo_loaded):
 
 
 def test_lang_year_slider_and_classification(demo_loaded):
-    at = open_page("security_chief", "pages/lang.py")
+    at = open_page("security_chief", "pages/lang_sikt.py")
     slider = at.select_slider(key="lt_year")
     years = list(slider.options)
     assert len(map_classes(at)) == 5
@@ -172,11 +172,11 @@ def map_classes(at: AppTest) -> list[str]:
 
 
 def test_lang_csv_download_is_audited(owner_engine, demo_loaded):
-    at = open_page("board_viewer", "pages/lang.py")
+    at = open_page("board_viewer", "pages/lang_sikt.py")
     with owner_engine.connect() as c:
         before = c.execute(
             text(
-                "select count(*) from pax_data.audit_log where action = 'export' and page = 'lang'"
+                "select count(*) from pax_data.audit_log where action = 'export' and page = 'lang_sikt'"
             )
         ).scalar()
     buttons = at.get("download_button")
@@ -186,7 +186,7 @@ def test_lang_csv_download_is_audited(owner_engine, demo_loaded):
         rows = c.execute(
             text(
                 "select username, detail from pax_data.audit_log where action = 'export' "
-                "and page = 'lang' order by id desc"
+                "and page = 'lang_sikt' order by id desc"
             )
         ).all()
     assert len(rows) == before + 1
@@ -278,7 +278,7 @@ def test_every_horizons_string_key_exists():
 
     files = [
         ROOT / "pages" / "medellang.py",
-        ROOT / "pages" / "lang.py",
+        ROOT / "pages" / "lang_sikt.py",
         ROOT / "pages" / "omradeskort.py",
         ROOT / "pax_geo" / "ui" / "area_card.py",
         ROOT / "pax_geo" / "ui" / "horizons.py",

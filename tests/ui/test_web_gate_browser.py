@@ -157,8 +157,8 @@ def test_area_cards_are_audited(page, app_url, owner_engine):
             {"s": start},
         ).all()
     pages = [r.page for r in rows]
-    assert "lang" in pages and "omradeskort" in pages
-    lang_view = next(r.detail for r in rows if r.page == "lang")
+    assert "lang_sikt" in pages and "omradeskort" in pages
+    lang_view = next(r.detail for r in rows if r.page == "lang_sikt")
     assert {"indicator", "scheme", "classes", "year"} <= set(lang_view)
     card = next(r.detail for r in rows if r.page == "omradeskort")
     assert isinstance(card["area_id"], int)

@@ -10,9 +10,10 @@ from pax_geo.horizons import fmt
 from pax_geo.horizons.indicators import SCHEMES, WEIGHTED
 from pax_geo.ui import charts
 from pax_geo.ui import horizons as hz
+from pax_geo.ui.downloads import csv_download
 from pax_geo.ui.session import audit_page_view, lang, require_page, t
 
-PAGE = "lang"
+PAGE = "lang_sikt"
 user = require_page(PAGE)
 lg = lang()
 
@@ -113,7 +114,7 @@ with table_col:
         municipality_average=None if avg is None else avg["value"],
         average_method=None if avg is None else avg["method"],
     )
-    hz.csv_download(
+    csv_download(
         export,
         f"{key}_{year}.csv",
         PAGE,
@@ -138,7 +139,7 @@ with st.expander(t("hz_table")):
         view.values.pivot_table(index="area", columns="year", values="value").round(1),
         width="stretch",
     )
-hz.csv_download(
+csv_download(
     all_years,
     f"{key}_all_years.csv",
     PAGE,
@@ -146,7 +147,7 @@ hz.csv_download(
     "dl_all",
     label=t("hz_download_all_years"),
 )
-hz.csv_download(
+csv_download(
     avg_export,
     f"{key}_municipality_average.csv",
     PAGE,
