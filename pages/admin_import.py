@@ -5,10 +5,6 @@ Thin: reading, validation and loading are pax_geo.ingest (owner connection, one 
 the import history is read through the role's own login (pax_api.import_run).
 """
 
-import hashlib
-import tempfile
-from pathlib import Path
-
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
@@ -16,8 +12,10 @@ import streamlit as st
 from pax_geo import ingest
 from pax_geo.config import settings
 from pax_geo.ingest import fields as F
+from pax_geo.ingest import uploads
 from pax_geo.ingest.geo import crs_label
 from pax_geo.ingest.readers import SUFFIXES
+from pax_geo.layers import INCIDENT_KINDS
 from pax_geo.ui import deck, session
 
 t = session.t
@@ -26,13 +24,12 @@ user = session.require_page("import")
 st.title(t("page_import"))
 st.caption(t("import_intro"))
 
-UPLOAD_DIR = Path(tempfile.gettempdir()) / "pax_uploads"
 CRS_CHOICES = (None, 3006, 3011, 4326)
 KEY_RESULT = "import_result"
 
 
 def layer_label(layer: str) -> str:
-    if layer in ("car_fire", "shooting", "explosion", "cache"):
+    if layer in INCIDENT_KINDS:
         return t(f"kind_{layer}")
     return t(f"import_layer_{layer}")
 
@@ -115,13 +112,8 @@ if upload is None:
     show_history()
     st.stop()
 
-content = upload.getvalue()
-digest = hashlib.sha256(content).hexdigest()[:20]
-suffix = Path(upload.name).suffix.lower()
-UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
-path = UPLOAD_DIR / f"{digest}{suffix}"
-if not path.exists():
-    path.write_bytes(content)
+path = uploads.stage(upload.getvalue(), upload.name)
+digest = path.stem  # the content hash the staged file is named by
 
 c1, c2, c3 = st.columns(3)
 defaults = ingest.ImportOptions()

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import html
 
-import altair as alt
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from pax_geo import clock, i18n
 from pax_geo.analysis import service
-from pax_geo.analysis.emerging import STEP_DAYS
+from pax_geo.analysis.emerging import STEP_DAYS, TooFewSteps
 from pax_geo.config import TIMEZONE, settings
 from pax_geo.horizons.periods import ANALYSIS_WINDOWS, QUICK_WINDOWS
 from pax_geo.ui import analysis_layers as al
-from pax_geo.ui import readable
+from pax_geo.ui import charts, readable
 from pax_geo.ui.analysis_data import (
     areas,
     compstat,
@@ -89,19 +89,8 @@ def explain(key: str, **fmt) -> None:
     st.markdown(t(key, **fmt))
 
 
-def fmt_p(p: float | None) -> str:
-    """A p-value for a table cell."""
-    if p is None or pd.isna(p):
-        return "–"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
-
-
 def p_text(p: float | None) -> str:
-    """A p-value in running text: "p < 0,001", "p = 0,062" (decimal comma in Swedish)."""
-    if p is None or pd.isna(p):
-        return "p –"
-    s = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
-    return s.replace(".", ",") if lg == "sv" else s
+    return readable.p_text(p, lg)
 
 
 def kind_label(kind: str) -> str:
@@ -252,7 +241,14 @@ elif method == "emerging":
     with st.spinner(t("an_computing")):
         try:
             em, prec = emerging(user.role, start_s, end_s, kinds, size, step)
-        except ValueError as exc:
+        except TooFewSteps as exc:
+            em, prec = None, "none"
+            unit = t(f"an_step_{exc.step}") if exc.step in STEPS.values() else str(exc.step)
+            st.warning(
+                t("an_emerging_too_few_steps", steps=exc.n_steps, step=unit, min=exc.min_steps),
+                icon=":material/info:",
+            )
+        except ValueError as exc:  # other refusals of the analysis speak for themselves
             em, prec = None, "none"
             st.warning(str(exc))
     if em is not None:
@@ -266,13 +262,8 @@ elif method == "emerging":
             st.markdown(f"#### {t('an_findings')}")
             ct = em.count_trend
             p = p_text(float(ct.p))
-            trend = (
-                t("an_trend_up", p=p)
-                if ct.p < 0.05 and ct.s > 0
-                else t("an_trend_down", p=p)
-                if ct.p < 0.05 and ct.s < 0
-                else t("an_trend_none", p=p)
-            )
+            sign = int(np.ravel(ct.trend())[0])  # Mann-Kendall at 5 %: +1, -1 or 0
+            trend = t({1: "an_trend_up", -1: "an_trend_down"}.get(sign, "an_trend_none"), p=p)
             st.markdown(t("an_find_emerging", steps=steps, days=STEP_DAYS[step], trend=trend))
             summ = {k: v for k, v in em.summary().items() if k != "no_pattern"}
             if summ:
@@ -327,32 +318,8 @@ elif method == "nearrepeat":
         if nr.knox is None:
             continue
         tab = nr.knox.table()
-        tab["band"] = [
-            f"{int(a)}–{int(b)} m"
-            for a, b in zip(tab.distance_from_m, tab.distance_to_m, strict=True)
-        ]
-        tab["days"] = [
-            f"{int(a)}–{int(b)} d" for a, b in zip(tab.days_from, tab.days_to, strict=True)
-        ]
-        tab["sig"] = tab["p"] < 0.05
         st.markdown(f"#### {t('an_knox_title')} · {kind_label(nr.kind)}")
-        base = alt.Chart(tab).encode(
-            x=alt.X("days:N", title=t("an_col_days"), sort=None),
-            y=alt.Y("band:N", title=t("an_col_distance"), sort=None),
-        )
-        heat = base.mark_rect().encode(
-            color=alt.Color(
-                "knox_ratio:Q",
-                title=t("an_col_ratio"),
-                scale=alt.Scale(scheme="redblue", reverse=True, domainMid=1),
-            ),
-            tooltip=["band", "days", "observed", "expected", "knox_ratio", "p"],
-        )
-        text = base.mark_text(fontSize=12).encode(
-            text=alt.Text("knox_ratio:Q", format=".2f"),
-            opacity=alt.condition("datum.sig", alt.value(1.0), alt.value(0.45)),
-        )
-        st.altair_chart(heat + text, width="stretch")
+        st.altair_chart(charts.knox_chart(tab, lg), width="stretch")
         download(
             readable.knox(tab, lg),
             f"knox_{nr.kind}",
@@ -371,43 +338,12 @@ elif method == "temporal":
     with st.spinner(t("an_computing")):
         tp = temporal(user.role, start_s, end_s, kinds)
     grid = tp.grid.table()
-    grid["day"] = [t(f"an_weekday_{d}") for d in grid["weekday"]]
-    days_order = [t(f"an_weekday_{d}") for d in range(7)]
+    months = tp.season.months.copy()
     with left:
         st.markdown(f"#### {t('an_heat_title')}")
-        chart = (
-            alt.Chart(grid)
-            .mark_rect()
-            .encode(
-                x=alt.X("hour:O", title=t("an_col_hour")),
-                y=alt.Y("day:N", title=t("an_col_weekday"), sort=days_order),
-                color=alt.Color(
-                    "weight:Q", title=t("an_col_weight"), scale=alt.Scale(scheme="oranges")
-                ),
-                tooltip=["day", "hour", alt.Tooltip("weight:Q", format=".1f")],
-            )
-            .properties(height=260)
-        )
-        st.altair_chart(chart, width="stretch")
+        st.altair_chart(charts.week_hour_chart(grid, lg), width="stretch")
         st.markdown(f"#### {t('an_season_title')}")
-        months = tp.season.months.copy()
-        season = (
-            alt.Chart(months)
-            .mark_bar(color="#d95f02")
-            .encode(
-                x=alt.X("month:O", title=t("an_col_month")),
-                y=alt.Y("index:Q", title=t("an_col_index")),
-                tooltip=[
-                    "month",
-                    "incidents",
-                    "exposure_days",
-                    alt.Tooltip("index:Q", format=".2f"),
-                ],
-            )
-            .properties(height=200)
-        )
-        rule = alt.Chart(pd.DataFrame({"y": [1.0]})).mark_rule(strokeDash=[4, 4]).encode(y="y:Q")
-        st.altair_chart(season + rule, width="stretch")
+        st.altair_chart(charts.season_chart(months, lg), width="stretch")
     with right:
         explain("an_explain_temporal")
         st.markdown(f"#### {t('an_findings')}")
@@ -423,7 +359,7 @@ elif method == "temporal":
                     n=tp.n_points,
                 )
             )
-            verdict = t("an_season_yes") if tp.season.p < 0.05 else t("an_season_no")
+            verdict = t("an_season_yes") if tp.season.significant() else t("an_season_no")
             st.markdown(t("an_find_season", verdict=verdict, p=p_text(tp.season.p)))
         else:
             st.markdown(t("an_too_few", n=0))
@@ -447,7 +383,7 @@ elif method == "compstat":
                     "–" if c is None or pd.isna(c) else f"{c:+.0%}" for c in table["change"]
                 ],
                 t("an_col_direction"): [t(f"an_dir_{d}") if d else "–" for d in table["direction"]],
-                t("an_col_p"): [fmt_p(p) for p in table["p"]],
+                t("an_col_p"): [readable.p_cell(p) for p in table["p"]],
                 t("an_col_verdict"): [t(f"an_verdict_{v}") for v in table["verdict"]],
             }
         )
@@ -458,9 +394,6 @@ elif method == "compstat":
             res = cs[key]
             st.markdown(f"#### {t(f'an_compstat_{key}')}")
             tot = res.totals.assign(area="")
-            tot["change"] = [
-                (n / b - 1) if b else None for n, b in zip(tot["now"], tot["before"], strict=True)
-            ]
             st.dataframe(show(tot), hide_index=True, width="stretch")
             with st.expander(t("an_col_area")):
                 st.dataframe(show(res.table), hide_index=True, width="stretch")

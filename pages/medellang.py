@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from pax_geo import i18n
-from pax_geo.horizons import fmt
+from pax_geo.horizons import fmt, medium
 from pax_geo.ui import charts
 from pax_geo.ui import horizons as hz
 from pax_geo.ui.downloads import csv_download
@@ -68,7 +68,7 @@ with tab_trend:
         key="mt_area",
         disabled=by == "area_id",
     )
-    roll = 4 if bucket == "week" else 3
+    roll = medium.DEFAULT_ROLL[bucket]
     if not kinds:
         st.info(t("hz_pick_kind"))
     else:
@@ -145,7 +145,7 @@ with tab_obs:
         key="mt_bucket_obs",
         required=True,
     )
-    roll_o = 4 if bucket_o == "week" else 3
+    roll_o = medium.DEFAULT_ROLL[bucket_o]
     left, right = st.columns(2, gap="large")
     with left:
         st.markdown(f"**{t('hz_obs_heading')}**")

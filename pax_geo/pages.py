@@ -24,7 +24,7 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("har_och_nu", "pages/har_och_nu.py", "page_har_och_nu", ":material/map:", ALL),
-    # issue 5: hot spot and pattern analysis (roles whose login returns points)
+    # hot spot and pattern analysis (roles whose login returns points)
     PageSpec(
         "hotspots",
         "pages/hotspots.py",
@@ -32,14 +32,14 @@ PAGES: tuple[PageSpec, ...] = (
         ":material/local_fire_department:",
         ANALYSTS,
     ),
-    # issue 6: the medium- and long-term horizons and the area card (all roles)
+    # the medium- and long-term horizons and the area card (all roles)
     PageSpec("medellang", "pages/medellang.py", "page_medellang", ":material/trending_up:", ALL),
     PageSpec("lang_sikt", "pages/lang_sikt.py", "page_lang", ":material/insights:", ALL),
     PageSpec("omradeskort", "pages/omradeskort.py", "page_omradeskort", ":material/badge:", ALL),
-    # issue 3: administration (admin only)
+    # administration (admin only)
     PageSpec("audit", "pages/admin_audit.py", "page_audit", ":material/policy:", ADMIN, "admin"),
     PageSpec("users", "pages/admin_users.py", "page_users", ":material/group:", ADMIN, "admin"),
-    # issue 4: imports (files, the Police feed, indicators)
+    # imports (files, the Police feed, indicators)
     PageSpec(
         "import",
         "pages/admin_import.py",

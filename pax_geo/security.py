@@ -44,7 +44,7 @@ PUBLIC_FUNCTIONS = (
 )
 RESTRICTED_VIEWS = ("incident_exact", "incident_grid", "camera", "operation", "observation")
 
-#: The non-superuser, NOLOGIN role that owns every function in pax_api (issue 13). It may read
+#: The non-superuser, NOLOGIN role that owns every function in pax_api. It may read
 #: every pax_data table (the definer functions are the API to them) and write only what
 #: DEFINER_WRITES lists; it has no CREATE anywhere and cannot log in.
 DEFINER_ROLE = "pax_definer"
@@ -55,7 +55,7 @@ DEFINER_WRITES = {
     "app_user": "update",
     "app_session": "insert, update, delete",
     "login_throttle": "insert, update, delete",
-    # issue 13: per-client login limits (0011_client_limits.py)
+    # per-client login limits (0011_client_limits.py)
     "login_client": "insert, update, delete",
     "login_client_name": "insert, update, delete",
 }
@@ -276,9 +276,8 @@ def sync_privileges(conn: Connection, cfg: Settings | None = None) -> None:
         conn.execute(text(f"grant select on pax_api.{view} to {READER_GROUP}"))
     for fn in PUBLIC_FUNCTIONS:
         conn.execute(text(f"grant execute on function pax_api.{fn} to {READER_GROUP}"))
-    # --- issue 6 (horizons): data freshness for the "Källa · data t.o.m." captions (0006) ---
+    # --- data freshness for the "Källa · data t.o.m." captions (0006) ---
     conn.execute(text(f"grant execute on function pax_api.data_status() to {READER_GROUP}"))
-    # --- end issue 6 ---
 
     conn.execute(
         text("update pax_data.setting set value = :v where key = :k"),
@@ -318,12 +317,12 @@ def sync_privileges(conn: Connection, cfg: Settings | None = None) -> None:
             conn.execute(text(f"revoke all on function pax_api.{view}_rows from {db_role}"))
         for view in sorted(restricted_views_for(role)):
             conn.execute(text(f"grant select on pax_api.{view} to {db_role}"))
-            # the view reads this definer function, which filters inside (issue 13)
+            # the view reads this definer function, which filters inside
             conn.execute(text(f"grant execute on function pax_api.{view}_rows to {db_role}"))
         conn.execute(text(f"revoke all on pax_api.audit_log from {db_role}"))
     conn.execute(text(f"grant select on pax_api.audit_log to {db_role_name('admin')}"))
 
-    # --- ingest (issue 4) ------------------------------------------------------------------
+    # --- ingest -------------------------------------------------------------------------------
     # The Police feed is public information: every role may read the kept events. The import
     # history (file names, counts, reports) only for the roles that may open the import page.
     conn.execute(text(f"grant select on pax_api.police_event to {READER_GROUP}"))
@@ -345,7 +344,7 @@ def sync_privileges(conn: Connection, cfg: Settings | None = None) -> None:
             f"grant execute on function pax_api.audit(text, text, text, text, jsonb) to {AUTH_ROLE}"
         )
     )
-    # --- issue 3 (login, sessions, audit): see sql/migrations/versions/0003_auth.py ---
+    # --- login, sessions, audit: see sql/migrations/versions/0003_auth.py ---
     for fn in (
         "auth_lookup(text)",
         "auth_fail(text, int, int)",
@@ -355,7 +354,7 @@ def sync_privileges(conn: Connection, cfg: Settings | None = None) -> None:
         "session_end(text, text)",
     ):
         conn.execute(text(f"grant execute on function pax_api.{fn} to {AUTH_ROLE}"))
-    # --- issue 13: client limits and the session sweep (0011_client_limits.py) ---
+    # --- client limits and the session sweep (0011_client_limits.py) ---
     for fn in (
         "auth_client_state(text, text)",
         "auth_client_fail(text, text, int, int, int)",
@@ -363,7 +362,6 @@ def sync_privileges(conn: Connection, cfg: Settings | None = None) -> None:
         "session_sweep()",
     ):
         conn.execute(text(f"grant execute on function pax_api.{fn} to {AUTH_ROLE}"))
-    # --- end issue 13 client limits ---
     # the observation view resolves the bound session through this function
     conn.execute(text(f"grant execute on function pax_api.app_username() to {READER_GROUP}"))
     for role in ROLES:
@@ -371,9 +369,8 @@ def sync_privileges(conn: Connection, cfg: Settings | None = None) -> None:
             text(f"revoke all on pax_api.app_user from {ident(db_role_name(role), plain=True)}")
         )
     conn.execute(text(f"grant select on pax_api.app_user to {db_role_name('admin')}"))
-    # --- end issue 3 ---
 
-    # --- issue 13 (hardening): definer owner and search_path, no CREATE/TEMP, no row counts ---
+    # --- hardening: definer owner and search_path, no CREATE/TEMP, no row counts ---
     _sync_audit_actions(conn)
     _sync_definer(conn)
     _sync_catalog(
@@ -381,4 +378,3 @@ def sync_privileges(conn: Connection, cfg: Settings | None = None) -> None:
         dbname,
         [READER_GROUP, AUTH_ROLE, DEFINER_ROLE, *(db_role_name(r) for r in ROLES)],
     )
-    # --- end issue 13 ---

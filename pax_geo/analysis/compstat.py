@@ -197,6 +197,8 @@ def totals(
                 "kind": kind,
                 "now": n1,
                 "before": n2,
+                # the change in the rate per day, so unequal periods compare fairly
+                "change": (n1 / len1) / (n2 / len2) - 1.0 if n2 > 0 else None,
                 "direction": direction,
                 "p": p,
                 "verdict": verdict,
@@ -204,5 +206,6 @@ def totals(
             }
         )
     return pd.DataFrame(
-        rows, columns=["kind", "now", "before", "direction", "p", "verdict", "complete"]
+        rows,
+        columns=["kind", "now", "before", "change", "direction", "p", "verdict", "complete"],
     )

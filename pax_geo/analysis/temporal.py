@@ -103,6 +103,10 @@ class Seasonality:
     p: float
     dof: int
 
+    def significant(self, alpha: float = 0.05) -> bool:
+        """Whether the months differ more than chance allows (chi-square test at alpha)."""
+        return bool(self.p < alpha)
+
 
 def seasonality(times: pd.Series, start: datetime, end: datetime) -> Seasonality:
     """Monthly profile of ``times`` over the period [start, end)."""

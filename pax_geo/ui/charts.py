@@ -606,3 +606,72 @@ def _cut_axis_title(lang: str) -> alt.TitleParams:
     return alt.TitleParams(
         _t("hz_axis_not_from_zero", lang), anchor="start", fontSize=11, fontWeight="normal"
     )
+
+
+# --- pattern charts of the Hotspots page ------------------------------------------------------
+
+
+def knox_chart(table: pd.DataFrame, lang: str, alpha: float = 0.05) -> AltairChart:
+    """Knox ratio per distance x time band; bands significant after the Benjamini-Hochberg
+    correction across all bands (q <= alpha) in full colour, the others faded."""
+    tab = table.copy()
+    tab["band"] = [
+        f"{int(a)}–{int(b)} m" for a, b in zip(tab.distance_from_m, tab.distance_to_m, strict=True)
+    ]
+    tab["days"] = [f"{int(a)}–{int(b)} d" for a, b in zip(tab.days_from, tab.days_to, strict=True)]
+    tab["sig"] = tab["q"] <= alpha
+    base = alt.Chart(tab).encode(
+        x=alt.X("days:N", title=i18n.t("an_col_days", lang), sort=None),
+        y=alt.Y("band:N", title=i18n.t("an_col_distance", lang), sort=None),
+    )
+    heat = base.mark_rect().encode(
+        color=alt.Color(
+            "knox_ratio:Q",
+            title=i18n.t("an_col_ratio", lang),
+            scale=alt.Scale(scheme="redblue", reverse=True, domainMid=1),
+        ),
+        tooltip=["band", "days", "observed", "expected", "knox_ratio", "p", "q"],
+    )
+    text = base.mark_text(fontSize=12).encode(
+        text=alt.Text("knox_ratio:Q", format=".2f"),
+        opacity=alt.condition("datum.sig", alt.value(1.0), alt.value(0.45)),
+    )
+    return heat + text
+
+
+def week_hour_chart(grid: pd.DataFrame, lang: str) -> AltairChart:
+    """Hour x weekday weights (aoristic), Monday first, in the user's language."""
+    tab = grid.copy()
+    tab["day"] = [i18n.t(f"an_weekday_{d}", lang) for d in tab["weekday"]]
+    order = [i18n.t(f"an_weekday_{d}", lang) for d in range(7)]
+    return (
+        alt.Chart(tab)
+        .mark_rect()
+        .encode(
+            x=alt.X("hour:O", title=i18n.t("an_col_hour", lang)),
+            y=alt.Y("day:N", title=i18n.t("an_col_weekday", lang), sort=order),
+            color=alt.Color(
+                "weight:Q",
+                title=i18n.t("an_col_weight", lang),
+                scale=alt.Scale(scheme="oranges"),
+            ),
+            tooltip=["day", "hour", alt.Tooltip("weight:Q", format=".1f")],
+        )
+        .properties(height=260)
+    )
+
+
+def season_chart(months: pd.DataFrame, lang: str) -> AltairChart:
+    """Seasonal index per calendar month (1 = the average month), with the 1.0 line."""
+    bars = (
+        alt.Chart(months)
+        .mark_bar(color="#d95f02")
+        .encode(
+            x=alt.X("month:O", title=i18n.t("an_col_month", lang)),
+            y=alt.Y("index:Q", title=i18n.t("an_col_index", lang), scale=alt.Scale(zero=True)),
+            tooltip=["month", "incidents", "exposure_days", alt.Tooltip("index:Q", format=".2f")],
+        )
+        .properties(height=200)
+    )
+    rule = alt.Chart(pd.DataFrame({"y": [1.0]})).mark_rule(strokeDash=[4, 4]).encode(y="y:Q")
+    return bars + rule

@@ -213,3 +213,18 @@ def coverage_clusters(clusters: pd.DataFrame, districts, lang: str) -> pd.DataFr
     return _finish(
         df, [*order, "camera_gap", "walk_hour_incidents", "walk_far_share", "walk_gap"], lang
     )
+
+
+def p_cell(p: float | None) -> str:
+    """A p-value for a table cell: "< 0.001", "0.062", "–" when there is none."""
+    if p is None or pd.isna(p):
+        return "–"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def p_text(p: float | None, lang: str) -> str:
+    """A p-value in running text: "p < 0,001", "p = 0,062" (decimal comma in Swedish)."""
+    if p is None or pd.isna(p):
+        return "p –"
+    s = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+    return s.replace(".", ",") if lang == "sv" else s

@@ -452,3 +452,26 @@ def test_points_in_polygons_geometry_helpers():
     got = ctx.district_of(np.array([5.0, 15.0, 10.0, 50.0]), np.array([5.0, 5.0, 5.0, 5.0]))
     assert list(got) == [5, 9, 5, -1]
     assert shapely.is_valid(a)
+
+
+def test_uploads_are_staged_privately_and_swept(tmp_path):
+    import dataclasses
+    import os
+    import stat
+    import time
+
+    from pax_geo import config
+    from pax_geo.ingest import uploads
+
+    cfg = dataclasses.replace(config.settings(), home=tmp_path)
+    a = uploads.stage(b"id,x\n1,2\n", "Områden.CSV", cfg)
+    assert (
+        a.parent == tmp_path / "uploads" and a.suffix == ".csv" and a.read_bytes() == b"id,x\n1,2\n"
+    )
+    assert stat.S_IMODE(os.stat(a.parent).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(a).st_mode) == 0o600
+    assert uploads.stage(b"id,x\n1,2\n", "again.csv", cfg) == a  # same content, same file
+    old = uploads.stage(b"other", "old.geojson", cfg)
+    os.utime(old, (time.time() - 2 * uploads.MAX_AGE_S,) * 2)
+    assert uploads.sweep(cfg) == 1
+    assert not old.exists() and a.exists()
