@@ -8,11 +8,9 @@ from sqlalchemy import text
 
 from pax_geo.db import reader_engine
 
-#: Every action the application writes to the audit log. This is the one list: it is copied into
-#: pax_data.audit_action on every migrate (pax_geo.security.sync_privileges) and pax_api.audit()
-#: refuses any other action from every non-superuser login. Add new actions here.
-ACTIONS: tuple[str, ...] = (
-    # sign-in and sessions (written through the pax_auth login, before/after a session exists)
+#: The actions the pax_auth login (no session yet, or no longer) may write; it writes them for
+#: names that need not be accounts. Every other action needs a reader login's live session.
+AUTH_ACTIONS: tuple[str, ...] = (
     "login",
     "login_failed",
     "lockout",
@@ -21,6 +19,13 @@ ACTIONS: tuple[str, ...] = (
     "login_throttled_start",
     "logout",
     "session_expired",
+)
+
+#: Every action the application writes to the audit log. This is the one list: it is copied into
+#: pax_data.audit_action on every migrate (pax_geo.security.sync_privileges) and pax_api.audit()
+#: refuses any other action from every non-superuser login. Add new actions here.
+ACTIONS: tuple[str, ...] = (
+    *AUTH_ACTIONS,  # sign-in and sessions
     # pages (written through the role's login, bound to the live session)
     "page_view",
     "page_refused",
@@ -36,19 +41,6 @@ ACTIONS: tuple[str, ...] = (
     "user_unlock",
     "user_set_email",
     "demo_users",
-)
-
-#: The actions the pax_auth login (no session yet, or no longer) may write; it writes them for
-#: names that need not be accounts. Every other action needs a reader login's live session.
-AUTH_ACTIONS: tuple[str, ...] = (
-    "login",
-    "login_failed",
-    "lockout",
-    "login_locked",
-    "login_throttled",
-    "login_throttled_start",
-    "logout",
-    "session_expired",
 )
 
 #: Largest detail (as JSON text, bytes) pax_api.audit() accepts.
