@@ -32,6 +32,12 @@ ACTIONS: tuple[str, ...] = (
     "open_record",
     "export",
     "import",
+    # field mode (0013_field.py): written inside the definer functions, same transaction
+    "observation_report",
+    "observation_correct",
+    "observation_withdraw",
+    "observation_triage",
+    "walk_log",
     # account administration (owner connection: admin page and the 'pax users' CLI)
     "user_add",
     "user_enable",
@@ -40,6 +46,7 @@ ACTIONS: tuple[str, ...] = (
     "user_reset_password",
     "user_unlock",
     "user_set_email",
+    "user_set_areas",
     "demo_users",
 )
 

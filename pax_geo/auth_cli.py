@@ -100,6 +100,8 @@ def cmd_users(args: argparse.Namespace) -> int:
             auth.unlock(conn, args.username, actor=actor)
         elif action == "set-email":
             auth.set_email(conn, args.username, args.email, actor=actor)
+        elif action == "set-areas":
+            auth.set_areas(conn, args.username, args.areas, actor=actor)
     print(f"{action}: {auth.normalize_username(args.username)} done")
     return 0
 
@@ -114,7 +116,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--role", required=True, choices=ROLES)
     s.add_argument("--name", help="display name (default: the user name)")
     s.add_argument("--email", help="e-mail, used to match single sign-on identities")
-    s.add_argument("--area", help="home area: id, code or district name (field workers)")
+    s.add_argument(
+        "--area",
+        action="append",
+        help="an area the account works in: id, code or district name; repeat for several "
+        "(field workers' 'Mitt område'; the first is the home area)",
+    )
     g = s.add_mutually_exclusive_group()
     g.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     g.add_argument(
@@ -139,6 +146,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     s = us.add_parser("reset-password", help="set a new password and lift any lockout")
     s.add_argument("username")
     s.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+
+    s = us.add_parser("set-areas", help="assign an account to areas (none clears them)")
+    s.add_argument("username")
+    s.add_argument("areas", nargs="*", help="ids, codes or district names; the first is home")
 
     s = us.add_parser("set-email", help="set (or with '' clear) the e-mail used for SSO")
     s.add_argument("username")

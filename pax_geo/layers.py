@@ -24,11 +24,12 @@ ROLES: tuple[str, ...] = (
     "municipal_staff",
     "field_worker",
     "board_viewer",
+    "night_walker",
     "admin",
 )
 
 #: Roles that see per-area counts below the threshold as "<N".
-SUPPRESSING_ROLES: frozenset[str] = frozenset({"field_worker", "board_viewer"})
+SUPPRESSING_ROLES: frozenset[str] = frozenset({"field_worker", "board_viewer", "night_walker"})
 
 #: Precision levels, finest first. "own" = own records exact, the rest as area counts.
 PRECISIONS: tuple[str, ...] = ("exact", "grid", "area", "own", "none")
@@ -112,6 +113,9 @@ class LayerSpec:
     precision: dict[str, str]
     kind: str | None = None
     subtypes: list[str] = field(default_factory=list)
+    #: category key -> {"sv": label, "en": label} (observations: the report form's choices;
+    #: the Swedish label is the value stored in the database)
+    categories: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def label(self, lang: str = "sv") -> str:
         return self.title.get(lang) or self.title["sv"]
@@ -160,7 +164,23 @@ def _parse(path: Path) -> LayerSpec:
         precision=dict(prec),
         kind=data.get("kind"),
         subtypes=list(data.get("subtypes", [])),
+        categories=_categories(data.get("categories", {}), path.name),
     )
+
+
+def _categories(raw: object, where: str) -> dict[str, dict[str, str]]:
+    if not isinstance(raw, dict):
+        raise LayerSpecError(f"{where}: [categories] must be a table of key = {{ sv, en }}")
+    out: dict[str, dict[str, str]] = {}
+    for key, labels in raw.items():
+        if (
+            not isinstance(labels, dict)
+            or not all(isinstance(labels.get(lg), str) and labels.get(lg) for lg in ("sv", "en"))
+            or set(labels) - {"sv", "en"}
+        ):
+            raise LayerSpecError(f"{where}: category {key!r} needs a Swedish and an English label")
+        out[str(key)] = {"sv": labels["sv"], "en": labels["en"]}
+    return out
 
 
 def _tooltip(raw: object, where: str) -> list[str]:

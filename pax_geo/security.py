@@ -18,6 +18,7 @@ from sqlalchemy import Connection, text
 
 from pax_geo.audit import ACTIONS as AUDIT_ACTIONS
 from pax_geo.audit import AUTH_ACTIONS
+from pax_geo.capabilities import CAPABILITIES
 from pax_geo.config import Settings, settings
 from pax_geo.db import AUTH_ROLE, db_role_name, db_role_password
 from pax_geo.layers import INCIDENT_KINDS, ROLES, SUPPRESSING_ROLES, load_layers
@@ -33,6 +34,7 @@ PUBLIC_VIEWS = (
     "night_walk_route",
     "night_walk",
     "my_precision",
+    "place",
 )
 PUBLIC_FUNCTIONS = (
     "incident_counts(timestamptz, timestamptz, text, text[])",
@@ -42,7 +44,29 @@ PUBLIC_FUNCTIONS = (
     "incident_hex_counts(float8, timestamptz, timestamptz, text[], int4[], text[], text[])",
     "incident_grid_counts(timestamptz, timestamptz, text[], int4[], text[], text[])",
 )
-RESTRICTED_VIEWS = ("incident_exact", "incident_grid", "camera", "operation", "observation")
+RESTRICTED_VIEWS = (
+    "incident_exact",
+    "incident_grid",
+    "camera",
+    "operation",
+    "observation",
+    "observation_history",
+)
+#: Field-mode functions (0013_field.py) -> the capability whose roles may execute them. Each one
+#: checks the capability again inside, against the login; my_account/set_my_theme are everyone's.
+FIELD_FUNCTIONS: dict[str, str | None] = {
+    "report_observation(uuid, text, timestamptz, float8, float8, int4, text)": (
+        "report_observation"
+    ),
+    "correct_observation(int8, text, timestamptz, float8, float8, int4, text)": (
+        "report_observation"
+    ),
+    "withdraw_observation(int8)": "report_observation",
+    "triage_observation(int8, text, int8, int4)": "triage_observation",
+    "log_walk(uuid, int4, date, int4, text)": "log_walk",
+    "my_account()": None,
+    "set_my_theme(text)": None,
+}
 
 #: The non-superuser, NOLOGIN role that owns every function in pax_api. It may read
 #: every pax_data table (the definer functions are the API to them) and write only what
@@ -58,6 +82,10 @@ DEFINER_WRITES = {
     # per-client login limits (0011_client_limits.py)
     "login_client": "insert, update, delete",
     "login_client_name": "insert, update, delete",
+    # field mode (0013_field.py): reports, their history, the night walkers' log
+    "observation": "insert, update, delete",
+    "observation_history": "insert",
+    "night_walk": "insert",
 }
 #: The schemas whose SECURITY DEFINER functions get DEFINER_ROLE as owner and a safe search_path.
 DEFINER_SCHEMAS = ("pax_api", "pax_data")
@@ -92,6 +120,7 @@ def restricted_views_for(role: str) -> set[str]:
         views.add("operation")
     if specs["observation"].precision_for(role) in ("exact", "own"):
         views.add("observation")
+        views.add("observation_history")
     return views
 
 
@@ -155,6 +184,8 @@ def _sync_definer(conn: Connection) -> None:
     for table, privs in DEFINER_WRITES.items():
         if conn.execute(text("select to_regclass(:t)"), {"t": f"pax_data.{table}"}).scalar():
             conn.execute(text(f"grant {privs} on pax_data.{ident(table, plain=True)} to {role}"))
+    if conn.execute(text("select to_regprocedure('pax_data.personal_data_kind(text)')")).scalar():
+        conn.execute(text(f"grant execute on function pax_data.personal_data_kind(text) to {role}"))
 
     rows = conn.execute(
         text(
@@ -259,6 +290,38 @@ def _ensure_login_role(conn: Connection, role: str, cfg: Settings) -> None:
             f"noreplication nobypassrls password '{password}'"
         )
     )
+
+
+def _sync_field(conn: Connection) -> None:
+    """Capabilities and observation categories into the database (0013_field.py), and execute
+    rights on the field-mode functions for exactly the roles that have the capability."""
+    if not conn.execute(text("select to_regclass('pax_data.role_capability')")).scalar():
+        return
+    conn.execute(text("delete from pax_data.role_capability"))
+    conn.execute(
+        text("insert into pax_data.role_capability (db_role, capability) values (:r, :c)"),
+        [
+            {"r": db_role_name(role), "c": cap}
+            for cap, roles in sorted(CAPABILITIES.items())
+            for role in sorted(roles)
+        ],
+    )
+    conn.execute(text("delete from pax_data.observation_category"))
+    cats = load_layers()["observation"].categories
+    if cats:
+        conn.execute(
+            text(
+                "insert into pax_data.observation_category (label_sv, key, label_en) "
+                "values (:sv, :k, :en)"
+            ),
+            [{"sv": v["sv"], "k": k, "en": v["en"]} for k, v in cats.items()],
+        )
+    for fn, cap in FIELD_FUNCTIONS.items():
+        for role in ROLES:
+            login = ident(db_role_name(role), plain=True)
+            verb = "grant" if cap is None or role in CAPABILITIES[cap] else "revoke"
+            prep = "to" if verb == "grant" else "from"
+            conn.execute(text(f"{verb} execute on function pax_api.{fn} {prep} {login}"))
 
 
 def sync_privileges(conn: Connection, cfg: Settings | None = None) -> None:
@@ -369,6 +432,8 @@ def sync_privileges(conn: Connection, cfg: Settings | None = None) -> None:
             text(f"revoke all on pax_api.app_user from {ident(db_role_name(role), plain=True)}")
         )
     conn.execute(text(f"grant select on pax_api.app_user to {db_role_name('admin')}"))
+
+    _sync_field(conn)
 
     # --- hardening: definer owner and search_path, no CREATE/TEMP, no row counts ---
     _sync_audit_actions(conn)

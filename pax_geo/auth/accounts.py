@@ -4,6 +4,7 @@ accounts); every change is audited."""
 from __future__ import annotations
 
 import typing
+from collections.abc import Sequence
 
 from sqlalchemy import Connection, text
 
@@ -32,6 +33,7 @@ DEMO_USERS: tuple[tuple[str, str, str, str | None], ...] = (
     ("falt1", "Demo Fältarbetare 1", "field_worker", "Geneta"),
     ("falt2", "Demo Fältarbetare 2", "field_worker", "Hovsjö"),
     ("kommun1", "Demo Kommunal tjänsteperson 1", "municipal_staff", None),
+    ("natt", "Demo Nattvandrare", "night_walker", "Ronna"),
 )
 
 #: The first demo account of each role (role -> user name): docs, tests and benches use it.
@@ -88,11 +90,14 @@ def add_user(
     password: str | None = None,
     display_name: str | None = None,
     email: str | None = None,
-    area: str | int | None = None,
+    area: str | int | None | Sequence[str | int] = None,
     actor: str = "system",
     actor_role: str | None = None,
 ) -> Account:
-    """Create an account. Without a password it can only sign in through single sign-on."""
+    """Create an account. Without a password it can only sign in through single sign-on.
+
+    `area` is one area (id, code or district name) or several: the account is assigned to all
+    of them (field workers' "Mitt område"), the first being its home area."""
     name = validate_username(username)
     validate_role(role)
     display = _no_control((display_name or name).strip(), "display name")
@@ -101,7 +106,8 @@ def add_user(
     mail = _no_control((email or "").strip(), "email") or None
     if mail and not EMAIL_RE.fullmatch(mail):
         raise AuthError(f"email {email!r}: not an e-mail address")
-    area_id = resolve_area(conn, area)
+    area_ids = resolve_areas(conn, area)
+    area_id = area_ids[0] if area_ids else None
     exists = conn.execute(
         text("select 1 from pax_data.app_user where username = :u"), {"u": name}
     ).scalar()
@@ -122,10 +128,66 @@ def add_user(
         ),
         {"u": name, "d": display, "r": role, "a": area_id, "h": pw_hash, "e": mail},
     )
+    _write_areas(conn, name, area_ids)
     owner_audit(
-        conn, actor, "user_add", {"username": name, "role": role, "area_id": area_id}, actor_role
+        conn,
+        actor,
+        "user_add",
+        {"username": name, "role": role, "area_id": area_id, "area_ids": area_ids},
+        actor_role,
     )
     return Account(name, display, role, area_id)
+
+
+def resolve_areas(conn: Connection, areas: str | int | None | Sequence[str | int]) -> list[int]:
+    """Area ids (in the given order, without repeats) from one or several ids, codes or names."""
+    if areas is None or isinstance(areas, str | int):
+        items: list[str | int] = [] if areas is None or areas == "" else [areas]
+    else:
+        items = list(areas)
+    out: list[int] = []
+    for item in items:
+        area_id = resolve_area(conn, item)
+        if area_id is not None and area_id not in out:
+            out.append(area_id)
+    return out
+
+
+def _write_areas(conn: Connection, username: str, area_ids: Sequence[int]) -> None:
+    conn.execute(
+        text(
+            "delete from pax_data.app_user_area ua using pax_data.app_user u "
+            "where u.id = ua.user_id and u.username = :u"
+        ),
+        {"u": username},
+    )
+    if area_ids:
+        conn.execute(
+            text(
+                "insert into pax_data.app_user_area (user_id, area_id) "
+                "select u.id, :a from pax_data.app_user u where u.username = :u"
+            ),
+            [{"u": username, "a": a} for a in area_ids],
+        )
+    conn.execute(
+        text("update pax_data.app_user set area_id = :a where username = :u"),
+        {"u": username, "a": area_ids[0] if area_ids else None},
+    )
+
+
+def set_areas(
+    conn: Connection,
+    username: str,
+    areas: Sequence[str | int],
+    actor: str = "system",
+    actor_role: str | None = None,
+) -> list[int]:
+    """Assign an account to these areas (replacing its earlier ones; none clears them)."""
+    name = _require_user(conn, username)
+    area_ids = resolve_areas(conn, areas)
+    _write_areas(conn, name, area_ids)
+    owner_audit(conn, actor, "user_set_areas", {"username": name, "area_ids": area_ids}, actor_role)
+    return area_ids
 
 
 def list_users(conn: Connection) -> list[dict]:
@@ -312,6 +374,7 @@ def ensure_demo_users(conn: Connection) -> list[str]:
                 "h": _hasher.hash(DEMO_PASSWORD),
             },
         )
+        _write_areas(conn, username, [area_id] if area_id is not None else [])
         names.append(username)
     owner_audit(conn, "demo", "demo_users", {"usernames": names})
     return names

@@ -22,6 +22,8 @@ LAYER_TABLES = (
     "pax_data.incident",
     "pax_data.camera",
     "pax_data.observation",
+    "pax_data.observation_history",
+    "pax_data.place",
     "pax_data.operation",
     "pax_data.indicator",
 )
@@ -235,6 +237,18 @@ def _load_rest(conn: Connection, data: DemoData, area_ids: dict[str, int]) -> No
     copy_frame(conn, "pax_data.indicator", list(frame.columns), frame)
 
 
+def _insert_places(conn: Connection) -> None:
+    """Named places for the report form: each district's centre (a point inside it)."""
+    conn.execute(
+        text(
+            "insert into pax_data.place (name, geom, area_id) "
+            "select a.name || ' centrum', st_pointonsurface(a.geom), a.id "
+            "from pax_data.area a where a.kind = 'district' "
+            "on conflict (name) do nothing"
+        )
+    )
+
+
 def load_demo(
     conn: Connection,
     incidents: int = 4000,
@@ -253,6 +267,7 @@ def load_demo(
     _load_incidents(conn, data, area_ids)
     t_inc = time.perf_counter() - t1
     _load_rest(conn, data, area_ids)
+    _insert_places(conn)
     try:  # demo accounts, one per role, once login exists (pax_geo.auth)
         from pax_geo.auth import ensure_demo_users
     except ImportError:
