@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pax_geo.pages import PAGES, pages_for
+from pax_geo.pages import PAGES, home_for, pages_for
 from pax_geo.ui import dbstatus, login, session
 
 ROOT = Path(__file__).resolve().parent
@@ -28,13 +28,14 @@ st.set_page_config(
 claimed = session.current_user()
 keys = {p.key for p in AVAILABLE}
 allowed = [p.key for p in pages_for(claimed.role) if p.key in keys] if claimed else []
+home = home_for(claimed.role) if claimed else None
 pages = {
     p.key: st.Page(
         p.path,
         title=session.t(p.title_key),
         icon=p.icon,
         url_path=p.key,
-        default=p.key == (allowed[0] if allowed else AVAILABLE[0].key),
+        default=p.key == (home if home in allowed else allowed[0] if allowed else AVAILABLE[0].key),
     )
     for p in AVAILABLE
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pax_geo.capabilities import CAPABILITIES
 from pax_geo.layers import ROLES
 
 ALL = frozenset(ROLES)
@@ -23,6 +24,14 @@ class PageSpec:
 
 
 PAGES: tuple[PageSpec, ...] = (
+    # field mode: the field worker's start page (a role's first page is its default)
+    PageSpec(
+        "mitt_omrade",
+        "pages/mitt_omrade.py",
+        "page_mitt_omrade",
+        ":material/home_pin:",
+        frozenset({"field_worker"}),
+    ),
     PageSpec("har_och_nu", "pages/har_och_nu.py", "page_har_och_nu", ":material/map:", ALL),
     # hot spot and pattern analysis (roles whose login returns points)
     PageSpec(
@@ -36,6 +45,28 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("medellang", "pages/medellang.py", "page_medellang", ":material/trending_up:", ALL),
     PageSpec("lang_sikt", "pages/lang_sikt.py", "page_lang", ":material/insights:", ALL),
     PageSpec("omradeskort", "pages/omradeskort.py", "page_omradeskort", ":material/badge:", ALL),
+    # the night walkers' log (their start page), reports from the street, the triage list
+    PageSpec(
+        "nattvandring",
+        "pages/nattvandring.py",
+        "page_nattvandring",
+        ":material/directions_walk:",
+        CAPABILITIES["log_walk"],
+    ),
+    PageSpec(
+        "rapportera",
+        "pages/rapportera.py",
+        "page_rapportera",
+        ":material/add_location_alt:",
+        CAPABILITIES["report_observation"],
+    ),
+    PageSpec(
+        "rapporter",
+        "pages/rapporter.py",
+        "page_rapporter",
+        ":material/inbox:",
+        CAPABILITIES["triage_observation"],
+    ),
     # administration (admin only)
     PageSpec("audit", "pages/admin_audit.py", "page_audit", ":material/policy:", ADMIN, "admin"),
     PageSpec("users", "pages/admin_users.py", "page_users", ":material/group:", ADMIN, "admin"),
@@ -49,6 +80,18 @@ PAGES: tuple[PageSpec, ...] = (
         "admin",
     ),
 )
+
+
+#: A role's start page where it is not the first page it may open.
+HOME: dict[str, str] = {"field_worker": "mitt_omrade", "night_walker": "nattvandring"}
+
+
+def home_for(role: str) -> str | None:
+    """The page a role lands on after signing in."""
+    allowed = [p.key for p in pages_for(role)]
+    if HOME.get(role) in allowed:
+        return HOME[role]
+    return allowed[0] if allowed else None
 
 
 def page(key: str) -> PageSpec:

@@ -76,6 +76,7 @@ class AreaStatus:
     tonight_count: Count
     tonight_baseline: Baseline
     counts: tuple[KindCount, ...]
+    threshold: int = 0  # released counts below it are ranges ("<3")
 
     @property
     def deciding(self) -> Status:
@@ -189,6 +190,7 @@ def build(conn: Connection, area_ids: Sequence[int], now: datetime) -> list[Area
     }
     evenings = evening_windows(now)
     tonight = window_cells(conn, evenings, kinds, ids)
+    threshold = hq.incident_threshold(conn, kinds)
     out = []
     for area_id in ids:
         statuses = []
@@ -219,6 +221,7 @@ def build(conn: Connection, area_ids: Sequence[int], now: datetime) -> list[Area
                 tonight_count=tc[0],
                 tonight_baseline=baseline(tc[1:]),
                 counts=tuple(kind_counts),
+                threshold=threshold,
             )
         )
     return out
