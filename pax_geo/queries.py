@@ -288,10 +288,14 @@ def cameras(conn: Connection) -> gpd.GeoDataFrame | None:
 
 
 def routes(conn: Connection) -> gpd.GeoDataFrame:
+    """Night-walk routes with their schedule and ``held``: the dates of the walks logged on
+    each (an empty list when none are)."""
     df = pd.read_sql_query(
         text(
-            "select id, name, organisation, schedule, st_asbinary(geom) as wkb "
-            "from pax_api.night_walk_route order by name"
+            "select r.id, r.name, r.organisation, r.schedule, st_asbinary(r.geom) as wkb, "
+            "coalesce((select array_agg(distinct w.walked_on order by w.walked_on) "
+            "          from pax_api.night_walk w where w.route_id = r.id), '{}') as held "
+            "from pax_api.night_walk_route r order by r.name"
         ),
         conn,
     )

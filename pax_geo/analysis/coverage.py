@@ -67,6 +67,15 @@ def in_schedule(local_times: pd.Series, schedule) -> np.ndarray:
     return out
 
 
+def walk_evenings(local_times: pd.Series) -> np.ndarray:
+    """The evening (local date, datetime64[D]) each time belongs to: times before noon belong to
+    the evening before (a walk from 20:00 to 01:00 is one evening)."""
+    lt = pd.to_datetime(local_times, utc=True).dt.tz_convert(TIMEZONE)
+    day = lt.dt.tz_localize(None).dt.normalize()
+    day = day.where(lt.dt.hour >= 12, day - pd.Timedelta(days=1))
+    return day.to_numpy().astype("datetime64[D]")
+
+
 @dataclass
 class CoverageGaps:
     cells: pd.DataFrame  # one row per hot cell
@@ -89,7 +98,10 @@ def coverage_gaps(
     """Camera and night-walk gaps for the hot cells of ``gi`` (see module docstring).
 
     ``points`` has x, y, occurred_at; ``cameras`` a geometry column of coverage polygons and
-    optionally status (None = the role may not see cameras); ``routes`` geometry and schedule.
+    optionally status (None = the role may not see cameras); ``routes`` geometry and schedule,
+    and optionally ``held``: the evenings (dates) the route was walked according to the night
+    walkers' log. Walk hours are the schedule's; a route with logged walks reaches an incident
+    in them only on an evening it was walked; a route with no log at all is taken at its word.
     """
     if max_route_distance_m <= 0:
         raise ValueError("the route distance must be a positive number of metres")
@@ -122,19 +134,31 @@ def coverage_gaps(
     walk = np.zeros(sel.sum(), dtype=bool)
     near = np.zeros(sel.sum(), dtype=bool)
     times = points["occurred_at"][sel]
-    route_list = (
-        [] if routes is None else list(zip(routes.geometry, routes["schedule"], strict=True))
+    held_col = (
+        routes["held"]
+        if routes is not None and "held" in routes
+        else [None] * (0 if routes is None else len(routes))
     )
-    for geom, schedule in route_list:
+    route_list = (
+        []
+        if routes is None
+        else list(zip(routes.geometry, routes["schedule"], held_col, strict=True))
+    )
+    evenings = walk_evenings(times)
+    for geom, schedule, held in route_list:
         active = in_schedule(times, schedule)
-        if not active.any() or geom is None or geom.is_empty:
-            walk |= active
+        walk |= active  # walk hours by the schedule
+        walked = active
+        if held is not None and len(held):
+            # walks are logged for this route: it reaches an incident only on an evening it
+            # was walked (a scheduled evening without a walk leaves the incident unreached)
+            walked = active & np.isin(evenings, np.array(sorted(held), dtype="datetime64[D]"))
+        if not walked.any() or geom is None or geom.is_empty:
             continue
-        walk |= active
         d = shapely.distance(geom, pts)
-        near |= active & (d <= max_route_distance_m)
+        near |= walked & (d <= max_route_distance_m)
     all_routes = (
-        shapely.union_all([g for g, _ in route_list if g is not None]) if route_list else None
+        shapely.union_all([g for g, _s, _h in route_list if g is not None]) if route_list else None
     )
     hq, hr = lattice.q[hot], lattice.r[hot]
     cx, cy = lattice.centres()

@@ -537,3 +537,51 @@ def test_coverage_gaps_for_cameras_and_routes():
     # without camera access only route gaps are judged
     nocam = coverage.coverage_gaps(lat, gi, pts, None, routes)
     assert not nocam.cameras_known and nocam.cells["camera_gap"].isna().all()
+
+
+def test_coverage_counts_a_logged_route_only_on_the_evenings_it_was_walked():
+    """Walks held (the night walkers' log) feed the coverage analysis: a route with logged walks
+    covers an incident only on an evening it was walked; one with no log, by its schedule."""
+    rng = np.random.default_rng(1)
+    fri = pd.Timestamp("2025-03-07 21:00", tz="Europe/Stockholm")
+    weeks = rng.integers(0, 10, 60)
+    pts = pd.DataFrame(
+        {
+            "x": np.concatenate([rng.normal(0, 40, 60), rng.uniform(-3000, 3000, 150)]),
+            "y": np.concatenate([rng.normal(0, 40, 60), rng.uniform(-3000, 3000, 150)]),
+            # the cluster on Friday nights, some after midnight (still that evening's walk)
+            "occurred_at": [
+                fri + pd.Timedelta(weeks=int(k), hours=int(h))
+                for k, h in zip(weeks, rng.integers(0, 4, 60), strict=True)
+            ]
+            + [fri + pd.Timedelta(weeks=int(k)) for k in rng.integers(0, 10, 150)],
+        }
+    )
+    lat = hexgrid.lattice_for(
+        250, shapely.box(-3000, -3000, 3000, 3000), pts.x.to_numpy(), pts.y.to_numpy()
+    )
+    gi = getis.gi_star(
+        lat.values(hexgrid.hex_counts(pts.x, pts.y, 250)), lat.neighbours(1), permutations=0
+    )
+    line = shapely.LineString([(-500, 50), (500, 50)])
+    schedule = [{"weekday": 4, "start": "20:00", "end": "01:00"}]
+    fridays = [(fri + pd.Timedelta(weeks=k)).date() for k in range(10)]
+    qa, ra = hexgrid.axial_coords(np.array([0.0]), np.array([0.0]), 250)
+
+    def walk_gap(held) -> bool:
+        routes = pd.DataFrame({"geometry": [line], "schedule": [schedule], "held": [held]})
+        cells = coverage.coverage_gaps(lat, gi, pts, None, routes, max_route_distance_m=300).cells
+        at_a = ((cells["q"] == qa[0]) & (cells["r"] == ra[0])).to_numpy()
+        assert at_a.any()
+        return bool(cells.loc[at_a, "walk_gap"].all())
+
+    assert not walk_gap([])  # no log: the schedule counts
+    assert not walk_gap(fridays)  # walked every Friday
+    assert walk_gap([fridays[0] - pd.Timedelta(days=7)])  # logged, but never on those Fridays
+    # walked only on the evenings of three of the ten weeks: most incidents are uncovered
+    assert walk_gap(fridays[:3])
+    # after midnight belongs to the evening before
+    evenings = coverage.walk_evenings(
+        pd.Series([pd.Timestamp("2025-03-08 00:30", tz="Europe/Stockholm")])
+    )
+    assert str(evenings[0]) == "2025-03-07"

@@ -1,0 +1,184 @@
+"""Benchmark: the field worker's first useful view ("Mitt område") on a throttled tablet.
+
+Chromium (Debian's, through Playwright) at 820 x 1180 with DevTools throttling as in the issue:
+150 ms round trip, 200 KB/s down, 100 KB/s up, 4x CPU slowdown. It signs in as the demo field
+worker and waits for the area's status block (the light and the counts table). Reported, for a
+first visit (empty cache) and a second visit (same browser profile, so the HTTP cache is warm):
+
+* seconds from pressing "Logga in" to the status block (the first useful view);
+* seconds to a usable login form;
+* bytes received: HTTP responses (encoded, i.e. after compression) and websocket frames,
+  for the whole visit and for the part after signing in.
+
+The app is served by ``server.py`` against the configured database (``pax up`` first; it
+needs the demo accounts). Usage: .venv/bin/python bench/bench_field.py [--runs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from pax_geo import auth
+from pax_geo.config import settings
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-dev-shm-usage"]
+THROTTLE = {
+    "offline": False,
+    "latency": 150,
+    "downloadThroughput": 200 * 1024,
+    "uploadThroughput": 100 * 1024,
+}
+CPU_SLOWDOWN = 4
+VIEWPORT = {"width": 820, "height": 1180}
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve() -> tuple[subprocess.Popen, str]:
+    port = _port()
+    env = {**os.environ, "PAX_BASEMAP": "none", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "server.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                return proc, url
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("the app did not start")
+
+
+class Meter:
+    """Bytes received over HTTP (encoded) and websocket frames, from CDP events."""
+
+    def __init__(self, cdp) -> None:
+        self.http = 0
+        self.ws = 0
+        cdp.on("Network.loadingFinished", self._http)
+        cdp.on("Network.webSocketFrameReceived", self._ws)
+
+    def _http(self, e) -> None:
+        self.http += int(e.get("encodedDataLength", 0))
+
+    def _ws(self, e) -> None:
+        payload = e.get("response", {}).get("payloadData", "")
+        # binary frames arrive base64-encoded: 3 bytes per 4 characters
+        self.ws += (
+            len(payload) * 3 // 4 if e.get("response", {}).get("opcode") == 2 else len(payload)
+        )
+
+    def total(self) -> int:
+        return self.http + self.ws
+
+
+def visit(context, url: str) -> dict:
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", THROTTLE)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
+    meter = Meter(cdp)
+    t0 = time.perf_counter()
+    page.goto(url)
+    page.get_by_label("Användarnamn").wait_for(timeout=120_000)
+    t_form = time.perf_counter() - t0
+    page.get_by_label("Användarnamn").fill(auth.DEMO_ACCOUNTS["field_worker"])
+    page.get_by_label("Lösenord").fill(auth.DEMO_PASSWORD)
+    before = meter.total()
+    t1 = time.perf_counter()
+    page.get_by_role("button", name="Logga in").click()
+    # the first useful view: the area's counts table under its light
+    page.get_by_text("Händelser mot det normala").first.wait_for(timeout=180_000)
+    page.locator('[data-testid="stTable"]').first.wait_for(timeout=180_000)
+    t_view = time.perf_counter() - t1
+    page.wait_for_timeout(1500)  # let the map and the rest of the page arrive
+    out = {
+        "login_form_s": round(t_form, 2),
+        "first_view_after_login_s": round(t_view, 2),
+        "bytes_total": meter.total(),
+        "bytes_after_login": meter.total() - before,
+        "bytes_http": meter.http,
+        "bytes_ws": meter.ws,
+    }
+    page.close()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--runs", type=int, default=2, help="cold+warm pairs")
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    settings()
+    proc, url = serve()
+    results = []
+    try:
+        with sync_playwright() as p:
+            for _ in range(args.runs):
+                with tempfile.TemporaryDirectory() as profile:
+                    ctx = p.chromium.launch_persistent_context(
+                        profile,
+                        executable_path=CHROMIUM,
+                        args=ARGS,
+                        viewport=VIEWPORT,
+                        locale="sv-SE",
+                        timezone_id="Europe/Stockholm",
+                    )
+                    cold = visit(ctx, url)
+                    warm = visit(ctx, url)
+                    ctx.close()
+                results.append({"cold": cold, "warm": warm})
+    finally:
+        proc.terminate()
+    print(
+        json.dumps(
+            {
+                "throttle": THROTTLE,
+                "cpu_slowdown": CPU_SLOWDOWN,
+                "viewport": VIEWPORT,
+                "runs": results,
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
