@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pax_geo.pages import PAGES, home_for, pages_for
+from pax_geo.pages import FIELD_ROLES, PAGES, home_for, pages_for
 from pax_geo.ui import dbstatus, login, session
 
 ROOT = Path(__file__).resolve().parent
@@ -18,14 +18,15 @@ ROOT = Path(__file__).resolve().parent
 # (tests/test_auth_app.py checks that every registered page file exists).
 AVAILABLE = [p for p in PAGES if (ROOT / p.path).is_file()]
 
+claimed = session.current_user()
+# Field roles work on tablets and phones: their menu stays folded away until asked for.
 st.set_page_config(
     page_title="Pax lägesbild",
     page_icon=":material/shield:",
     layout="wide",
-    initial_sidebar_state="expanded",
+    initial_sidebar_state="collapsed" if claimed and claimed.role in FIELD_ROLES else "expanded",
 )
 
-claimed = session.current_user()
 keys = {p.key for p in AVAILABLE}
 allowed = [p.key for p in pages_for(claimed.role) if p.key in keys] if claimed else []
 home = home_for(claimed.role) if claimed else None

@@ -17,7 +17,7 @@ from pax_geo.ui.session import audit_page_view, require_page, t
 
 PAGE = "mitt_omrade"
 user = require_page(PAGE)
-fui.apply_theme(user)
+theme = fui.apply_theme(user)
 acc = fui.my_account(user)
 area_ids = acc["area_ids"] or ([user.area_id] if user.area_id else [])
 audit_page_view(PAGE, {"area_ids": area_ids})
@@ -68,5 +68,5 @@ with left:
 with right:
     st.markdown(f"### {t('fm_map_heading')}")
     ctx = data.map_context(user.role)
-    fui.area_map(ctx.districts, ctx.routes, mine, list(area_ids))
+    st.html(fui.area_svg(ctx.districts, ctx.routes, mine, list(area_ids), theme == "dark"))
     st.caption(t("fm_map_caption"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from html import escape
 
 import pandas as pd
 import pydeck as pdk
@@ -248,66 +249,76 @@ def my_reports_block(mine: pd.DataFrame) -> None:
         )
 
 
-def area_map(
+def area_svg(
     districts: list[dict],
     routes: list[dict],
     mine: pd.DataFrame,
     area_ids: list[int],
-    height: int = 320,
-) -> None:
-    """A compact map of the user's areas: their outlines (the others faint), the night-walk
-    routes, and the user's own reports (which the role sees exactly). No incident positions:
-    the field roles have none."""
+    dark: bool = False,
+    width: int = 640,
+    height: int = 420,
+) -> str:
+    """The compact map as an inline SVG (a few kilobytes, no map library to download on 4G):
+    the user's areas filled and named, the other districts faint, the night-walk routes, and
+    the user's own reports (which the role sees exactly). No incident positions: the field
+    roles have none."""
     own = [d for d in districts if d["id"] in area_ids]
-    others = [d for d in districts if d["id"] not in area_ids]
-    layers = [
-        deck_mod.polygon_layer("others", others, fill=None, line=[140, 140, 140, 160]),
-        deck_mod.polygon_layer(
-            "my_areas", own, fill=[255, 140, 66, 45], line=[230, 110, 30, 255], line_px=3
-        ),
-        pdk.Layer(
-            "PathLayer",
-            id="routes",
-            data=routes,
-            get_path="path",
-            get_color=[86, 180, 233],
-            width_min_pixels=3,
-            pickable=True,
-        ),
-    ]
-    if len(mine):
-        pts = [
-            {"p": [float(a), float(b)], "t": str(c)}
-            for a, b, c in zip(mine["lon"], mine["lat"], mine["category"], strict=True)
-        ]
-        layers.append(
-            pdk.Layer(
-                "ScatterplotLayer",
-                id="my_reports",
-                data=pts,
-                get_position="p",
-                get_fill_color=[240, 228, 66],
-                get_radius=40,
-                radius_min_pixels=7,
-                stroked=True,
-                get_line_color=[20, 20, 20],
-                line_width_min_pixels=1,
-                pickable=True,
-            )
-        )
-    ring_pts = [p for d in own for ring in d["poly"] for p in ring]
-    view = (
-        deck_mod.view_for_bounds(
-            min(p[0] for p in ring_pts),
-            min(p[1] for p in ring_pts),
-            max(p[0] for p in ring_pts),
-            max(p[1] for p in ring_pts),
-        )
-        if ring_pts
-        else deck_mod.VIEW_AREAS
+    pts = [p for d in own for ring in d["poly"] for p in ring]
+    if not pts:
+        return ""
+    lon0, lon1 = min(p[0] for p in pts), max(p[0] for p in pts)
+    lat0, lat1 = min(p[1] for p in pts), max(p[1] for p in pts)
+    kx = math.cos(math.radians((lat0 + lat1) / 2))  # metres per degree, east vs north
+    pad = 0.12
+    span_x, span_y = (lon1 - lon0) * kx or 1e-3, (lat1 - lat0) or 1e-3
+    scale = min(width / (span_x * (1 + 2 * pad)), height / (span_y * (1 + 2 * pad)))
+    cx, cy = (lon0 + lon1) / 2, (lat0 + lat1) / 2
+
+    def xy(lon: float, lat: float) -> tuple[float, float]:
+        return (width / 2 + (lon - cx) * kx * scale, height / 2 - (lat - cy) * scale)
+
+    def path(ring: list) -> str:
+        return "M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in (xy(p[0], p[1]) for p in ring))
+
+    fg, faint, fill = (
+        ("#f2f2f2", "#6b7280", "#ff8c4233") if dark else ("#222", "#b0b0b0", "#ff8c4226")
     )
-    deck = deck_mod.make_deck(layers, view, tooltip={"text": "{t}"}, height=height)
-    st.pydeck_chart(deck, height=height, width="stretch")
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{escape(", ".join(d["name"] for d in own))}" '
+        f'style="width:100%;height:auto;max-height:60vh;display:block" data-testid="pax-area-map">'
+    ]
+    for d in districts:
+        if d["id"] in area_ids:
+            continue
+        for ring in d["poly"]:
+            parts.append(f'<path d="{path(ring)}Z" fill="none" stroke="{faint}" stroke-width="1"/>')
+    for d in own:
+        for ring in d["poly"]:
+            parts.append(
+                f'<path d="{path(ring)}Z" fill="{fill}" stroke="#e66e1e" stroke-width="3"/>'
+            )
+    for r in routes:
+        parts.append(
+            f'<path d="{path(r["path"])}" fill="none" stroke="#56b4e9" stroke-width="4" '
+            f'stroke-linecap="round"><title>{escape(str(r.get("t", "")))}</title></path>'
+        )
+    for lon, lat in zip(mine.get("lon", []), mine.get("lat", []), strict=True):
+        if lon is None or lat is None or lon != lon:
+            continue
+        x, y = xy(float(lon), float(lat))
+        parts.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="7" fill="#f0e442" stroke="#111" stroke-width="1.5"/>'
+        )
+    for d in own:
+        x, y = xy(d["c"][0], d["c"][1])
+        parts.append(
+            f'<text x="{x:.1f}" y="{y:.1f}" font-size="22" font-weight="700" fill="{fg}" '
+            f'text-anchor="middle" paint-order="stroke" stroke="{"#0e1117" if dark else "#fff"}" '
+            f'stroke-width="4">{escape(str(d["name"]))}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
 
 
 # --- a tap on the map -------------------------------------------------------------------------
