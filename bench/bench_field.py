@@ -90,11 +90,19 @@ class Meter:
     def __init__(self, cdp) -> None:
         self.http = 0
         self.ws = 0
+        self.urls: dict[str, str] = {}
+        self.sizes: list[tuple[int, str]] = []
+        cdp.on("Network.responseReceived", self._url)
         cdp.on("Network.loadingFinished", self._http)
         cdp.on("Network.webSocketFrameReceived", self._ws)
 
+    def _url(self, e) -> None:
+        self.urls[e["requestId"]] = e["response"]["url"]
+
     def _http(self, e) -> None:
-        self.http += int(e.get("encodedDataLength", 0))
+        n = int(e.get("encodedDataLength", 0))
+        self.http += n
+        self.sizes.append((n, self.urls.get(e["requestId"], "?")))
 
     def _ws(self, e) -> None:
         payload = e.get("response", {}).get("payloadData", "")
@@ -121,11 +129,16 @@ def visit(context, url: str) -> dict:
     page.get_by_label("Användarnamn").fill(auth.DEMO_ACCOUNTS["field_worker"])
     page.get_by_label("Lösenord").fill(auth.DEMO_PASSWORD)
     before = meter.total()
+    seen = len(meter.sizes)
     t1 = time.perf_counter()
     page.get_by_role("button", name="Logga in").click()
     # the first useful view: the area's counts table under its light
-    page.get_by_text("Händelser mot det normala").first.wait_for(timeout=180_000)
-    page.locator('[data-testid="stTable"]').first.wait_for(timeout=180_000)
+    try:
+        page.get_by_text("Händelser mot det normala").first.wait_for(timeout=180_000)
+        page.locator('[data-testid="stMarkdownContainer"] table').first.wait_for(timeout=180_000)
+    except Exception:
+        page.screenshot(path=str(ROOT / "artifacts" / "bench_field_timeout.png"))
+        raise
     t_view = time.perf_counter() - t1
     page.wait_for_timeout(1500)  # let the map and the rest of the page arrive
     out = {
@@ -135,6 +148,10 @@ def visit(context, url: str) -> dict:
         "bytes_after_login": meter.total() - before,
         "bytes_http": meter.http,
         "bytes_ws": meter.ws,
+        "largest_after_login": [
+            f"{n // 1024} KB {u.split('/')[-1][:60]}"
+            for n, u in sorted(meter.sizes[seen:], reverse=True)[:6]
+        ],
     }
     page.close()
     return out
@@ -162,6 +179,7 @@ def main() -> None:
                         timezone_id="Europe/Stockholm",
                     )
                     cold = visit(ctx, url)
+                    print(json.dumps({"cold": cold}), flush=True)
                     warm = visit(ctx, url)
                     ctx.close()
                 results.append({"cold": cold, "warm": warm})
