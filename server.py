@@ -1,5 +1,9 @@
 """The entry point ``pax serve`` runs: app.py as a Streamlit ``st.App`` with the HTTP gate of
-pax_geo.ui.web in front (security headers, no metrics, downloads only for signed-in sessions).
+pax_geo.ui.web in front (security headers, no metrics, downloads only for signed-in sessions),
+and Starlette's GZipMiddleware outermost: Streamlit leaves its static bundles (about 4 MB, the
+map library 3 MB of it) uncompressed for a reverse proxy to compress; without one they would
+cross a 4G link at full size. Bundles are content-hashed and cached for a year by the browser,
+so each client has them compressed once; responses already compressed are passed through.
 
 Run it with ``streamlit run server.py`` (Streamlit detects the ``app`` below); running
 ``streamlit run app.py`` directly would serve the app without the gate.
@@ -7,7 +11,14 @@ Run it with ``streamlit run server.py`` (Streamlit detects the ``app`` below); r
 
 import streamlit as st
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 
 from pax_geo.ui.web import SecurityMiddleware
 
-app = st.App("app.py", middleware=[Middleware(SecurityMiddleware)])
+app = st.App(
+    "app.py",
+    middleware=[
+        Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6),
+        Middleware(SecurityMiddleware),
+    ],
+)
