@@ -7,6 +7,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+import pandas as pd
 import pytest
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
@@ -493,6 +494,14 @@ def test_triage_by_police_sets_status_and_links_an_incident(field_accounts, geo,
     with fw.connect() as c:
         mine = reports.my_reports(c, limit=500)
     assert mine.set_index("id").loc[saved.id, "status"] == "seen"
+    # ... but not who on the police side set it, nor the linked incident, nor the triager's
+    # name in the report's history
+    own = mine.set_index("id").loc[saved.id]
+    assert own["status_by"] is None and pd.isna(own["incident_id"])
+    with fw.connect() as c:
+        seen_hist = reports.history(c, saved.id)
+    assert seen_hist["changed_by"].tolist() == [fw.name, None]
+    assert seen_hist["incident_id"].isna().all()
     # the security chief may triage too
     with field_accounts["chief"].connect() as c:
         reports.triage(c, saved.id, "handled")

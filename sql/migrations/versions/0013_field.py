@@ -539,10 +539,13 @@ begin
         if v_user is null then
             return;
         end if;
+        -- the reporter sees the triage status of an own report, not who on the police side
+        -- set it, nor which incident or operation it was linked to
         return query
         select o.id, o.observed_at, o.category, o.text, o.reporter, o.geom, o.area_id,
                o.source, o.verification, o.loaded_at, o.reported_at, o.place_name, o.status,
-               o.status_by, o.status_at, o.incident_id, o.operation_id, o.revision
+               null::pg_catalog.text, o.status_at, null::pg_catalog.int8, null::pg_catalog.int4,
+               o.revision
         from pax_data.observation o where o.reporter = v_user;
     end if;
 end $$;
@@ -585,8 +588,9 @@ begin
         end if;
         return query
         select h.id, h.observation_id, h.revision, h.action, h.observed_at, h.category,
-               h.text, h.geom, h.area_id, h.place_name, h.status, h.incident_id,
-               h.operation_id, h.reporter, h.changed_by, h.changed_at
+               h.text, h.geom, h.area_id, h.place_name, h.status, null::pg_catalog.int8,
+               null::pg_catalog.int4, h.reporter,
+               case when h.changed_by = v_user then h.changed_by end, h.changed_at
         from pax_data.observation_history h where h.reporter = v_user;
     end if;
 end $$;
