@@ -1,6 +1,7 @@
 # ruff: noqa: F811 (pytest fixtures imported from browser_support)
-"""The Hotspots page in Debian's Chromium at desktop and tablet sizes: every method draws (a map
-with colour, or charts), with its explanation beside it. Screenshots land in artifacts/."""
+"""The Hotspots page in Debian's Chromium: every method draws (a map with colour, or charts), with
+its explanation beside it, at desktop size; the municipal staff's grid note and map at tablet
+size. Screenshots land in artifacts/."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pax_geo import i18n
 
 # Fixtures (app_url, browser, page, viewport) come from the tests.browser_support plugin;
 # importing them here would start a second Playwright.
-from tests.browser_support import login, shot, wait_idle
+from tests.browser_support import DESKTOP, TABLET, login, shot, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -60,6 +61,7 @@ def wait_result(page) -> None:
 METHODS = ("hotspots", "density", "emerging", "nearrepeat", "coverage", "temporal", "compstat")
 
 
+@pytest.mark.parametrize("viewport", [("desktop", DESKTOP)], indirect=True)
 def test_police_sees_each_method(page, app_url):
     """One signed-in session walks every method (AppTest covers each method's content; here
     the browser must draw it): maps show coloured cells, charts and tables appear."""
@@ -83,6 +85,7 @@ def test_police_sees_each_method(page, app_url):
         shot(page, f"hotspots-police-{method}")
 
 
+@pytest.mark.parametrize("viewport", [("tablet", TABLET)], indirect=True)
 def test_municipal_staff_gets_the_grid_note(page, app_url):
     login(page, app_url, "municipal_staff")
     goto_hotspots(page)

@@ -44,6 +44,20 @@ def open_page(role: str, path: str, query: dict | None = None, lang: str = "sv")
     return at.run()
 
 
+@pytest.fixture(scope="module")
+def viewed(demo_loaded):
+    """open_page, remembered for the module: tests that only read what a page shows share one
+    run of it per role (a suppressing role's Medellång sikt is the slowest page to compute)."""
+    runs: dict[tuple[str, str], AppTest] = {}
+
+    def _open(role: str, path: str) -> AppTest:
+        if (role, path) not in runs:
+            runs[role, path] = open_page(role, path)
+        return runs[role, path]
+
+    return _open
+
+
 def all_text(at: AppTest) -> str:
     parts = []
     for kind in ("error", "warning", "info", "markdown", "caption", "title", "subheader"):
@@ -77,8 +91,8 @@ def district_ids(owner_engine) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("role", ["police_analyst", "field_worker", "board_viewer", "admin"])
-def test_medellang_renders_for_role(role, demo_loaded):
-    at = open_page(role, "pages/medellang.py")
+def test_medellang_renders_for_role(role, viewed):
+    at = viewed(role, "pages/medellang.py")
     assert_clean(at)
     assert [t.value for t in at.title] == [tr("page_medellang")]
     charts = at.get("vega_lite_chart")
@@ -90,9 +104,9 @@ def test_medellang_renders_for_role(role, demo_loaded):
     assert len(at.get("download_button")) >= 4
 
 
-def test_medellang_field_worker_sees_less_than_three_never_zero(demo_loaded):
-    police = frame_with(open_page("police_analyst", "pages/medellang.py"), tr("hz_col_since"))
-    field = frame_with(open_page("field_worker", "pages/medellang.py"), tr("hz_col_since"))
+def test_medellang_field_worker_sees_less_than_three_never_zero(viewed):
+    police = frame_with(viewed("police_analyst", "pages/medellang.py"), tr("hz_col_since"))
+    field = frame_with(viewed("field_worker", "pages/medellang.py"), tr("hz_col_since"))
     key = [tr("hz_col_area"), tr("hz_col_kind")]
     p = police.set_index(key)
     f = field.set_index(key)
@@ -103,7 +117,7 @@ def test_medellang_field_worker_sees_less_than_three_never_zero(demo_loaded):
     assert not f[tr("hz_col_since")].isin(["1", "2"]).any()
     assert (f[tr("hz_col_since")] == "<3").any()
     assert tr("hz_suppressed_note", n=3, m=2) in all_text(
-        open_page("field_worker", "pages/medellang.py")
+        viewed("field_worker", "pages/medellang.py")
     )
 
 
@@ -132,8 +146,8 @@ def test_medellang_per_area_and_monthly(demo_loaded):
 
 
 @pytest.mark.parametrize("role", ["police_analyst", "field_worker", "board_viewer"])
-def test_lang_renders_for_role(role, demo_loaded):
-    at = open_page(role, "pages/lang_sikt.py")
+def test_lang_renders_for_role(role, viewed):
+    at = viewed(role, "pages/lang_sikt.py")
     assert_clean(at)
     assert [t.value for t in at.title] == [tr("page_lang")]
     assert len(at.get("vega_lite_chart")) == 2  # choropleth + small multiples
