@@ -1,4 +1,5 @@
-"""The import page in Debian's Chromium (desktop and tablet): upload a real file, see it on the
+"""The import page in Debian's Chromium (desktop and tablet): the file uploader reads Swedish
+(Streamlit's built-in English replaced from the catalogue), upload a real file, see it on the
 preview map, map the missing field, dry-run it and read the result. Screenshots in artifacts/."""
 
 from __future__ import annotations
@@ -9,13 +10,25 @@ import pytest
 from PIL import Image
 
 from pax_geo import i18n
-from tests.browser_support import login, open_page, shot, wait_idle
+from tests.browser_support import ARTIFACTS, login, open_page, shot, wait_idle
 
 pytestmark = pytest.mark.browser
 
 
 def tr(key: str, **fmt) -> str:
     return i18n.t(key, "sv", **fmt)
+
+
+UPLOADER = """() => {
+  const p = document.querySelector(
+    '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p');
+  const s = document.querySelector('[data-testid="stFileUploaderDropzoneInstructions"] span');
+  if (!p || !s) return null;
+  const after = (e) => getComputedStyle(e, '::after').content.replace(/^"|"$/g, '');
+  return {button: after(p), buttonSize: getComputedStyle(p).fontSize,
+          limit: after(s), limitSize: getComputedStyle(s).fontSize,
+          buttonBox: p.getBoundingClientRect().width};
+}"""
 
 
 def pick(page, label: str, option: str) -> None:
@@ -31,11 +44,25 @@ def pick(page, label: str, option: str) -> None:
     wait_idle(page)
 
 
-def test_upload_preview_and_dry_run_of_real_districts(page, app_url, shared_data):
+def test_uploader_reads_swedish_then_upload_preview_and_dry_run(page, app_url, shared_data):
     path = shared_data / "stockholm_stadsdelar/stadsdelar_utan_vatten_simplified.geo.json"
     login(page, app_url, "admin")
     open_page(page, tr("page_import"))
     assert page.get_by_role("heading", name=tr("page_import"), exact=True).is_visible()
+
+    page.locator('[data-testid="stFileUploader"]').wait_for(state="visible", timeout=30_000)
+    seen = page.evaluate(UPLOADER)
+    shot(page, "import-uploader-sv")
+    page.locator('[data-testid="stFileUploader"]').screenshot(
+        path=str(ARTIFACTS / f"import-uploader-sv-crop-{page.viewport_name}.png")
+    )
+    assert seen is not None
+    # The Swedish text is drawn (and takes room), the built-in English is not.
+    assert seen["button"] == i18n.t("upload_button", "sv")
+    assert seen["limit"] == i18n.t("upload_limit", "sv", mb=200)
+    assert seen["buttonSize"] == "0px" and seen["limitSize"] == "0px"
+    assert seen["buttonBox"] > 20
+
     pick(page, tr("import_layer"), tr("import_layer_area"))
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
     wait_idle(page)

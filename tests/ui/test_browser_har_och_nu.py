@@ -1,5 +1,7 @@
-"""Här och nu in Debian's Chromium at desktop and tablet sizes: the map draws, a layer toggles,
-the counts change. Screenshots land in artifacts/."""
+"""Här och nu in Debian's Chromium: the map draws, a layer toggles, the counts change, and option
+widgets' labels follow a switch to English. The field worker's session runs at desktop and
+tablet sizes (the page's tablet test); the police and the security chief, whose checks do not
+depend on the size, at desktop. Screenshots in artifacts/."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from pax_geo import i18n
-from tests.browser_support import login, shot, wait_idle
+from tests.browser_support import DESKTOP, login, shot, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +50,18 @@ def map_colours(page) -> int:
     return len(set(img.getdata()))
 
 
-def test_police_map_draws_and_toggling_a_layer_changes_the_count(page, app_url):
+def _analysis_value(page, label: str) -> str:
+    """The text the analysis-mode selectbox shows (its combobox input's value)."""
+    box = page.get_by_role("combobox", name=label).first
+    box.wait_for(state="visible", timeout=30_000)
+    return box.input_value().strip()
+
+
+DESKTOP_ONLY = pytest.mark.parametrize("viewport", [("desktop", DESKTOP)], indirect=True)
+
+
+@DESKTOP_ONLY
+def test_police_map_draws_toggling_a_layer_changes_the_count_and_english_follows(page, app_url):
     login(page, app_url, "police_analyst")
     assert page.get_by_role("heading", name=tr("page_har_och_nu")).is_visible()
     assert map_colours(page) > 20
@@ -67,16 +80,23 @@ def test_police_map_draws_and_toggling_a_layer_changes_the_count(page, app_url):
     assert map_colours(page) > 5
     shot(page, "har-och-nu-police-no-car-fires-1y")
 
+    # The analysis-mode selectbox and the multiselect placeholders follow a switch to English.
+    assert _analysis_value(page, i18n.t("analysis_mode", "sv")) == i18n.t("analysis_none", "sv")
+    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name="English").click()
+    wait_idle(page)
+    page.get_by_role("heading", name=i18n.t("page_har_och_nu", "en")).wait_for(timeout=30_000)
+    wait_idle(page)
+    shot(page, "har-och-nu-english")
+    assert _analysis_value(page, i18n.t("analysis_mode", "en")) == i18n.t("analysis_none", "en")
+    # Multiselect placeholders are the catalogue's, not Streamlit's "Choose options".
+    placeholders = page.locator('[data-testid="stMain"] [data-testid="stMultiSelect"] input')
+    texts = [placeholders.nth(i).get_attribute("placeholder") for i in range(placeholders.count())]
+    assert i18n.t("subtypes_all", "en") in texts and i18n.t("areas_all", "en") in texts
+    assert not any((text or "").startswith("Choose") for text in texts), texts
 
-def test_field_worker_sees_area_counts(page, app_url):
-    login(page, app_url, "field_worker")
-    assert map_colours(page) > 5
-    assert metric_text(page, tr("kind_cache")) is None
-    # An exact count, "<3", or a range where some areas' counts are suppressed.
-    assert re.fullmatch(r"\d+|<3|\d+–\d+", metric_text(page, tr("kind_car_fire")) or "")
-    shot(page, "har-och-nu-field-worker")
 
-
+@DESKTOP_ONLY
 def test_security_chief_sees_grid_cells(page, app_url):
     login(page, app_url, "security_chief")
     choose(page, tr("window_90d"))
@@ -84,8 +104,16 @@ def test_security_chief_sees_grid_cells(page, app_url):
     shot(page, "har-och-nu-security-chief-90d")
 
 
-def test_clicking_an_area_shows_it_and_opens_its_card(page, app_url):
+def test_field_worker_sees_area_counts_and_clicking_an_area_opens_its_card(page, app_url):
+    """One signed-in session: the area counts on arrival, then a click on the map's centre
+    selects its district and opens the district's card."""
     login(page, app_url, "field_worker")
+    assert map_colours(page) > 5
+    assert metric_text(page, tr("kind_cache")) is None
+    # An exact count, "<3", or a range where some areas' counts are suppressed.
+    assert re.fullmatch(r"\d+|<3|\d+–\d+", metric_text(page, tr("kind_car_fire")) or "")
+    shot(page, "har-och-nu-field-worker")
+
     canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
     canvas.wait_for(state="visible", timeout=60_000)
     page.wait_for_timeout(2000)
