@@ -1,6 +1,7 @@
 """Medellång sikt, Lång sikt and Områdeskort in Debian's Chromium at desktop (1440x900) and
-tablet (820x1180) sizes. Screenshots (the whole page, not only the first screen) land in
-artifacts/horizons-*.png."""
+tablet (820x1180) sizes. A field worker's session walks Medellång sikt and then the area card at
+each size; the per-area panels are checked in one session at both sizes (the window resized).
+Screenshots (the whole page, not only the first screen) land in artifacts/horizons-*.png."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pax_geo import i18n
-from tests.browser_support import ARTIFACTS, login, wait_idle
+from tests.browser_support import ARTIFACTS, DESKTOP, TABLET, login, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -82,7 +83,9 @@ def close_sidebar_on_tablet(page) -> None:
 # --- Medellång sikt --------------------------------------------------------------------------
 
 
-def test_medellang_trends_and_changes_since(page, app_url):
+def test_medellang_trends_and_changes_since_then_the_area_card(page, app_url):
+    """One field worker session at each size: Medellång sikt's trends, changes since and
+    reporting, then the area card's layout and rule (Områdeskort)."""
     login(page, app_url, "field_worker")
     go(page, tr("page_medellang"))
     close_sidebar_on_tablet(page)
@@ -105,18 +108,48 @@ def test_medellang_trends_and_changes_since(page, app_url):
     wait_idle(page)
     full_shot(page, "medellang-reporting-field-worker")
 
+    # --- Områdeskort, in the same session
+    go(page, tr("page_omradeskort"))
+    close_sidebar_on_tablet(page)
+    assert visible(page.get_by_role("heading", name="Ronna").first)  # the worker's area
+    metrics = page.locator('[data-testid="stMetric"]')
+    assert metrics.count() >= 5  # 24 h, 7 d, 30 d, 28 days, year to date
+    rule = page.get_by_text(tr("hz_rule_title")).first
+    assert visible(rule)
+    for light in ("hz_light_green", "hz_light_yellow", "hz_light_red"):
+        assert page.get_by_text(tr(light)).count() >= 1  # the rule names each light
+    first = metrics.nth(0).bounding_box()
+    third = metrics.nth(2).bounding_box()
+    rule_box = rule.bounding_box()
+    # the three lights share one row at both sizes
+    assert abs(first["y"] - third["y"]) < 5
+    if page.viewport_name == "desktop":
+        assert rule_box["x"] > third["x"] + third["width"]  # the rule beside the lights
+    else:
+        assert rule_box["y"] > third["y"] + third["height"]  # … and below them on a tablet
+    assert no_horizontal_overflow(page)
+    charts_drawn(page, 1)
+    full_shot(page, "area-card-field-worker")
 
+
+@pytest.mark.parametrize("viewport", [("desktop", DESKTOP)], indirect=True)
 def test_medellang_per_area_panels(page, app_url):
+    """Every district's panel, without horizontal overflow, at desktop size and then, in the
+    same session, with the window resized to tablet size."""
     login(page, app_url, "security_chief")
     go(page, tr("page_medellang"))
-    close_sidebar_on_tablet(page)
     page.locator('[data-testid="stButtonGroup"] button').filter(
         has_text=tr("hz_panel_by_area_id")
     ).first.click()
     wait_idle(page)
-    assert charts_drawn(page, 21) >= 21  # every district gets a panel
-    assert no_horizontal_overflow(page)
-    full_shot(page, "medellang-per-area-security-chief")
+    for name, size in (("desktop", DESKTOP), ("tablet", TABLET)):
+        page.set_viewport_size(size)
+        page.viewport_name = name
+        close_sidebar_on_tablet(page)
+        page.wait_for_timeout(800)
+        assert charts_drawn(page, 21) >= 21, name  # every district gets a panel
+        assert no_horizontal_overflow(page), name
+        full_shot(page, "medellang-per-area-security-chief")
 
 
 # --- Lång sikt -----------------------------------------------------------------------------
@@ -142,31 +175,3 @@ def test_lang_choropleth_and_click_opens_the_card(page, app_url):
     assert visible(page.get_by_text(tr("hz_rule_title")).first)
     full_shot(page, "lang-click-opened-card")
     del legend
-
-
-# --- Områdeskort ---------------------------------------------------------------------------
-
-
-def test_area_card_layout_and_rule(page, app_url):
-    login(page, app_url, "field_worker")
-    go(page, tr("page_omradeskort"))
-    close_sidebar_on_tablet(page)
-    assert visible(page.get_by_role("heading", name="Ronna").first)  # the worker's area
-    metrics = page.locator('[data-testid="stMetric"]')
-    assert metrics.count() >= 5  # 24 h, 7 d, 30 d, 28 days, year to date
-    rule = page.get_by_text(tr("hz_rule_title")).first
-    assert visible(rule)
-    for light in ("hz_light_green", "hz_light_yellow", "hz_light_red"):
-        assert page.get_by_text(tr(light)).count() >= 1  # the rule names each light
-    first = metrics.nth(0).bounding_box()
-    third = metrics.nth(2).bounding_box()
-    rule_box = rule.bounding_box()
-    # the three lights share one row at both sizes
-    assert abs(first["y"] - third["y"]) < 5
-    if page.viewport_name == "desktop":
-        assert rule_box["x"] > third["x"] + third["width"]  # the rule beside the lights
-    else:
-        assert rule_box["y"] > third["y"] + third["height"]  # … and below them on a tablet
-    assert no_horizontal_overflow(page)
-    charts_drawn(page, 1)
-    full_shot(page, "area-card-field-worker")
