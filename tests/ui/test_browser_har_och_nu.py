@@ -13,7 +13,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from pax_geo import i18n
-from tests.browser_support import DESKTOP, login, shot, wait_idle
+from tests.browser_support import DESKTOP, login, open_page, shot, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -108,6 +108,7 @@ def test_field_worker_sees_area_counts_and_clicking_an_area_opens_its_card(page,
     """One signed-in session: the area counts on arrival, then a click on the map's centre
     selects its district and opens the district's card."""
     login(page, app_url, "field_worker")
+    open_page(page, tr("page_har_och_nu"))  # a field worker lands on Mitt område
     assert map_colours(page) > 5
     assert metric_text(page, tr("kind_cache")) is None
     # An exact count, "<3", or a range where some areas' counts are suppressed.

@@ -8,7 +8,7 @@ import pytest
 
 from pax_geo import i18n
 from pax_geo.layers import load_layers
-from tests.browser_support import DESKTOP, login, shot, wait_idle
+from tests.browser_support import DESKTOP, login, open_page, shot, wait_idle
 from tests.deck_support import (
     VISIBLE_POINTS,
     ConsoleLog,
@@ -127,6 +127,7 @@ def test_first_click_on_a_point_opens_its_details_in_view(page, app_url):
 
 def test_first_click_on_an_area_opens_it_in_view(page, app_url):
     login(page, app_url, "field_worker")
+    open_page(page, i18n.t("page_har_och_nu", "sv"))  # a field worker lands on Mitt område
     deck_layers(page, lambda ls: any(layer["id"] == "areas" for layer in ls))
     canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
     box = canvas.bounding_box()
