@@ -5,6 +5,9 @@ For the account's areas: the traffic light and its one-line reason, counts per t
 walks planned tonight and held last weekend, the worker's own latest reports, and a compact map.
 """
 
+import base64
+from html import escape
+
 import streamlit as st
 
 from pax_geo import auth
@@ -68,5 +71,13 @@ with left:
 with right:
     st.markdown(f"### {t('fm_map_heading')}")
     ctx = data.map_context(user.role)
-    st.html(fui.area_svg(ctx.districts, ctx.routes, mine, list(area_ids), theme == "dark"))
+    svg = fui.area_svg(ctx.districts, ctx.routes, mine, list(area_ids), theme == "dark")
+    if svg:
+        # As an image: st.html sanitises with DOMPurify's HTML profile, which drops <svg>.
+        names = ", ".join(d["name"] for d in ctx.districts if d["id"] in area_ids)
+        st.html(
+            f'<img src="data:image/svg+xml;base64,{base64.b64encode(svg.encode()).decode()}" '
+            f'alt="{escape(t("fm_map_heading") + ": " + names)}" '
+            'style="width:100%;height:auto;max-height:60vh;display:block">'
+        )
     st.caption(t("fm_map_caption"))

@@ -240,10 +240,24 @@ _LIST_COLUMNS = (
 )
 
 
+#: Text columns that may be NULL in the lists. pandas reads a text column with some NULLs as
+#: strings with NaN for the missing ones, and NaN is truthy ("if r.status_by:"), so an
+#: untriaged report next to a triaged one would read as triaged (and "nan" would show as a
+#: place name). These columns hold None for NULL.
+_NULLABLE_TEXT = ("text", "place_name", "status_by", "changed_by")
+
+
+def _text_nulls_as_none(df: pd.DataFrame) -> pd.DataFrame:
+    for col in _NULLABLE_TEXT:
+        if col in df.columns:
+            df[col] = df[col].astype(object).where(df[col].notna(), None)
+    return df
+
+
 def my_reports(conn: Connection, limit: int = 20) -> pd.DataFrame:
     """The signed-in reporter's latest live reports (the view returns only their own to
     roles with 'own' precision; police get every report, so filter on the reporter)."""
-    return pd.read_sql_query(
+    return _read(
         text(
             f"select {_LIST_COLUMNS} from pax_api.observation o "  # noqa: S608 (constant)
             "where o.reporter = pax_api.app_username() and o.source = 'field_report' "
@@ -258,7 +272,7 @@ def triage_list(
     conn: Connection, statuses: tuple[str, ...] = STATUSES, days: int = 30
 ) -> pd.DataFrame:
     """Reports from the app for the triage list (roles that see observations exactly)."""
-    return pd.read_sql_query(
+    return _read(
         text(
             f"select {_LIST_COLUMNS} from pax_api.observation o "  # noqa: S608 (constant)
             "where o.source = 'field_report' and o.status = any(:s) "
@@ -272,7 +286,7 @@ def triage_list(
 
 def history(conn: Connection, obs_id: int) -> pd.DataFrame:
     """Every version of one report (oldest first), as far as the role may see it."""
-    return pd.read_sql_query(
+    return _read(
         text(
             "select revision, action, observed_at, category, text, place_name, status, "
             "incident_id, operation_id, changed_by, changed_at "
@@ -281,6 +295,10 @@ def history(conn: Connection, obs_id: int) -> pd.DataFrame:
         conn,
         params={"i": obs_id},
     )
+
+
+def _read(sql, conn: Connection, params: dict) -> pd.DataFrame:
+    return _text_nulls_as_none(pd.read_sql_query(sql, conn, params=params))
 
 
 def places(conn: Connection) -> pd.DataFrame:
