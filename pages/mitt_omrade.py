@@ -12,7 +12,6 @@ import streamlit as st
 
 from pax_geo import auth
 from pax_geo.field import reports, walks
-from pax_geo.field import status as fstatus
 from pax_geo.ui import data
 from pax_geo.ui import field as fui
 from pax_geo.ui import horizons as hz
@@ -36,12 +35,6 @@ now = hz.now_minute()
 
 
 @st.cache_data(ttl=120, show_spinner=False, max_entries=64)
-def _statuses(role: str, token: str, username: str, ids: tuple[int, ...], at):
-    with auth.reader_connection(role, token, username) as conn:
-        return fstatus.build(conn, ids, at)
-
-
-@st.cache_data(ttl=120, show_spinner=False, max_entries=64)
 def _walks(role: str, ids: tuple[int, ...], at):
     from pax_geo.db import reader_engine
 
@@ -53,7 +46,7 @@ def _walks(role: str, ids: tuple[int, ...], at):
 
 
 with st.spinner():
-    statuses = _statuses(user.role, user.session_token or "", user.username, tuple(area_ids), now)
+    statuses = fui.area_statuses(user.role, tuple(area_ids), now)
 for s in statuses:
     fui.status_block(s, s.threshold, now)
 

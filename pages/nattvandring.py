@@ -12,7 +12,6 @@ import streamlit as st
 from pax_geo import auth
 from pax_geo.db import reader_engine
 from pax_geo.field import reports, walks
-from pax_geo.field import status as fstatus
 from pax_geo.horizons import fmt
 from pax_geo.ui import field as fui
 from pax_geo.ui import horizons as hz
@@ -99,9 +98,7 @@ with st.container(border=True):
 area_ids = acc["area_ids"] or ([user.area_id] if user.area_id else [])
 if area_ids:
     st.subheader(t("fm_area_status_heading"))
-    with auth.reader_connection(user.role, user.session_token, user.username) as conn:
-        statuses = fstatus.build(conn, area_ids, now)
-    for s in statuses:
+    for s in fui.area_statuses(user.role, tuple(area_ids), now):
         fui.status_block(s, s.threshold, now)
 
 st.subheader(t("fm_routes_heading"))

@@ -178,6 +178,9 @@ if st.button(
 # --- the reporter's own reports: correct or withdraw within 24 h ---------------------------
 st.divider()
 st.subheader(t("fm_my_reports"))
+flash = st.session_state.pop("rp_flash", None)
+if flash:
+    st.success(flash, icon=":material/check_circle:")
 with auth.reader_connection(user.role, user.session_token, user.username) as conn:
     mine = reports.my_reports(conn, limit=10)
 if mine.empty:
@@ -216,15 +219,15 @@ for r in mine.itertuples(index=False):
                         new_note,
                         hz.now_minute(),
                     )
-                st.success(t("fm_corrected", id=int(r.id), rev=rev))
+                st.session_state["rp_flash"] = t("fm_corrected", id=int(r.id), rev=rev)
+                st.rerun()
             except reports.ReportError as e:
                 st.error(t("fm_not_saved", reason=_error_text(e)))
         if st.button(t("fm_withdraw"), key=f"rp_wd_{r.id}", icon=":material/undo:"):
             try:
                 with auth.reader_connection(user.role, user.session_token, user.username) as conn:
                     reports.withdraw(conn, int(r.id))
-                st.session_state["rp_saved"] = None
-                st.success(t("fm_withdrawn", id=int(r.id)))
+                st.session_state["rp_flash"] = t("fm_withdrawn", id=int(r.id))
                 st.rerun()
             except reports.ReportError as e:
                 st.error(t("fm_not_saved", reason=_error_text(e)))

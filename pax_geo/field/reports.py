@@ -93,6 +93,8 @@ def validate(
 ) -> tuple[str, str | None]:
     """(the category's stored label, the clean note) or ReportError naming the field."""
     cats = categories()
+    if not category_key:
+        raise ReportError("fm_err_no_category", "category")
     if category_key not in cats:
         raise ReportError("fm_err_category", "category", value=category_key)
     if observed_at.tzinfo is None:
@@ -113,6 +115,8 @@ def _db_error(exc: DBAPIError) -> ReportError:
         ("outside the municipality", "fm_err_outside", "where"),
         ("personal data", "fm_err_pii_db", "note"),
         ("can be changed for 24 hours", "fm_err_too_late", "report"),
+        ("of yours to change", "fm_err_not_yours", "report"),
+        ("duplicate key", "fm_err_key", "report"),
         ("unknown place", "fm_err_where", "where"),
         ("cannot be in the future", "fm_err_future", "when"),
         ("last 7 days", "fm_err_too_old", "when"),

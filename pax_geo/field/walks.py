@@ -127,6 +127,8 @@ def log(
     except DBAPIError as exc:
         conn.rollback()
         msg = str(exc.orig)
+        if "form key belongs" in msg or "duplicate key" in msg:
+            raise ReportError("fm_err_key", "walk") from exc
         if "unknown route" in msg:
             raise ReportError("fm_err_route", "route", value=route_id) from exc
         if "personal data" in msg:

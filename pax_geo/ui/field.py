@@ -19,7 +19,9 @@ import streamlit as st
 from sqlalchemy import text
 
 from pax_geo import auth
+from pax_geo.db import reader_engine
 from pax_geo.field import reports, walks
+from pax_geo.field import status as fstatus
 from pax_geo.field.status import AreaStatus
 from pax_geo.horizons import fmt
 from pax_geo.horizons.counts import Count
@@ -39,7 +41,10 @@ TOUCH_CSS = """
 .stTextArea textarea { min-height: 88px; }
 .stRadio [role="radiogroup"] label, .stCheckbox label, .stToggle label { min-height: 44px;
   display: flex; align-items: center; }
-button[role="tab"] { min-height: 44px; }
+button[role="tab"], button[kind^="pills"], button[kind^="segmented"] { min-height: 44px; }
+/* Small tables (Mitt område's counts) wrap inside their box on a phone. */
+.stMarkdown table { width: 100%; table-layout: fixed; overflow-wrap: anywhere; }
+@media (max-width: 480px) { .stMarkdown table { font-size: 0.85rem; } }
 /* Never scroll sideways on a phone. */
 .stMainBlockContainer { overflow-x: hidden; }
 </style>
@@ -51,7 +56,7 @@ DARK_CSS = """
 .stApp, [data-testid="stAppViewContainer"], [data-testid="stHeader"],
 [data-testid="stBottomBlockContainer"] { background: #0e1117 !important; color: #f2f2f2; }
 [data-testid="stSidebar"], [data-testid="stSidebarContent"] { background: #1a1d24 !important; }
-.stApp p, .stApp li, .stApp label, .stApp span, .stApp h1, .stApp h2, .stApp h3,
+.stApp p, .stApp li, .stApp label, .stApp h1, .stApp h2, .stApp h3,
 .stApp h4, .stApp h5, .stApp [data-testid="stMarkdownContainer"],
 .stApp [data-testid="stCaptionContainer"], .stApp [data-testid="stMetricValue"],
 .stApp [data-testid="stMetricLabel"] { color: #f2f2f2 !important; }
@@ -66,6 +71,7 @@ DARK_CSS = """
 .stButton button[kind="primary"], .stFormSubmitButton button[kind="primaryFormSubmit"] {
   background: #ff8c42; color: #111; border-color: #ff8c42; }
 .stApp a { color: #8ecbff !important; }
+.stMarkdown table th, .stMarkdown table td { color: #f2f2f2; border-color: #4a4f5c; }
 </style>
 """
 
@@ -154,6 +160,14 @@ def device_position(key: str) -> dict | None:
 
 
 # --- Mitt område ----------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=120, show_spinner=False, max_entries=64)
+def area_statuses(role: str, area_ids: tuple[int, ...], now: datetime) -> list[AreaStatus]:
+    """The areas' status as the role's login releases it (the same for every account of the
+    role, so one cache entry serves them all for two minutes; "now" is to the minute)."""
+    with reader_engine(role).connect() as conn:
+        return fstatus.build(conn, area_ids, now)
 
 
 def _count_text(c: Count, threshold: int) -> str:
