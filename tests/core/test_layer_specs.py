@@ -27,6 +27,7 @@ security_chief = "exact"
 municipal_staff = "own"
 field_worker = "own"
 board_viewer = "area"
+night_walker = "none"
 admin = "none"
 """
 

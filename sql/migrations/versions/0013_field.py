@@ -69,6 +69,7 @@ create table pax_data.place (
     geom geometry(Point, 3006) not null,
     area_id int references pax_data.area (id) on delete set null
 );
+create index place_geom_gix on pax_data.place using gist (geom);
 create view pax_api.place as
     select p.id, p.name, p.area_id,
            public.st_x(public.st_transform(p.geom, 4326)) as lon,
@@ -108,6 +109,7 @@ create table pax_data.observation_history (
     changed_by text not null,
     changed_at timestamptz not null default now()
 );
+create index observation_history_geom_gix on pax_data.observation_history using gist (geom);
 create index observation_history_obs_idx on pax_data.observation_history (observation_id, id);
 create index observation_history_key_idx on pax_data.observation_history (client_key)
     where client_key is not null;
