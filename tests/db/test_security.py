@@ -93,7 +93,8 @@ def test_views_beyond_precision_are_refused(role, reader_engines):
 
 def test_the_matrix_leaves_something_refused():
     """Guards the test above against a matrix where every view is allowed."""
-    assert restricted_views_for("field_worker") <= {"observation"}
+    assert restricted_views_for("field_worker") <= {"observation", "observation_history"}
+    assert restricted_views_for("night_walker") == set()
     assert "incident_exact" not in restricted_views_for("security_chief")
     assert "camera" not in restricted_views_for("board_viewer")
 
