@@ -10,21 +10,21 @@ from pathlib import Path
 
 import streamlit as st
 
-from pax_geo.pages import FIELD_ROLES, PAGES, home_for, pages_for
+from pax_geo.pages import PAGES, home_for, pages_for
 from pax_geo.ui import dbstatus, login, session
 
 ROOT = Path(__file__).resolve().parent
+LANDED = "_pax_landed"  # the user whose start page has been shown in this browser session
 # A page registered before its file exists must not take the login down with it
 # (tests/test_auth_app.py checks that every registered page file exists).
 AVAILABLE = [p for p in PAGES if (ROOT / p.path).is_file()]
 
 claimed = session.current_user()
-# Field roles work on tablets and phones: their menu stays folded away until asked for.
 st.set_page_config(
     page_title="Pax lägesbild",
     page_icon=":material/shield:",
     layout="wide",
-    initial_sidebar_state="collapsed" if claimed and claimed.role in FIELD_ROLES else "expanded",
+    initial_sidebar_state="expanded",  # Streamlit folds it away by itself on a phone
 )
 
 keys = {p.key for p in AVAILABLE}
@@ -36,7 +36,8 @@ pages = {
         title=session.t(p.title_key),
         icon=p.icon,
         url_path=p.key,
-        default=p.key == (home if home in allowed else allowed[0] if allowed else AVAILABLE[0].key),
+        # before signing in "/" is Här och nu, as it has always been; after, the role's home
+        default=p.key == (home if home in allowed else allowed[0] if allowed else "har_och_nu"),
     )
     for p in AVAILABLE
 }
@@ -62,6 +63,14 @@ with dbstatus.guard(main, claimed, _claimed_sidebar):
     session.sidebar(user, [pages[k] for k in allowed])
     drawn["sidebar"] = True
     key = next((k for k, pg in pages.items() if pg.url_path == current.url_path), None)
+    # Signing in at "/" lands on the role's start page (Mitt område for a field worker), once
+    # per signed-in session; a deep link opened before signing in is kept.
+    landed = st.session_state.get(LANDED)
+    if landed != user.username:
+        st.session_state[LANDED] = user.username
+        home_key = home_for(user.role)
+        if key == "har_och_nu" and home_key in allowed and home_key != key:
+            st.switch_page(pages[home_key])
     if key is None or key not in allowed:
         session.refuse(key or "?", user)
     current.run()

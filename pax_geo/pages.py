@@ -24,7 +24,8 @@ class PageSpec:
 
 
 PAGES: tuple[PageSpec, ...] = (
-    # field mode: the field worker's start page (a role's first page is its default)
+    PageSpec("har_och_nu", "pages/har_och_nu.py", "page_har_och_nu", ":material/map:", ALL),
+    # field mode: the field worker's start page (HOME below)
     PageSpec(
         "mitt_omrade",
         "pages/mitt_omrade.py",
@@ -32,7 +33,6 @@ PAGES: tuple[PageSpec, ...] = (
         ":material/home_pin:",
         frozenset({"field_worker"}),
     ),
-    PageSpec("har_och_nu", "pages/har_och_nu.py", "page_har_och_nu", ":material/map:", ALL),
     # hot spot and pattern analysis (roles whose login returns points)
     PageSpec(
         "hotspots",
@@ -81,9 +81,6 @@ PAGES: tuple[PageSpec, ...] = (
     ),
 )
 
-
-#: Roles that work from a tablet or phone in the street (sidebar folded, touch layout).
-FIELD_ROLES = frozenset({"field_worker", "night_walker"})
 
 #: A role's start page where it is not the first page it may open.
 HOME: dict[str, str] = {"field_worker": "mitt_omrade", "night_walker": "nattvandring"}
