@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pax_geo.pages import PAGES, home_for, pages_for
+from pax_geo.pages import FIELD_ROLES, PAGES, home_for, pages_for
 from pax_geo.ui import dbstatus, login, session
 
 ROOT = Path(__file__).resolve().parent
@@ -24,7 +24,9 @@ st.set_page_config(
     page_title="Pax lägesbild",
     page_icon=":material/shield:",
     layout="wide",
-    initial_sidebar_state="expanded",  # Streamlit folds it away by itself on a phone
+    # field roles work on tablets and phones: their menu stays folded until asked for (an open
+    # sidebar lies over the page at 820 px and takes the taps meant for it)
+    initial_sidebar_state="collapsed" if claimed and claimed.role in FIELD_ROLES else "expanded",
 )
 
 keys = {p.key for p in AVAILABLE}

@@ -82,6 +82,9 @@ PAGES: tuple[PageSpec, ...] = (
 )
 
 
+#: Roles that work from a tablet or phone in the street (menu folded, touch layout).
+FIELD_ROLES = frozenset({"field_worker", "night_walker"})
+
 #: A role's start page where it is not the first page it may open.
 HOME: dict[str, str] = {"field_worker": "mitt_omrade", "night_walker": "nattvandring"}
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pax_geo import i18n
-from tests.browser_support import ARTIFACTS, DESKTOP, TABLET, login, wait_idle
+from tests.browser_support import ARTIFACTS, DESKTOP, TABLET, in_view, login, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -66,8 +66,9 @@ def go(page, title: str) -> None:
     """Open a page by its exact menu title ("Lång sikt" is also part of "Medellång sikt")."""
     sidebar = page.locator('[data-testid="stSidebar"]')
     link = sidebar.get_by_role("link", name=title, exact=True).first
-    if not link.is_visible():
+    if not in_view(page, link):  # a folded sidebar keeps its links, off screen
         page.locator('[data-testid="stExpandSidebarButton"]').click()
+        page.wait_for_timeout(500)
     link.click()
     wait_idle(page)
 
