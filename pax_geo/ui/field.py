@@ -341,7 +341,7 @@ def area_svg(
     for d in own:
         x, y = xy(d["c"][0], d["c"][1])
         parts.append(
-            f'<text x="{x:.1f}" y="{y:.1f}" font-size="22" font-weight="700" fill="{fg}" '
+            f'<text x="{x:.1f}" y="{y:.1f}" font-size="22" font-weight="700" font-family="DejaVu Sans, Arial, sans-serif" fill="{fg}" '
             f'text-anchor="middle" paint-order="stroke" stroke="{"#0e1117" if dark else "#fff"}" '
             f'stroke-width="4">{escape(str(d["name"]))}</text>'
         )
