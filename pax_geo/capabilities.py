@@ -26,8 +26,3 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 }
 
 assert all(r in ROLES for roles in CAPABILITIES.values() for r in roles)
-
-
-def can(role: str | None, capability: str) -> bool:
-    """Whether `role` has `capability` (KeyError for an unknown capability)."""
-    return role is not None and role in CAPABILITIES[capability]
