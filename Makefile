@@ -12,7 +12,7 @@ PORT ?= $(or $(PAX_PORT),8501)
 export PAX_PORT := $(PORT)
 
 SYSTEM_PACKAGES := postgresql postgresql-15-postgis-3
-TEST_PACKAGES := chromium fonts-dejavu-core
+TEST_PACKAGES := chromium fonts-dejavu-core poppler-utils
 
 .PHONY: run test deps test-deps venv venv-dev lint format bench clean help
 
@@ -40,6 +40,7 @@ deps:
 
 test-deps:
 	@missing=""; command -v chromium >/dev/null 2>&1 || missing="chromium fonts-dejavu-core"; \
+	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	$(MAKE) --no-print-directory _apt PKGS="$$missing"
 
 _apt:

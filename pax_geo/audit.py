@@ -38,6 +38,12 @@ ACTIONS: tuple[str, ...] = (
     "observation_withdraw",
     "observation_triage",
     "walk_log",
+    # Lägesbild för styrelsen (0014_board.py): drafts, freezing; exports from the page
+    "briefing_save",
+    "briefing_comment",
+    "briefing_present",
+    "briefing_delete",
+    "briefing_export",
     # account administration (owner connection: admin page and the 'pax users' CLI)
     "user_add",
     "user_enable",

@@ -23,6 +23,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "log_walk": frozenset(
         {"night_walker", "field_worker", "municipal_staff", "security_chief", "police_analyst"}
     ),
+    # Lägesbild för styrelsen: build drafts, comment, freeze; and read the presented ones
+    "build_briefing": frozenset({"police_analyst", "security_chief"}),
+    "view_briefing": frozenset({"police_analyst", "security_chief", "board_viewer"}),
 }
 
 assert all(r in ROLES for roles in CAPABILITIES.values() for r in roles)

@@ -67,6 +67,14 @@ PAGES: tuple[PageSpec, ...] = (
         ":material/inbox:",
         CAPABILITIES["triage_observation"],
     ),
+    # the board's situation picture: built by the chief and analysts, viewed by the board
+    PageSpec(
+        "styrelse",
+        "pages/styrelse.py",
+        "page_styrelse",
+        ":material/co_present:",
+        CAPABILITIES["view_briefing"],
+    ),
     # administration (admin only)
     PageSpec("audit", "pages/admin_audit.py", "page_audit", ":material/policy:", ADMIN, "admin"),
     PageSpec("users", "pages/admin_users.py", "page_users", ":material/group:", ADMIN, "admin"),

@@ -68,6 +68,22 @@ FIELD_FUNCTIONS: dict[str, str | None] = {
     "set_my_theme(text)": None,
 }
 
+#: Lägesbild functions (0014_board.py) -> the capability whose roles may execute them; each
+#: checks it again inside. The two views read definer row functions that filter per capability.
+BOARD_FUNCTIONS: dict[str, str] = {
+    "briefing_save(int4, text, timestamptz, timestamptz, text)": "build_briefing",
+    "briefing_comment_save(int4, text, text)": "build_briefing",
+    "briefing_present(int4, date, jsonb)": "build_briefing",
+    "briefing_delete(int4)": "build_briefing",
+    "board_incident_counts(timestamptz, timestamptz, text, text[])": "build_briefing",
+    "board_observation_counts(timestamptz, timestamptz, text)": "build_briefing",
+    "board_pattern(timestamptz, timestamptz, text[])": "build_briefing",
+    "board_operations(timestamptz, timestamptz)": "build_briefing",
+    "briefing_rows()": "view_briefing",
+    "briefing_comment_rows()": "view_briefing",
+}
+BOARD_VIEWS = ("briefing", "briefing_comment")
+
 #: The non-superuser, NOLOGIN role that owns every function in pax_api. It may read
 #: every pax_data table (the definer functions are the API to them) and write only what
 #: DEFINER_WRITES lists; it has no CREATE anywhere and cannot log in.
@@ -86,6 +102,9 @@ DEFINER_WRITES = {
     "observation": "insert, update, delete",
     "observation_history": "insert",
     "night_walk": "insert",
+    # lägesbilder (0014_board.py)
+    "briefing": "insert, update, delete",
+    "briefing_comment": "insert, update, delete",
 }
 #: The schemas whose SECURITY DEFINER functions get DEFINER_ROLE as owner and a safe search_path.
 DEFINER_SCHEMAS = ("pax_api", "pax_data")
@@ -324,6 +343,27 @@ def _sync_field(conn: Connection) -> None:
             conn.execute(text(f"{verb} execute on function pax_api.{fn} {prep} {login}"))
 
 
+def _sync_board(conn: Connection) -> None:
+    """Execute rights on the lägesbild functions and views (0014_board.py) for exactly the roles
+    with the capability, and the board's login as the reference for the board-level release."""
+    if not conn.execute(text("select to_regclass('pax_data.briefing')")).scalar():
+        return
+    conn.execute(
+        text("update pax_data.setting set value = :v where key = 'board_db_role'"),
+        {"v": db_role_name("board_viewer")},
+    )
+    for role in ROLES:
+        login = ident(db_role_name(role), plain=True)
+        for fn, cap in BOARD_FUNCTIONS.items():
+            verb, prep = ("grant", "to") if role in CAPABILITIES[cap] else ("revoke", "from")
+            conn.execute(text(f"{verb} execute on function pax_api.{fn} {prep} {login}"))
+        for view in BOARD_VIEWS:
+            if role in CAPABILITIES["view_briefing"]:
+                conn.execute(text(f"grant select on pax_api.{view} to {login}"))
+            else:
+                conn.execute(text(f"revoke all on pax_api.{view} from {login}"))
+
+
 def sync_privileges(conn: Connection, cfg: Settings | None = None) -> None:
     cfg = cfg or settings()
     exists = conn.execute(
@@ -434,6 +474,7 @@ def sync_privileges(conn: Connection, cfg: Settings | None = None) -> None:
     conn.execute(text(f"grant select on pax_api.app_user to {db_role_name('admin')}"))
 
     _sync_field(conn)
+    _sync_board(conn)
 
     # --- hardening: definer owner and search_path, no CREATE/TEMP, no row counts ---
     _sync_audit_actions(conn)

@@ -1,0 +1,167 @@
+"""Lägesbild för styrelsen: build, comment, present and hand out the board's situation picture.
+
+Built by the security chief and police analysts (drafts saved in the database as they are
+written), viewed by the board (presented lägesbilder only). Every figure is the board-level
+release, for every role. A presented lägesbild is frozen: figures and comments as shown.
+"""
+
+from datetime import timedelta
+
+import streamlit as st
+
+from pax_geo.board import periods, store
+from pax_geo.capabilities import CAPABILITIES
+from pax_geo.clock import now, today
+from pax_geo.horizons.fmt import local_date
+from pax_geo.ui import board as bui
+from pax_geo.ui.presentation import present
+from pax_geo.ui.session import audit_page_view, reader, require_page, t
+
+PAGE = bui.PAGE
+user = require_page(PAGE)
+builder = user.role in CAPABILITIES["build_briefing"]
+NEW = 0
+
+with reader() as conn:
+    items = store.listing(conn)
+    last_end = store.last_presented_end(conn)
+
+
+def label(b_id: int) -> str:
+    if b_id == NEW:
+        return t("bd_new")
+    b = next(x for x in items if x.id == b_id)
+    state = t("bd_presented_on", date=local_date(b.presented_on)) if b.frozen else t("bd_draft")
+    first, last = bui.days_of(b)
+    return f"{b.title} · {local_date(first)}–{local_date(last)} · {state}"
+
+
+# --- presentation mode: the whole window, nothing else -------------------------------------
+showing = st.session_state.get("bd_present")
+if showing is not None:
+    with reader() as conn:
+        b = store.get(conn, int(showing))
+    if b is not None:
+        fig = b.figures or bui.live_figures(
+            user.role, *bui.days_of(b), now(), user.session_token, user.username
+        )
+        presenter = b.presented_by or user.display_name
+        if present(bui.deck_for(b, fig, presenter)):
+            del st.session_state["bd_present"]
+            st.rerun()
+        st.stop()
+    del st.session_state["bd_present"]
+
+st.title(t("page_styrelse"))
+st.caption(t("bd_intro") if builder else t("bd_intro_board"))
+st.markdown(bui.KF_CSS, unsafe_allow_html=True)
+
+options = ([NEW] if builder else []) + [b.id for b in items]
+if not options:
+    st.info(t("bd_none_presented"))
+    st.stop()
+default = st.session_state.pop("bd_open", None)
+if default in options:
+    st.session_state["bd_sel"] = default
+sel = st.selectbox(t("bd_pick"), options, format_func=label, key="bd_sel")
+audit_page_view(PAGE, {"briefing": sel})
+
+# --- a new draft ------------------------------------------------------------------------------
+if sel == NEW:
+    with st.container(border=True):
+        first, last = bui.period_picker(today(), last_end, "bd_new")
+        st.caption(t("bd_period_line", first=local_date(first), last=local_date(last)))
+        title = st.text_input(
+            t("bd_title"),
+            value=t("bd_default_title", date=local_date(today())),
+            max_chars=200,
+            key="bd_new_title",
+        )
+        marking = st.text_input(
+            t("bd_marking"), value=t("bd_marking_default"), max_chars=200, key="bd_new_marking"
+        )
+        if st.button(t("bd_create"), type="primary", icon=":material/add:"):
+            ps = periods.of_days(first, last)
+            with reader() as conn:
+                new_id = store.save(conn, None, title, ps.current.start, ps.current.end, marking)
+            st.session_state["bd_open"] = new_id
+            st.rerun()
+    st.stop()
+
+# --- one lägesbild ---------------------------------------------------------------------------
+with reader() as conn:
+    b = store.get(conn, int(sel))
+if b is None:
+    st.error(t("bd_gone"))
+    st.stop()
+first_day, last_day = bui.days_of(b)
+if b.frozen:
+    fig = b.figures or {}
+    st.success(
+        t(
+            "bd_frozen",
+            date=local_date(b.presented_on),
+            who=b.presented_by or "–",
+        )
+    )
+else:
+    fig = bui.live_figures(user.role, first_day, last_day, now(), user.session_token, user.username)
+presenter = b.presented_by or user.display_name
+deck = bui.deck_for(b, fig, presenter)
+
+c1, c2 = st.columns([1, 2])
+if c1.button(t("bd_present"), type="primary", icon=":material/co_present:", width="stretch"):
+    st.session_state["bd_present"] = b.id
+    st.rerun()
+with c2:
+    bui.export_buttons(deck, b, user)
+
+if builder and not b.frozen:
+    with st.expander(t("bd_settings")):
+        with st.form(f"bd_edit_{b.id}", border=False):
+            title = st.text_input(t("bd_title"), value=b.title, max_chars=200)
+            marking = st.text_input(t("bd_marking"), value=b.marking, max_chars=200)
+            rng = st.date_input(
+                t("bd_period_custom"),
+                value=(first_day, last_day),
+                max_value=today(),
+                format="YYYY-MM-DD",
+            )
+            if st.form_submit_button(t("bd_save")):
+                if isinstance(rng, tuple) and len(rng) == 2:
+                    ps = periods.of_days(*periods.clip_to(rng[0], rng[1], today()))
+                    with reader() as conn:
+                        store.save(conn, b.id, title, ps.current.start, ps.current.end, marking)
+                    st.rerun()
+                st.error(t("bd_pick_two_dates"))
+        st.divider()
+        d1, d2 = st.columns(2)
+        on = d1.date_input(
+            t("bd_meeting_date"),
+            value=today(),
+            max_value=today() + timedelta(days=1),
+            format="YYYY-MM-DD",
+            key=f"bd_on_{b.id}",
+        )
+        d1.caption(t("bd_freeze_help"))
+        if d1.button(t("bd_mark_presented"), icon=":material/lock:", key=f"bd_freeze_{b.id}"):
+            with reader() as conn:
+                store.present(conn, b.id, on, fig)
+            st.rerun()
+        if d2.button(t("bd_delete"), icon=":material/delete:", key=f"bd_del_{b.id}"):
+            with reader() as conn:
+                store.delete(conn, b.id)
+            st.session_state.pop("bd_sel", None)
+            st.rerun()
+
+for i, s in enumerate(deck.slides, start=1):
+    st.subheader(f"{i}. {s.title}")
+    bui.render_slide(s)
+    sections = bui.COMMENT_SECTIONS[s.key]
+    if builder and not b.frozen:
+        for section in sections:
+            bui.comment_field(b, section, user)
+    elif s.comment:
+        st.info(s.comment)
+    st.divider()
+st.caption(deck.footer)
