@@ -154,14 +154,16 @@ if builder and not b.frozen:
             st.session_state.pop("bd_sel", None)
             st.rerun()
 
+shown: set[str] = set()
 for i, s in enumerate(deck.slides, start=1):
     st.subheader(f"{i}. {s.title}")
     bui.render_slide(s)
-    sections = bui.COMMENT_SECTIONS[s.key]
-    if builder and not b.frozen:
-        for section in sections:
-            bui.comment_field(b, section, user)
+    section = s.section or s.key
+    if builder and not b.frozen and section not in shown:
+        for key in bui.COMMENT_SECTIONS[section]:
+            bui.comment_field(b, key, user)
     elif s.comment:
         st.info(s.comment)
+    shown.add(section)
     st.divider()
 st.caption(deck.footer)

@@ -104,22 +104,25 @@ def _area(ring: list[list[float]]) -> float:
     )
 
 
-def _draw_labels(ax, geoms: dict, counts: dict[str, Count], th: int) -> None:
+def _draw_labels(
+    ax, geoms: dict, counts: dict[str, Count], th: int, size: float, spots: dict
+) -> None:
     """Name and count in each large area; small areas (the dense town centre) get their label
-    in a column beside the map with a thin leader line, spaced so that no two labels overlap."""
+    in a column beside the map with a thin leader line, spaced so that no two labels overlap;
+    a large area's label that would cover another goes to the column too."""
     areas = {n: sum(_area(r) for r in _rings(g)) for n, g in geoms.items()}
     total = sum(areas.values()) or 1.0
     xs = [p[0] for g in geoms.values() for r in _rings(g) for p in r]
     ys = [p[1] for g in geoms.values() for r in _rings(g) for p in r]
     x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
-    halo = [pe.withStroke(linewidth=3, foreground="white")]
+    halo = [pe.withStroke(linewidth=4, foreground="white")]
     small = []
     placed: list = []
     renderer = ax.figure.canvas.get_renderer()
     ax.set_xlim(x0, x1 + (x1 - x0) * 0.95)
     ax.set_ylim(y0, y1)
     for name in sorted(geoms, key=lambda n: -areas[n]):
-        x, y = _label_point(geoms[name])
+        x, y = spots.get(name) or _label_point(geoms[name])
         if areas[name] / total < 0.035:
             small.append((y, x, name))
             continue
@@ -129,15 +132,15 @@ def _draw_labels(ax, geoms: dict, counts: dict[str, Count], th: int) -> None:
             f"{name}\n{counts[name].label(th)}",
             ha="center",
             va="center",
-            fontsize=11,
+            fontsize=size,
             color=INK,
             fontweight="bold",
             linespacing=1.0,
             path_effects=halo,
         )
-        box = txt.get_window_extent(renderer)
+        box = txt.get_window_extent(renderer).expanded(1.15, 1.3)  # halo and some air
         if any(box.overlaps(b) for b in placed):
-            txt.remove()  # would cover a larger area's label: goes to the column instead
+            txt.remove()
             small.append((y, x, name))
             continue
         placed.append(box)
@@ -145,72 +148,65 @@ def _draw_labels(ax, geoms: dict, counts: dict[str, Count], th: int) -> None:
         return
     small.sort(reverse=True)  # top to bottom
     col_x = x1 + (x1 - x0) * 0.12
-    step = (y1 - y0) * 0.052
-    top = min(max(y for y, _, _ in small) + step, y1)
+    step = (y1 - y0) / max(len(small) + 1, 18)
+    top = min(max(y for y, _, _ in small) + step, y1 - step / 2)
     for i, (y, x, name) in enumerate(small):
         ly = top - i * step
-        ax.plot([x, col_x - (x1 - x0) * 0.02], [y, ly], color="#8593a3", linewidth=0.7)
-        ax.plot([x], [y], marker="o", markersize=2.5, color=INK)
+        ax.plot([x, col_x - (x1 - x0) * 0.02], [y, ly], color="#8593a3", linewidth=0.8)
+        ax.plot([x], [y], marker="o", markersize=3, color=INK)
         ax.text(
             col_x,
             ly,
-            f"{name} {counts[name].label(th)}",
+            f"{name}  {counts[name].label(th)}",
             ha="left",
             va="center",
-            fontsize=11,
+            fontsize=size,
             color=INK,
             fontweight="bold",
         )
 
 
-def area_maps(fig: dict, kind_titles: dict[str, str], lang: str) -> Image:
-    """One classed map per incident type (two by two), each with its legend."""
-    kinds = list(fig["kinds"])
+def area_map(fig: dict, kind: str, lang: str) -> Image:
+    """A classed map of one incident type's counts per area, with its legend; names and counts
+    large enough to read from the back of a board room."""
     th = int(fig["threshold"])
-    n = max(len(kinds), 1)
-    cols = 2 if n > 1 else 1
-    rows = math.ceil(n / cols)
-    f, axes = plt.subplots(rows, cols, figsize=(8.6 * cols, 6.2 * rows), squeeze=False)
     geoms = {a["name"]: a["geom"] for a in fig["areas"]}
-    for ax in axes.flat:
-        ax.set_axis_off()
-    for ax, kind in zip(axes.flat, kinds, strict=False):
-        per = fig["by_area"][kind]
-        counts = {name: Count(*per.get(name, {}).get("cur", [0, 0])) for name in geoms}
-        bounds = classes(list(counts.values()), th)
-        for name, geom in geoms.items():
-            colour = CLASS_COLOURS[min(class_of(counts[name], bounds), len(CLASS_COLOURS) - 1)]
-            for ring in _rings(geom):
-                ax.add_patch(
-                    Polygon(ring, closed=True, facecolor=colour, edgecolor="#5b6b7b", linewidth=0.8)
-                )
-        ax.set_aspect("equal", adjustable="box")
-        _draw_labels(ax, geoms, counts, th)
-        ax.set_title(
-            kind_titles.get(kind, kind), fontsize=22, color=INK, loc="left", fontweight="bold"
-        )
-        handles = [
-            Patch(
-                facecolor=CLASS_COLOURS[min(i, len(CLASS_COLOURS) - 1)],
-                edgecolor="#5b6b7b",
-                label=Count(lo, hi).label(th) if (lo, hi) != (0, 0) else "0",
+    per = fig["by_area"][kind]
+    counts = {name: Count(*per.get(name, {}).get("cur", [0, 0])) for name in geoms}
+    bounds = classes(list(counts.values()), th)
+    f, ax = plt.subplots(figsize=(16, 9))
+    ax.set_axis_off()
+    for name, geom in geoms.items():
+        colour = CLASS_COLOURS[min(class_of(counts[name], bounds), len(CLASS_COLOURS) - 1)]
+        for ring in _rings(geom):
+            ax.add_patch(
+                Polygon(ring, closed=True, facecolor=colour, edgecolor="#5b6b7b", linewidth=1.0)
             )
-            for i, (lo, hi) in enumerate(bounds)
-        ]
-        ax.legend(
-            handles=handles,
-            loc="upper left",
-            fontsize=14,
-            frameon=False,
-            bbox_to_anchor=(0.0, 0.0),
-            ncol=3,
-            handlelength=1.2,
-            columnspacing=0.8,
+    ax.set_aspect("equal", adjustable="box")
+    spots = {a["name"]: a.get("label") for a in fig["areas"]}
+    _draw_labels(ax, geoms, counts, th, size=17, spots=spots)
+    handles = [
+        Patch(
+            facecolor=CLASS_COLOURS[min(i, len(CLASS_COLOURS) - 1)],
+            edgecolor="#5b6b7b",
+            label=Count(lo, hi).label(th) if (lo, hi) != (0, 0) else "0",
         )
-    f.subplots_adjust(left=0.005, right=0.995, top=0.95, bottom=0.1, wspace=0.04, hspace=0.42)
+        for i, (lo, hi) in enumerate(bounds)
+    ]
+    ax.legend(
+        handles=handles,
+        loc="lower right",
+        fontsize=18,
+        frameon=False,
+        title="Antal" if lang == "sv" else "Count",
+        title_fontsize=18,
+        handlelength=1.3,
+        alignment="left",
+    )
+    f.subplots_adjust(left=0.01, right=0.99, top=0.99, bottom=0.01)
     png, w, h = _png(f)
-    alt = "Karta per typ och område" if lang == "sv" else "Map per type and area"
-    return Image("maps", png, alt, w, h)
+    alt = "Karta: antal per område" if lang == "sv" else "Map: count per area"
+    return Image(f"map_{kind}", png, alt, w, h)
 
 
 def pattern(fig: dict, title: str, lang: str) -> Image:
@@ -219,7 +215,7 @@ def pattern(fig: dict, title: str, lang: str) -> Image:
     grid: dict[tuple[int, int], Count] = {}
     for dow, block, lo, hi in fig["pattern"]:
         grid[(int(dow), int(block))] = Count(int(lo), int(hi))
-    f, ax = plt.subplots(figsize=(12.8, 7.2))
+    f, ax = plt.subplots(figsize=(8.0, 4.4))
     top = max((c.mid for c in grid.values()), default=0) or 1
     cmap = plt.get_cmap("YlOrRd")
     for d in range(1, 8):
@@ -248,12 +244,12 @@ def pattern(fig: dict, title: str, lang: str) -> Image:
             )
     ax.set_xlim(0, 7)
     ax.set_ylim(4, 0)
-    ax.set_xticks([i + 0.5 for i in range(7)], DAYS.get(lang, DAYS["sv"]), fontsize=18)
-    ax.set_yticks([i + 0.5 for i in range(4)], BLOCKS, fontsize=18)
+    ax.set_xticks([i + 0.5 for i in range(7)], DAYS.get(lang, DAYS["sv"]), fontsize=17)
+    ax.set_yticks([i + 0.5 for i in range(4)], BLOCKS, fontsize=17)
     ax.tick_params(length=0, colors=INK)
     for s in ax.spines.values():
         s.set_visible(False)
-    ax.set_title(title, fontsize=22, color=INK, loc="left", fontweight="bold")
-    f.subplots_adjust(left=0.1, right=0.98, top=0.9, bottom=0.08)
+    ax.set_title(title, fontsize=16, color=INK, loc="left", fontweight="bold")
+    f.subplots_adjust(left=0.12, right=0.99, top=0.9, bottom=0.1)
     png, w, h = _png(f)
     return Image("pattern", png, title, w, h)

@@ -82,13 +82,22 @@ def _areas(conn: Connection) -> list[dict]:
     rows = conn.execute(
         text(
             "select a.id, a.name, a.population, "
-            "st_asgeojson(st_simplifypreservetopology(a.geom, :tol), 0) as g "
-            "from pax_api.area a where a.kind = 'district' order by a.name"
+            "st_asgeojson(st_simplifypreservetopology(a.geom, :tol), 0) as g, "
+            "round(st_x(c.center)) as lx, round(st_y(c.center)) as ly "
+            "from pax_api.area a, lateral st_maximuminscribedcircle(a.geom) c "
+            "where a.kind = 'district' order by a.name"
         ),
         {"tol": SIMPLIFY_M},
     ).all()
     return [
-        {"id": int(r.id), "name": r.name, "population": r.population, "geom": json.loads(r.g)}
+        {
+            "id": int(r.id),
+            "name": r.name,
+            "population": r.population,
+            "geom": json.loads(r.g),
+            # the pole of inaccessibility: where a label has most room inside the area
+            "label": [float(r.lx), float(r.ly)],
+        }
         for r in rows
     ]
 
@@ -245,7 +254,7 @@ def build(conn: Connection, ps: Periods, now: datetime) -> dict:
         "period": _iso(ps.current),
         "previous": _iso(ps.previous),
         "last_year": _iso(ps.last_year),
-        "areas": [{"name": a["name"], "geom": a["geom"]} for a in areas],
+        "areas": [{"name": a["name"], "geom": a["geom"], "label": a["label"]} for a in areas],
         **incidents,
         "pattern": _pattern(conn, ps.current, threshold),
         "observations": _observations(conn, ps, threshold),

@@ -52,6 +52,8 @@ class Slide:
     comment: str = ""
     #: shown small at the foot of the slide: source, suppression, method notes
     note: str = ""
+    #: the section whose comment this slide carries ("maps" for every map slide); "" = key
+    section: str = ""
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from pax_geo.horizons.fmt import local_date, num
 from pax_geo.i18n import t
 from pax_geo.layers import load_layers
 
-#: sections in slide order; next_steps is written on the assessment slide
-SLIDE_KEYS: tuple[str, ...] = (
+#: sections in slide order ("maps" is one slide per incident type); next_steps is written on
+#: the assessment slide
+SECTION_ORDER: tuple[str, ...] = (
     "title",
     "key_figures",
     "maps",
@@ -100,7 +101,7 @@ def _key_figures(fig: dict, lang: str) -> tuple[tuple[KeyFigure, ...], tuple[str
     return tuple(cards), tuple(sentences)
 
 
-def _largest_changes(fig: dict, lang: str, top: int = 8) -> Table:
+def _largest_changes(fig: dict, lang: str, top: int = 6) -> Table:
     th = int(fig["threshold"])
     titles = kind_titles(lang)
     rows = []
@@ -269,7 +270,6 @@ def compose(
             title,
             subtitle=t("bd_period", lang, period=period),
             bullets=(
-                t("bd_presenter", lang, name=presenter),
                 t(
                     "bd_compared",
                     lang,
@@ -288,13 +288,17 @@ def compose(
             comment=c("key_figures", ""),
             note=note,
         ),
-        Slide(
-            "maps",
-            t("bd_sec_maps", lang),
-            subtitle=period,
-            images=(charts.area_maps(fig, titles, lang),),
-            comment=c("maps", ""),
-            note=note,
+        *(
+            Slide(
+                f"map_{kind}",
+                t("bd_sec_map", lang, kind=titles[kind][:1].lower() + titles[kind][1:]),
+                subtitle=period,
+                images=(charts.area_map(fig, kind, lang),),
+                comment=c("maps", "") if i == 0 else "",
+                note=note,
+                section="maps",
+            )
+            for i, kind in enumerate(fig["kinds"])
         ),
         Slide(
             "here_now",
@@ -303,7 +307,7 @@ def compose(
             tables=(_largest_changes(fig, lang),),
             images=(charts.pattern(fig, t("bd_pattern_title", lang), lang),),
             comment=c("here_now", ""),
-            note=note,
+            note=f"{note} {t('bd_pattern_note', lang)}",
         ),
         Slide(
             "medium",

@@ -20,9 +20,9 @@ from pax_geo.horizons.fmt import local_date, local_time
 from pax_geo.ui.session import User, lang, reader, t
 
 PAGE = "styrelse"
-#: sections with a comment field, per slide (the last slide has two)
+#: the comment fields of each section, shown under its first slide (the last has two)
 COMMENT_SECTIONS: dict[str, tuple[str, ...]] = {
-    **{k: (k,) for k in slides.SLIDE_KEYS if k != "assessment"},
+    **{k: (k,) for k in slides.SECTION_ORDER if k != "assessment"},
     "assessment": ("assessment", "next_steps"),
 }
 

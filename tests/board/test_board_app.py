@@ -11,7 +11,7 @@ from sqlalchemy import Engine, text
 from streamlit.testing.v1 import AppTest
 
 from pax_geo import i18n
-from pax_geo.board.slides import SLIDE_KEYS
+from pax_geo.board.slides import SECTION_ORDER
 from pax_geo.clock import local, today
 from tests.app_support import ROOT, assert_clean, page_text, signed_in
 
@@ -61,8 +61,12 @@ def test_build_comment_freeze_and_reopen(owner_engine):
     assert at.selectbox(key="bd_sel").value == bid
     # one section per slide, in order, each with its comment field
     heads = [s.value for s in at.subheader]
-    assert len(heads) == len(SLIDE_KEYS)
+    kinds = ("car_fire", "shooting", "explosion", "cache")  # what the board sees
+    assert len(heads) == len(SECTION_ORDER) - 1 + len(kinds)  # one map slide per type
     assert heads[1] == f"2. {tr('bd_sec_key_figures')}"
+    assert heads[2].startswith("3. ") and "bilbränder" in heads[2]
+    # one comment field per section, under its first slide
+    assert len([ta for ta in at.text_area if ta.key.endswith("_maps")]) == 1
     keys = [ta.key for ta in at.text_area]
     assert f"bd_c_{bid}_maps" in keys and f"bd_c_{bid}_next_steps" in keys
     at.text_area(key=f"bd_c_{bid}_maps").input("Bilbränderna har ökat i Ronna.")
