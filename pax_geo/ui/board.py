@@ -3,7 +3,6 @@ that save as they change, audited exports, the period picker."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 import pandas as pd
@@ -11,10 +10,8 @@ import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
 from pax_geo import auth, pii
-from pax_geo.board import figures, periods, slides, store
+from pax_geo.board import exports, figures, periods, slides, store
 from pax_geo.board.model import Deck, Slide
-from pax_geo.board.pdf_export import to_pdf
-from pax_geo.board.pptx_export import to_pptx
 from pax_geo.clock import local
 from pax_geo.horizons.fmt import local_date, local_time
 from pax_geo.ui.session import User, lang, reader, t
@@ -160,45 +157,32 @@ def db_error_text(exc: DBAPIError) -> str:
 
 def export_buttons(deck: Deck, b: store.Briefing, user: User) -> None:
     """PPTX and PDF, built when clicked (no rerun); each download is audited."""
-    token, name, role = user.session_token, user.username, user.role
-    stem = f"lagesbild-{b.id}-{local_date(b.period_end)}"
+    stem = f"lagesbild-{b.id}-{local_date(days_of(b)[1])}"
+    cols = st.columns(len(exports.FORMATS))
+    for col, (fmt, (_, mime)) in zip(cols, exports.FORMATS.items(), strict=True):
 
-    def make(fmt: str, build: Callable[[Deck], bytes]) -> Callable[[], bytes]:
-        def run() -> bytes:
-            data = build(deck)
-            auth.write_audit(
-                "briefing_export",
-                PAGE,
-                {"id": b.id, "format": fmt, "status": b.status, "bytes": len(data)},
-                role=role,
-                token=token,
-                username=name,
+        def run(fmt: str = fmt) -> bytes:
+            return exports.export(
+                deck,
+                fmt,
+                b.id,
+                b.status,
+                role=user.role,
+                token=user.session_token,
+                username=user.username,
+                page=PAGE,
             )
-            return data
 
-        return run
-
-    c1, c2 = st.columns(2)
-    c1.download_button(
-        t("bd_export_pptx"),
-        make("pptx", to_pptx),
-        file_name=f"{stem}.pptx",
-        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        on_click="ignore",
-        icon=":material/slideshow:",
-        key=f"bd_pptx_{b.id}",
-        width="stretch",
-    )
-    c2.download_button(
-        t("bd_export_pdf"),
-        make("pdf", to_pdf),
-        file_name=f"{stem}.pdf",
-        mime="application/pdf",
-        on_click="ignore",
-        icon=":material/picture_as_pdf:",
-        key=f"bd_pdf_{b.id}",
-        width="stretch",
-    )
+        col.download_button(
+            t(f"bd_export_{fmt}"),
+            run,
+            file_name=f"{stem}.{fmt}",
+            mime=mime,
+            on_click="ignore",
+            icon=":material/slideshow:" if fmt == "pptx" else ":material/picture_as_pdf:",
+            key=f"bd_{fmt}_{b.id}",
+            width="stretch",
+        )
 
 
 def deck_for(b: store.Briefing, fig: dict, presenter: str) -> Deck:

@@ -143,3 +143,52 @@ def test_exports_never_give_a_suppressed_count_a_coordinate_or_an_address(signed
                         assert cells[2] != "1"
                     if cells[:2] == [TWO, kinds["shooting"]]:
                         assert cells[2] != "2"
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"\s+", " ", s)
+
+
+def test_the_three_forms_show_the_same_figures_and_every_export_is_audited(signed, owner_engine):
+    from pax_geo.board import exports
+    from pax_geo.clock import now, today
+
+    chief: Signed = signed["security_chief"]
+    ps = periods.of_days(today() - timedelta(days=90), today() - timedelta(days=1))
+    with chief.connect() as c:
+        fig = figures.build(c, ps, now())
+    deck = slides.compose(
+        fig, {"medium": "Fler trasiga lampor."}, title="Lägesbild", presenter="Chef", marking="AM"
+    )
+    files = {
+        fmt: exports.export(
+            deck, fmt, 4242, "draft", role=chief.role, token=chief.token, username=chief.name
+        )
+        for fmt in exports.FORMATS
+    }
+    forms = {
+        "pptx": _norm(" ".join(pptx_texts(files["pptx"]))),
+        "pdf": _norm(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(files["pdf"])).pages)),
+        "html": _norm(re.sub(r"<[^>]+>", " ", slides_html(deck)).replace("&lt;", "<")),
+    }
+    expected = []
+    for s in deck.slides:
+        expected.append(s.title)
+        for kf in s.key_figures:
+            expected += [kf.value, kf.label]
+        for tb in s.tables:
+            for row in tb.rows:
+                expected += [cell for cell in row if cell]
+        expected += list(s.bullets)
+    assert len(expected) > 60
+    for form, shown in forms.items():
+        missing = [e for e in expected if _norm(e) not in shown]
+        assert missing == [], (form, missing[:10])
+    with owner_engine.connect() as c:
+        rows = c.execute(
+            text(
+                "select username, detail->>'format' from pax_data.audit_log "
+                "where action = 'briefing_export' and (detail->>'id')::int = 4242"
+            )
+        ).all()
+    assert sorted(rows) == [(chief.name, "pdf"), (chief.name, "pptx")]
