@@ -11,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from pax_geo.pages import FIELD_ROLES, PAGES, home_for, pages_for
-from pax_geo.ui import dbstatus, login, session
+from pax_geo.ui import basemap, dbstatus, login, session
 
 ROOT = Path(__file__).resolve().parent
 LANDED = "_pax_landed"  # the user whose start page has been shown in this browser session
@@ -64,6 +64,8 @@ with dbstatus.guard(main, claimed, _claimed_sidebar):
     allowed = [p.key for p in pages_for(user.role) if p.key in keys]
     session.sidebar(user, [pages[k] for k in allowed])
     drawn["sidebar"] = True
+    with st.sidebar:  # does the street map load in this browser? (once per session)
+        basemap.probe(user)
     key = next((k for k, pg in pages.items() if pg.url_path == current.url_path), None)
     # Signing in at "/" lands on the role's start page (Mitt område for a field worker), once
     # per signed-in session; a deep link opened before signing in is kept.

@@ -13,10 +13,13 @@ import streamlit as st
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 
+from pax_geo.basemap import routes
 from pax_geo.ui.web import SecurityMiddleware
 
 app = st.App(
     "app.py",
+    # the street map's style (and MBTiles tiles) for every map: pax_geo.basemap
+    routes=routes(),
     middleware=[
         Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6),
         Middleware(SecurityMiddleware),

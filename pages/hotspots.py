@@ -16,7 +16,7 @@ from pax_geo.analysis.emerging import STEP_DAYS, TooFewSteps
 from pax_geo.config import TIMEZONE, settings
 from pax_geo.horizons.periods import ANALYSIS_WINDOWS, QUICK_WINDOWS
 from pax_geo.ui import analysis_layers as al
-from pax_geo.ui import charts, readable
+from pax_geo.ui import basemap, charts, readable
 from pax_geo.ui.analysis_data import (
     areas,
     compstat,
@@ -67,8 +67,7 @@ def legend(items: list[tuple[str, list[int]]]) -> None:
 def draw_map(bundle: al.LayerBundle, key: str) -> None:
     deck = al.make_deck(bundle, areas(user.role), settings().basemap)
     st.pydeck_chart(deck, height=540, key=key)
-    if settings().basemap == "none":
-        st.caption(t("an_basemap_note"))
+    st.caption(basemap.note())
 
 
 def download(df: pd.DataFrame, name: str, what: str) -> None:

@@ -25,7 +25,7 @@ WGS84 = 4326
 TIMEZONE = "Europe/Stockholm"
 
 Lang = Literal["sv", "en"]
-Basemap = Literal["none", "carto"]
+Basemap = Literal["carto", "osm", "url", "mbtiles", "none"]
 
 DEFAULT_USER_AGENT = "pax-lagesbild/0.1 (Sodertalje kommun och lokalpolisomrade; Pax)"
 
@@ -61,7 +61,14 @@ class Settings:
         default=999_999, metadata=_env("PAX_GI_PERMUTATIONS", lo=99, hi=10_000_000)
     )
     lang: Lang = field(default="sv", metadata=_env("PAX_LANG"))
-    basemap: Basemap = field(default="none", metadata=_env("PAX_BASEMAP"))
+    #: the street map under every map (pax_geo.basemap): a tile service, the municipality's own
+    #: XYZ tiles (url), a self-hosted MBTiles file (mbtiles), or none
+    basemap: Basemap = field(default="carto", metadata=_env("PAX_BASEMAP"))
+    basemap_url: str | None = field(default=None, metadata=_env("PAX_BASEMAP_URL"))
+    basemap_mbtiles: Path | None = field(default=None, metadata=_env("PAX_BASEMAP_MBTILES"))
+    basemap_attribution: str = field(
+        default="© OpenStreetMap contributors", metadata=_env("PAX_BASEMAP_ATTRIBUTION")
+    )
     session_idle_minutes: int = field(
         default=30, metadata=_env("PAX_SESSION_IDLE_MINUTES", lo=1, hi=24 * 60)
     )

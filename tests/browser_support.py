@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -47,16 +48,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(pg_url, demo_loaded) -> Iterator[str]:
-    """Serve app.py on a free port against this session's test database."""
+@contextmanager
+def serve_app(db_name: str, **env_extra: str) -> Iterator[str]:
+    """Serve the app (server.py) on a free port against a database; extra PAX_* settings."""
     port = _free_port()
     env = {
         **os.environ,
-        "PAX_DB_NAME": pg_url.database,
+        "PAX_DB_NAME": db_name,
         "PAX_BASEMAP": "none",
         "PYTHONPATH": str(ROOT),
+        **env_extra,
     }
+    ARTIFACTS.mkdir(exist_ok=True)
     log = (ARTIFACTS / f"streamlit-{port}.log").open("w")
     proc = subprocess.Popen(
         [
@@ -83,24 +86,34 @@ def app_url(pg_url, demo_loaded) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"Streamlit did not start; see {log.name}")
-        time.sleep(0.3)
-    yield url
-    proc.terminate()
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"Streamlit did not start; see {log.name}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(pg_url, demo_loaded) -> Iterator[str]:
+    """Serve the app on a free port against this session's test database (no street map: the
+    tests run without a network)."""
+    with serve_app(pg_url.database) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

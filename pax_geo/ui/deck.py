@@ -9,6 +9,7 @@ import math
 
 import pydeck as pdk
 
+from pax_geo.basemap import STYLE_PATH
 from pax_geo.config import settings
 from pax_geo.layers import load_layers
 from pax_geo.mapdata import MapData
@@ -232,17 +233,21 @@ def make_deck(
     layers: list[pdk.Layer],
     view: pdk.ViewState,
     tooltip: dict | bool,
-    basemap: str = "none",
+    basemap: str = "",
     height: int = 560,
 ) -> pdk.Deck:
-    """The one way a map is made: the layers over district outlines the caller adds, and no
-    tile basemap unless ``basemap="carto"`` (without a network the Carto style never loads
-    and the map would stay empty; the outlines need no tiles)."""
-    kwargs: dict = {"map_provider": None, "map_style": None}
-    if basemap == "carto":
-        kwargs = {"map_provider": "carto", "map_style": "light"}
+    """The one way a map is made: the layers over the street map. Every map's style is the
+    app's own ``/basemap/style.json`` (pax_geo.basemap, from the settings): without it Streamlit
+    would fetch CARTO's vector style itself, and a closed network would leave the map empty; with
+    it the style always loads and only the tiles may fail, under outlines that still draw.
+    ``basemap`` is kept for callers; the setting decides."""
     return pdk.Deck(
-        layers=layers, initial_view_state=view, tooltip=tooltip, height=height, **kwargs
+        layers=layers,
+        initial_view_state=view,
+        tooltip=tooltip,
+        height=height,
+        map_provider=None,
+        map_style=STYLE_PATH,
     )
 
 

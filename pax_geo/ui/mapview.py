@@ -11,6 +11,7 @@ from pax_geo.config import settings
 from pax_geo.layers import load_layers
 from pax_geo.mapdata import MapData
 from pax_geo.pages import may_open
+from pax_geo.ui import basemap
 from pax_geo.ui.deck import AREA_LAYER, incident_layer_id
 from pax_geo.ui.session import User, audit, lang, reader, t
 
@@ -46,7 +47,7 @@ def legend(payload: MapData, chosen: list[str], kind_labels: dict[str, str]) -> 
         notes.append(t("legend_grid", g=settings().grid_m))
     if any(d["label"] for d in payload.districts):
         notes.append(t("legend_area_counts_of", kinds=area_count_kinds_text(payload, chosen)))
-    notes.append(t("basemap_note"))
+    notes.append(basemap.note())
     st.markdown(
         f"**{t('legend_heading')}:** " + " &nbsp; ".join(items),
         unsafe_allow_html=True,

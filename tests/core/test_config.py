@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_defaults_need_no_environment():
     cfg = config.load_settings({})
     assert cfg == config.Settings()
-    assert cfg.embedded and cfg.lang == "sv" and cfg.basemap == "none"
+    assert cfg.embedded and cfg.lang == "sv" and cfg.basemap == "carto"
     assert cfg.listen_address == "127.0.0.1" and cfg.release_alpha == 0.3
 
 
@@ -27,14 +27,14 @@ def test_values_are_parsed_by_type():
             "PAX_GRID_M": "100",
             "PAX_RELEASE_ALPHA": "0.25",
             "PAX_LANG": "en",
-            "PAX_BASEMAP": "carto",
+            "PAX_BASEMAP": "none",
             "PAX_HOME": "/tmp/pax-home",
             "DATABASE_URL": "postgresql+psycopg://u:p@db:5432/x",
             "PAX_MUNICIPALITY_NAME": "",  # empty keeps the default
         }
     )
     assert cfg.grid_m == 100 and cfg.release_alpha == 0.25
-    assert cfg.lang == "en" and cfg.basemap == "carto"
+    assert cfg.lang == "en" and cfg.basemap == "none"
     assert cfg.home == Path("/tmp/pax-home") and not cfg.embedded
     assert cfg.municipality_name == "Södertälje"
 
@@ -47,7 +47,10 @@ def test_values_are_parsed_by_type():
         ({"PAX_SUPPRESS_BELOW": "1"}, "PAX_SUPPRESS_BELOW='1' must be between 2 and 100"),
         ({"PAX_RELEASE_ALPHA": "1"}, "PAX_RELEASE_ALPHA='1' must be between 0.05 and 0.9"),
         ({"PAX_LANG": "de"}, "PAX_LANG='de' must be one of sv, en"),
-        ({"PAX_BASEMAP": "osm"}, "PAX_BASEMAP='osm' must be one of none, carto"),
+        (
+            {"PAX_BASEMAP": "google"},
+            "PAX_BASEMAP='google' must be one of carto, osm, url, mbtiles, none",
+        ),
         ({"PAX_PORT": "http"}, "PAX_PORT='http' is not a whole number"),
     ],
 )
