@@ -131,6 +131,7 @@ with map_col:
         kind_labels,
         basemap=settings().basemap,
         overlay=bundle.layers if bundle else None,
+        focus_area=user.area_id,  # opens on the account's own area where it has one
     )
     event = st.pydeck_chart(
         deck, on_select="rerun", selection_mode="single-object", key="har_map", height=620

@@ -55,9 +55,10 @@ def build_deck(
     basemap: str = "none",
     height: int = 640,
     overlay: list[pdk.Layer] | None = None,
+    focus_area: int | None = None,
 ) -> pdk.Deck:
     """The Här och nu deck. ``overlay`` (analysis results) is drawn above the areas and under
-    the incidents."""
+    the incidents; ``focus_area`` (the account's own area) sets the opening view."""
     specs = load_layers()
     layers: list[pdk.Layer] = []
 
@@ -201,12 +202,21 @@ def build_deck(
             )
         )
 
-    labels = [{"c": d["c"], "s": f"{d['name']} {d['label']}".strip()} for d in data.districts]
+    # Labels never overlap: deck.gl's collision filter draws, at every zoom, only the labels
+    # that do not collide with one of higher priority (larger areas first), with some air.
+    labels = [
+        {"c": d["c"], "s": f"{d['name']} {d['label']}".strip(), "pr": _label_priority(d)}
+        for d in data.districts
+    ]
     layers.append(
         pdk.Layer(
             "TextLayer",
             id="area_labels",
             data=labels,
+            extensions=[{"@@type": "CollisionFilterExtension"}],
+            collision_enabled=True,
+            get_collision_priority="pr",
+            collision_test_props={"sizeScale": 2.6},
             get_position="c",
             get_text="s",
             get_size=12,
@@ -224,9 +234,21 @@ def build_deck(
     )
 
     points_like = any(layer.mode != "area" for layer in data.incidents.values())
-    return make_deck(
-        layers, VIEW_POINTS if points_like else VIEW_AREAS, {"text": "{t}"}, basemap, height
-    )
+    view = VIEW_POINTS if points_like else VIEW_AREAS
+    home = next((d for d in data.districts if d["id"] == focus_area), None)
+    if home is not None and home["poly"]:
+        pts = [p for ring in home["poly"] for p in ring]
+        lons, lats = [p[0] for p in pts], [p[1] for p in pts]
+        view = view_for_bounds(min(lons), min(lats), max(lons), max(lats))
+    return make_deck(layers, view, {"text": "{t}"}, basemap, height)
+
+
+def _label_priority(d: dict) -> int:
+    """Larger areas keep their label when labels collide (deck.gl wants -1000..1000)."""
+    pts = [p for ring in d["poly"] for p in ring] or [[0.0, 0.0]]
+    lons, lats = [p[0] for p in pts], [p[1] for p in pts]
+    span = (max(lons) - min(lons)) * (max(lats) - min(lats))
+    return int(min(1000, span * 20_000))
 
 
 def make_deck(
