@@ -40,6 +40,10 @@ TEST_DEMO_SEED = 7
 
 def pytest_configure(config: pytest.Config) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
+    # the tests run on a closed network: no street-map tiles (tests/ui/test_basemap_browser.py
+    # serves its own tiles to an app started for it)
+    os.environ["PAX_BASEMAP"] = "none"
+    pax_config.settings.cache_clear()
 
 
 @pytest.fixture(scope="session")
