@@ -11,8 +11,9 @@ hash of their content). :class:`SecurityMiddleware` closes both and sends the us
 * each browser gets a random HttpOnly, SameSite=Strict cookie (:data:`CLIENT_COOKIE`). The
   script sees it through ``st.context.cookies`` (the websocket handshake carries it) and, while
   someone is signed in, registers it with that session's token (:func:`register_client`);
-* ``/media/…`` is served only to a request whose cookie belongs to a session the database
-  still accepts (``pax_api.session_touch``); anything else gets 403. Every download (a response
+* ``/media/…`` and the street map's ``/basemap/…`` are served only to a request whose cookie
+  belongs to a session the database still accepts (``pax_api.session_touch``); anything else
+  gets 403. Every download (a response
   with ``Content-Disposition: attachment``) is audited (``export``, ``served: true``) through the signed-in
   role's own login, bound to its session, with the file name.
 
@@ -187,13 +188,18 @@ class SecurityMiddleware:
             await refuse(404, b"Not found\n")
             return
         grant = None
-        if is_media_path(path):
+        # the street map's style and own tiles (pax_geo.basemap): only for signed-in browsers,
+        # since a tile template may carry the municipality's key; cached as the route says
+        street_map = path.startswith("/basemap/")
+        if is_media_path(path) or street_map:
             from starlette.concurrency import run_in_threadpool
 
             grant = await run_in_threadpool(live_grant, cookie)
             if grant is None:
                 await refuse(403, b"Sign in to download.\n")
                 return
+            if street_map:
+                grant = None
 
         async def send_wrapped(message) -> None:
             if message["type"] == "http.response.start":

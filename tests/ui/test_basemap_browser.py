@@ -6,7 +6,6 @@ served by the app itself from a file the test writes."""
 from __future__ import annotations
 
 import io
-import json
 import sqlite3
 import threading
 import urllib.request
@@ -90,12 +89,15 @@ def test_tiles_under_the_layers_then_the_fallback(browser, pg_url, demo_loaded, 
     srv, port = tile_server
     template = f"http://127.0.0.1:{port}/{{z}}/{{x}}/{{y}}.png"
     with serve_app(pg_url.database, PAX_BASEMAP="url", PAX_BASEMAP_URL=template) as url:
-        with urllib.request.urlopen(f"{url}/basemap/style.json") as r:
-            assert json.load(r)["sources"]["streets"]["tiles"] == [template]
+        # the style (its template may carry a key) only for a signed-in browser
+        with pytest.raises(urllib.error.HTTPError, match="403"):
+            urllib.request.urlopen(f"{url}/basemap/style.json")
         ctx = browser.new_context(viewport={"width": 1440, "height": 900}, locale="sv-SE")
         pg = ctx.new_page()
         try:
             login(pg, url, "police_analyst")
+            style = ctx.request.get(f"{url}/basemap/style.json").json()
+            assert style["sources"]["streets"]["tiles"] == [template]
             share, drawn = map_share(pg)
             pg.screenshot(path=str(ARTIFACTS / "basemap-tiles.png"))
             assert share > 0.6, f"the test's tiles cover {share:.0%} of the map"
@@ -131,7 +133,7 @@ def test_tiles_under_the_layers_then_the_fallback(browser, pg_url, demo_loaded, 
             ctx.close()
 
 
-def test_mbtiles_are_served_by_the_app(pg_url, demo_loaded, tmp_path):
+def test_mbtiles_are_served_by_the_app(browser, pg_url, demo_loaded, tmp_path):
     path = tmp_path / "kommun.mbtiles"
     with sqlite3.connect(path) as con:
         con.execute(
@@ -139,11 +141,18 @@ def test_mbtiles_are_served_by_the_app(pg_url, demo_loaded, tmp_path):
         )
         con.execute("insert into tiles values (11, 1124, ?, ?)", (2**11 - 1 - 603, tile_png()))
     with serve_app(pg_url.database, PAX_BASEMAP="mbtiles", PAX_BASEMAP_MBTILES=str(path)) as url:
-        with urllib.request.urlopen(f"{url}/basemap/style.json") as r:
-            tiles = json.load(r)["sources"]["streets"]["tiles"]
-        assert tiles == [f"{url}/basemap/tiles/{{z}}/{{x}}/{{y}}"]
-        with urllib.request.urlopen(f"{url}/basemap/tiles/11/1124/603") as r:
-            assert r.headers["Content-Type"] == "image/png"
-            assert Image.open(io.BytesIO(r.read())).getpixel((5, 5)) == TILE_RGB
-        with pytest.raises(urllib.error.HTTPError, match="404"):
-            urllib.request.urlopen(f"{url}/basemap/tiles/11/1124/604")
+        with pytest.raises(urllib.error.HTTPError, match="403"):
+            urllib.request.urlopen(f"{url}/basemap/tiles/11/1124/603")
+        ctx = browser.new_context(viewport={"width": 1440, "height": 900}, locale="sv-SE")
+        try:
+            pg = ctx.new_page()
+            login(pg, url, "police_analyst")
+            tiles = ctx.request.get(f"{url}/basemap/style.json").json()["sources"]["streets"]
+            assert tiles["tiles"] == [f"{url}/basemap/tiles/{{z}}/{{x}}/{{y}}"]
+            r = ctx.request.get(f"{url}/basemap/tiles/11/1124/603")
+            assert r.status == 200 and r.headers["content-type"] == "image/png"
+            assert "max-age" in r.headers["cache-control"]  # tiles stay in the browser's cache
+            assert Image.open(io.BytesIO(r.body())).getpixel((5, 5)) == TILE_RGB
+            assert ctx.request.get(f"{url}/basemap/tiles/11/1124/604").status == 404
+        finally:
+            ctx.close()
