@@ -63,7 +63,8 @@ if not options:
 default = st.session_state.pop("bd_open", None)
 if default in options:
     st.session_state["bd_sel"] = default
-sel = st.selectbox(t("bd_pick"), options, format_func=label, key="bd_sel")
+labels = {o: label(o) for o in options}  # in this run's language
+sel = st.selectbox(t("bd_pick"), options, format_func=labels.__getitem__, key="bd_sel")
 audit_page_view(PAGE, {"briefing": sel})
 
 # --- a new draft ------------------------------------------------------------------------------
