@@ -47,7 +47,7 @@ def map_colours(page) -> int:
     canvas.wait_for(state="visible", timeout=60_000)
     page.wait_for_timeout(2500)
     img = Image.open(io.BytesIO(canvas.screenshot())).convert("RGB").resize((160, 140))
-    return len(set(img.getdata()))
+    return len(set(img.get_flattened_data()))
 
 
 def _analysis_value(page, label: str) -> str:
