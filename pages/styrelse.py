@@ -45,7 +45,7 @@ if showing is not None:
         fig = b.figures or bui.live_figures(
             user.role, *bui.days_of(b), now(), user.session_token, user.username
         )
-        presenter = b.presented_by or user.display_name
+        presenter = bui.presenter_of(b, fig, user)
         if present(bui.deck_for(b, fig, presenter)):
             del st.session_state["bd_present"]
             st.rerun()
@@ -82,11 +82,12 @@ if sel == NEW:
             t("bd_marking"), value=t("bd_marking_default"), max_chars=200, key="bd_new_marking"
         )
         if st.button(t("bd_create"), type="primary", icon=":material/add:"):
-            ps = periods.of_days(first, last)
-            with reader() as conn:
-                new_id = store.save(conn, None, title, ps.current.start, ps.current.end, marking)
-            st.session_state["bd_open"] = new_id
-            st.rerun()
+            new_id = bui.write(
+                lambda c: store.save(c, None, title, *bui.period_bounds((first, last)), marking)
+            )
+            if new_id is not None:
+                st.session_state["bd_open"] = new_id
+                st.rerun()
     st.stop()
 
 # --- one lägesbild ---------------------------------------------------------------------------
@@ -98,17 +99,10 @@ if b is None:
 first_day, last_day = bui.days_of(b)
 if b.frozen:
     fig = b.figures or {}
-    st.success(
-        t(
-            "bd_frozen",
-            date=local_date(b.presented_on),
-            who=b.presented_by or "–",
-        )
-    )
+    st.success(t("bd_frozen", date=local_date(b.presented_on), who=bui.presenter_of(b, fig, user)))
 else:
     fig = bui.live_figures(user.role, first_day, last_day, now(), user.session_token, user.username)
-presenter = b.presented_by or user.display_name
-deck = bui.deck_for(b, fig, presenter)
+deck = bui.deck_for(b, fig, bui.presenter_of(b, fig, user))
 
 c1, c2 = st.columns([1, 2])
 if c1.button(t("bd_present"), type="primary", icon=":material/co_present:", width="stretch"):
@@ -130,11 +124,19 @@ if builder and not b.frozen:
             )
             if st.form_submit_button(t("bd_save")):
                 if isinstance(rng, tuple) and len(rng) == 2:
-                    ps = periods.of_days(*periods.clip_to(rng[0], rng[1], today()))
-                    with reader() as conn:
-                        store.save(conn, b.id, title, ps.current.start, ps.current.end, marking)
-                    st.rerun()
-                st.error(t("bd_pick_two_dates"))
+                    saved = bui.write(
+                        lambda c: store.save(
+                            c,
+                            b.id,
+                            title,
+                            *bui.period_bounds(periods.clip_to(rng[0], rng[1], today())),
+                            marking,
+                        )
+                    )
+                    if saved is not None:
+                        st.rerun()
+                else:
+                    st.error(t("bd_pick_two_dates"))
         st.divider()
         d1, d2 = st.columns(2)
         on = d1.date_input(
@@ -146,14 +148,14 @@ if builder and not b.frozen:
         )
         d1.caption(t("bd_freeze_help"))
         if d1.button(t("bd_mark_presented"), icon=":material/lock:", key=f"bd_freeze_{b.id}"):
-            with reader() as conn:
-                store.present(conn, b.id, on, fig)
-            st.rerun()
+            # the figures as shown, and who showed them (by name, for the title slide later)
+            frozen = {**fig, "presenter": user.display_name}
+            if bui.write(lambda c: store.present(c, b.id, on, frozen) or True):
+                st.rerun()
         if d2.button(t("bd_delete"), icon=":material/delete:", key=f"bd_del_{b.id}"):
-            with reader() as conn:
-                store.delete(conn, b.id)
-            st.session_state.pop("bd_sel", None)
-            st.rerun()
+            if bui.write(lambda c: store.delete(c, b.id) or True):
+                st.session_state.pop("bd_sel", None)
+                st.rerun()
 
 shown: set[str] = set()
 for i, s in enumerate(deck.slides, start=1):

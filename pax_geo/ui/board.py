@@ -3,10 +3,13 @@ that save as they change, audited exports, the period picker."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
 from pax_geo import auth, pii
@@ -17,6 +20,7 @@ from pax_geo.horizons.fmt import local_date, local_time
 from pax_geo.ui.session import User, lang, reader, t
 
 PAGE = "styrelse"
+T = TypeVar("T")
 #: the comment fields of each section, shown under its first slide (the last has two)
 COMMENT_SECTIONS: dict[str, tuple[str, ...]] = {
     **{k: (k,) for k in slides.SECTION_ORDER if k != "assessment"},
@@ -68,7 +72,10 @@ def period_picker(today: date, last_end: datetime | None, key: str) -> tuple[dat
             key=f"{key}_custom",
         )
         if isinstance(picked, tuple) and len(picked) == 2:
-            return periods.clip_to(picked[0], picked[1], today)
+            try:
+                return periods.clip_to(picked[0], picked[1], today)
+            except ValueError as exc:
+                st.error(t("bd_period_invalid", reason=str(exc)))
         st.stop()
     if last_end is None:
         st.caption(t("bd_since_first", days=periods.FIRST_DAYS))
@@ -183,6 +190,31 @@ def export_buttons(deck: Deck, b: store.Briefing, user: User) -> None:
             key=f"bd_{fmt}_{b.id}",
             width="stretch",
         )
+
+
+def write(action: Callable[[Connection], T]) -> T | None:
+    """Run a write on the bound login; on a refusal or a bad period show why (the form keeps
+    its values) and return None."""
+    try:
+        with reader() as conn:
+            return action(conn)
+    except DBAPIError as exc:
+        st.error(db_error_text(exc))
+    except ValueError as exc:  # a period the dates cannot make (pax_geo.board.periods)
+        st.error(t("bd_period_invalid", reason=str(exc)))
+    return None
+
+
+def period_bounds(days: tuple[date, date]) -> tuple[datetime, datetime]:
+    ps = periods.of_days(*days)
+    return ps.current.start, ps.current.end
+
+
+def presenter_of(b: store.Briefing, fig: dict, user: User) -> str:
+    """Who presents: the name frozen with the figures, else the one building the draft."""
+    if b.frozen:
+        return str(fig.get("presenter") or b.presented_by or "–")
+    return user.display_name
 
 
 def deck_for(b: store.Briefing, fig: dict, presenter: str) -> Deck:

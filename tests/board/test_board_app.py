@@ -93,7 +93,7 @@ def test_build_comment_freeze_and_reopen(owner_engine):
     assert row["status"] == "presented" and row["has_figures"]
     assert not at.text_area, "a presented lägesbild has no comment fields"
     shown = page_text(at, kinds=("success", "info", "markdown", "caption", "subheader"))
-    assert tr("bd_frozen", date=today().isoformat(), who="polis") in shown
+    assert tr("bd_frozen", date=today().isoformat(), who="Demo Polis (analytiker)") in shown
     assert "Bilbränderna har ökat i Ronna." in shown
 
     # the next draft's default period starts the day after the frozen one ended

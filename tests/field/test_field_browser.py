@@ -198,7 +198,7 @@ def distinct_colours(png: bytes) -> int:
 
     img = Image.open(io.BytesIO(png)).convert("RGB")
     img.thumbnail((200, 200))
-    return len(set(img.getdata()))
+    return len(set(img.get_flattened_data()))
 
 
 @pytest.mark.parametrize("size_name", list(SIZES))
