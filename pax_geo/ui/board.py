@@ -155,6 +155,9 @@ def comment_field(b: store.Briefing, section: str, user: User) -> None:
 def db_error_text(exc: DBAPIError) -> str:
     """Why the database refused a save, in the interface language."""
     code = getattr(exc.orig, "sqlstate", None)
+    if "differ from the board release" in str(exc.orig):
+        live_figures.clear()  # new data since the page read them: read them again
+        return t("bd_err_stale")
     if code == "55000":
         return t("bd_err_frozen")
     if code == "42501":

@@ -266,3 +266,36 @@ def test_operations_for_the_board_carry_areas_not_polygons(signed):
     for op in ops:
         assert set(op) == {"name", "starts_on", "ends_on", "status", "areas"}
         assert op["status"] in ("planned", "ongoing", "done")
+
+
+def test_only_the_board_release_can_be_frozen(signed):
+    """A builder's login cannot freeze numbers finer than the release: the counts per type and
+    area and their totals are recomputed in the database and compared."""
+    import copy
+
+    police = signed["police_analyst"]
+    bid = new_draft(police)
+    with police.connect() as c:
+        fig = figures.build(c, span(), now())
+    area, cell = next((a, v) for a, v in fig["by_area"]["car_fire"].items() if v["cur"][0] >= 3)
+    tampered = []
+    exact = copy.deepcopy(fig)  # an area's count replaced by another number
+    exact["by_area"]["car_fire"][area]["cur"] = [cell["cur"][0] - 1, cell["cur"][0] - 1]
+    tampered.append(exact)
+    total = copy.deepcopy(fig)  # a total that is not the sum of its areas
+    total["totals"]["shooting"]["ly"] = [999, 999]
+    tampered.append(total)
+    hidden = copy.deepcopy(fig)  # a released-as-zero area given a count
+    zero = next(a for a, v in fig["by_area"]["explosion"].items() if v["prev"] == [0, 0])
+    hidden["by_area"]["explosion"][zero]["prev"] = [1, 1]
+    tampered.append(hidden)
+    shifted = copy.deepcopy(fig)  # figures for another period
+    shifted["period"]["start"] = (span().current.start - timedelta(days=1)).isoformat()
+    tampered.append(shifted)
+    for bad in tampered:
+        with pytest.raises(DBAPIError, match="board release|period"), police.connect() as c:
+            store.present(c, bid, today(), bad)
+    with police.connect() as c:
+        assert store.get(c, bid).status == "draft"
+        store.present(c, bid, today(), fig)
+        assert store.get(c, bid).frozen

@@ -15,6 +15,9 @@
   (weekday x six-hour block, municipality only) is a sum of the noisy six-hour lattice cells
   that 0009 already defines (the same key, so the same noise): it adds no new noisy draws
   that could be averaged, and is suppressed below the threshold like every other cell.
+* **What is frozen is the release.** ``briefing_present`` recomputes the board release of the
+  counts per type and area (and their totals) in the three periods and refuses figures that
+  differ, so no login can freeze numbers finer than the release.
 * ``board_operations``: operations in the period with the areas they touch and a status from
   their dates; never their polygons.
 * Viewing: builders (``build_briefing``) see every lägesbild; the board (``view_briefing``)
@@ -217,6 +220,77 @@ begin
     return pg_catalog.now();
 end $$;
 
+-- What is frozen must be what the board release gives: the counts per type and area (and their
+-- totals) in all three periods are recomputed here and compared with the figures handed in, so
+-- no login can freeze finer numbers than the release (the presenter's comments are theirs).
+create function pax_api._check_figures(p_id pg_catalog.int4, p_figures pg_catalog.jsonb)
+returns void
+language plpgsql stable security definer
+set search_path = pg_catalog, pax_data, public, pg_temp
+as $$
+declare
+    v_start pg_catalog.timestamptz;
+    v_end pg_catalog.timestamptz;
+    v_supp pg_catalog.int4;
+    v_key pg_catalog.text;
+    v_per pg_catalog.text;
+    v_from pg_catalog.timestamptz;
+    v_to pg_catalog.timestamptz;
+    v_bad pg_catalog.text;
+begin
+    select b.period_start, b.period_end into v_start, v_end
+      from pax_data.briefing b where b.id = p_id;
+    if (p_figures #>> '{period,start}')::pg_catalog.timestamptz is distinct from v_start
+       or (p_figures #>> '{period,end}')::pg_catalog.timestamptz is distinct from v_end then
+        raise exception 'the figures are not for this lägesbild''s period' using errcode = '22023';
+    end if;
+    if pg_catalog.jsonb_typeof(p_figures -> 'by_area') is distinct from 'object'
+       or pg_catalog.jsonb_typeof(p_figures -> 'totals') is distinct from 'object' then
+        raise exception 'the figures to freeze are missing their counts' using errcode = '22023';
+    end if;
+    select l.supp into v_supp
+      from pax_api._board_layers(array['car_fire', 'shooting', 'explosion', 'cache']) l;
+    foreach v_key in array array['cur', 'prev', 'ly'] loop
+        v_per := case v_key when 'cur' then 'period' when 'prev' then 'previous'
+                            else 'last_year' end;
+        v_from := (p_figures #>> array[v_per, 'start'])::pg_catalog.timestamptz;
+        v_to := (p_figures #>> array[v_per, 'end'])::pg_catalog.timestamptz;
+        with rel as (
+            select c.kind, coalesce(a.name, '') as area,
+                   case when c.suppressed then pg_catalog.jsonb_build_array(1, v_supp - 1)
+                        else pg_catalog.jsonb_build_array(c.n, c.n) end as v
+              from pax_api.board_incident_counts(v_from, v_to, 'all', null) c
+              left join pax_data.area a on a.id = c.area_id
+             where c.area_id is null or a.kind = 'district'
+        ), shown as (
+            select k.key as kind, e.key as area, e.value -> v_key as v
+              from pg_catalog.jsonb_each(p_figures -> 'by_area') k,
+                   pg_catalog.jsonb_each(k.value) e
+        )
+        select pg_catalog.concat_ws(' in ', coalesce(s.kind, r.kind), coalesce(s.area, r.area))
+          into v_bad
+          from shown s
+          full join rel r on r.kind = s.kind and r.area = s.area
+         where coalesce(s.v, '[0, 0]') is distinct from coalesce(r.v, '[0, 0]')
+         limit 1;
+        if v_bad is null then
+            -- each total is the sum of its areas' ranges
+            select t.key into v_bad
+              from pg_catalog.jsonb_each(p_figures -> 'totals') t
+             where t.value -> v_key is distinct from (
+                   select pg_catalog.jsonb_build_array(
+                              coalesce(sum((e.value -> v_key ->> 0)::int), 0),
+                              coalesce(sum((e.value -> v_key ->> 1)::int), 0))
+                     from pg_catalog.jsonb_each(p_figures #> array['by_area', t.key]) e)
+             limit 1;
+        end if;
+        if v_bad is not null then
+            raise exception 'the figures differ from the board release (% , %): the data have changed since they were read; read them again', v_bad, v_key
+                using errcode = '22023';
+        end if;
+    end loop;
+end $$;
+
 -- Mark a draft presented on the meeting date and freeze it with the figures as shown.
 create function pax_api.briefing_present(p_id pg_catalog.int4, p_on pg_catalog.date,
                                          p_figures pg_catalog.jsonb)
@@ -243,6 +317,7 @@ begin
     if pg_catalog.length(p_figures::pg_catalog.text) > 2000000 then
         raise exception 'the figures are too large to freeze' using errcode = '22001';
     end if;
+    perform pax_api._check_figures(p_id, p_figures);
     update pax_data.briefing b
        set status = 'presented', presented_on = p_on, presented_by = v_user,
            figures = p_figures, updated_by = v_user, updated_at = pg_catalog.now()
@@ -512,6 +587,7 @@ PRIVATE = (
     "_draft(int4)",
     "_check_briefing(text, timestamptz, timestamptz, text)",
     "_board_layers(text[])",
+    "_check_figures(int4, jsonb)",
     "briefing_save(int4, text, timestamptz, timestamptz, text)",
     "briefing_comment_save(int4, text, text)",
     "briefing_present(int4, date, jsonb)",
