@@ -51,14 +51,17 @@ def _free_port() -> int:
 @contextmanager
 def serve_app(db_name: str, **env_extra: str) -> Iterator[str]:
     """Serve the app (server.py) on a free port against a database; extra PAX_* settings."""
+    env = {"PAX_DB_NAME": db_name, "PAX_BASEMAP": "none", **env_extra}
+    with serve_script(ROOT / "server.py", **env) as url:
+        yield url
+
+
+@contextmanager
+def serve_script(script: Path, **env_extra: str) -> Iterator[str]:
+    """Serve a Streamlit script on a free port (headless, no usage statistics) until the block
+    ends; fails the test if it does not come up within a minute."""
     port = _free_port()
-    env = {
-        **os.environ,
-        "PAX_DB_NAME": db_name,
-        "PAX_BASEMAP": "none",
-        "PYTHONPATH": str(ROOT),
-        **env_extra,
-    }
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **env_extra}
     ARTIFACTS.mkdir(exist_ok=True)
     log = (ARTIFACTS / f"streamlit-{port}.log").open("w")
     proc = subprocess.Popen(
@@ -67,7 +70,7 @@ def serve_app(db_name: str, **env_extra: str) -> Iterator[str]:
             "-m",
             "streamlit",
             "run",
-            str(ROOT / "server.py"),
+            str(script),
             "--server.port",
             str(port),
             "--server.address",

@@ -24,6 +24,7 @@ from pathlib import Path
 from fpdf import FPDF, FontFace
 from fpdf.enums import MethodReturnValue
 
+from pax_geo.board import layout
 from pax_geo.board.model import Deck, Image, KeyFigure, Slide, Table
 
 FONT = "DejaVu"
@@ -623,21 +624,14 @@ def _draw_images(pdf: FPDF, images: Sequence[Image], box: Box) -> None:
         return
     slot_w = (box.w - GAP * (len(images) - 1)) / len(images)
     for index, image in enumerate(images):
-        width, height = _fit(image, slot_w, box.h)
+        width, height = layout.fit(image, slot_w, box.h)
         x = box.x + index * (slot_w + GAP) + (slot_w - width) / 2
         pdf.image(io.BytesIO(image.png), x=x, y=box.y, w=width, h=height, alt_text=image.alt)
 
 
 def _images_h(images: Sequence[Image], box: Box) -> float:
     slot_w = (box.w - GAP * (len(images) - 1)) / len(images)
-    return max(_fit(image, slot_w, box.h)[1] for image in images)
-
-
-def _fit(image: Image, width: float, height: float) -> tuple[float, float]:
-    aspect = image.width_px / image.height_px if image.width_px and image.height_px else 1.6
-    if width / aspect <= height:
-        return width, width / aspect
-    return height * aspect, height
+    return max(layout.fit(image, slot_w, box.h)[1] for image in images)
 
 
 # --- tables -----------------------------------------------------------------------------------
@@ -661,26 +655,12 @@ def _table_area_w(pdf: FPDF, slide: Slide, width: float) -> float:
     return min(max(natural, width * 0.35), width * 0.55)
 
 
-def _share_out(natural: Sequence[float], width: float) -> tuple[float, ...]:
-    """Too little width: columns narrower than an equal share keep their width, the wider ones
-    split what is left equally (and wrap)."""
-    fixed: set[int] = set()
-    while True:
-        rest = [i for i in range(len(natural)) if i not in fixed]
-        share = (width - sum(natural[i] for i in fixed)) / max(len(rest), 1)
-        narrow = {i for i in rest if natural[i] <= share}
-        if not narrow or len(fixed | narrow) == len(natural):
-            break
-        fixed |= narrow
-    return tuple(natural[i] if i in fixed else share for i in range(len(natural)))
-
-
 def _col_widths(pdf: FPDF, table: Table, size: float, width: float) -> tuple[float, ...]:
     natural = _natural_widths(pdf, table, size)
     total = sum(natural)
     if total <= width:  # some air, up to a fifth more, where there is room
         return tuple(w * min(1.2, width / total) for w in natural)
-    return _share_out(natural, width)
+    return layout.share_out(natural, width)
 
 
 def _row_heights(
@@ -696,16 +676,10 @@ def _row_heights(
     return tuple(heights)
 
 
-def _split(table: Table, chunks: int) -> tuple[Table, ...]:
-    per = max(1, math.ceil(len(table.rows) / chunks))
-    parts = [table.rows[i : i + per] for i in range(0, len(table.rows), per)] or [()]
-    return tuple(replace(table, rows=part) for part in parts)
-
-
 def _try_fit(pdf: FPDF, table: Table, width: float, size: float, chunks: int) -> TableFit | None:
     """The table at ``size`` in ``chunks`` side-by-side parts; None when the parts would have to
     wrap text that a single table would not."""
-    parts = _split(table, chunks)
+    parts = layout.split(table, chunks)
     part_w = (width - GAP * (len(parts) - 1)) / len(parts)
     if chunks > 1 and any(sum(_natural_widths(pdf, p, size)) > part_w for p in parts):
         return None

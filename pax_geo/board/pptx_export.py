@@ -32,6 +32,7 @@ from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Pt
 
+from pax_geo.board import layout
 from pax_geo.board.model import Deck, Image, KeyFigure, Slide, Table
 
 # Geometry in points (1 pt = 12 700 EMU); the slide is 13.333 x 7.5 in.
@@ -171,9 +172,9 @@ def _emu(pt: float) -> Emu:
 
 
 def _title_only_layout(prs: Any) -> Any:
-    for layout in prs.slide_layouts:
-        if layout.name == "Title Only":
-            return layout
+    for slide_layout in prs.slide_layouts:
+        if slide_layout.name == "Title Only":
+            return slide_layout
     return prs.slide_layouts[5]
 
 
@@ -703,7 +704,7 @@ def _draw_images(slide: Any, images: Sequence[Image], box: Box) -> float:
     used = 0.0
     slot_w = (box.w - GAP * (len(images) - 1)) / len(images)
     for index, image in enumerate(images):
-        width, height = _fit(image, slot_w, box.h)
+        width, height = layout.fit(image, slot_w, box.h)
         x = box.x + index * (slot_w + GAP) + (slot_w - width) / 2
         picture = slide.shapes.add_picture(
             io.BytesIO(image.png), _emu(x), _emu(box.y), _emu(width), _emu(height)
@@ -712,13 +713,6 @@ def _draw_images(slide: Any, images: Sequence[Image], box: Box) -> float:
         picture._element.nvPicPr.cNvPr.set("descr", image.alt)
         used = max(used, height)
     return used
-
-
-def _fit(image: Image, width: float, height: float) -> tuple[float, float]:
-    aspect = image.width_px / image.height_px if image.width_px and image.height_px else 1.6
-    if width / aspect <= height:
-        return width, width / aspect
-    return height * aspect, height
 
 
 # --- tables -----------------------------------------------------------------------------------
@@ -744,26 +738,12 @@ def _table_area_w(data: Slide, width: float) -> float:
     return min(max(natural, width * 0.35), width * 0.55)
 
 
-def _share_out(natural: Sequence[float], width: float) -> tuple[float, ...]:
-    """Too little width: columns narrower than an equal share keep their width, the wider ones
-    split what is left equally (and wrap)."""
-    fixed: set[int] = set()
-    while True:
-        rest = [i for i in range(len(natural)) if i not in fixed]
-        share = (width - sum(natural[i] for i in fixed)) / max(len(rest), 1)
-        narrow = {i for i in rest if natural[i] <= share}
-        if not narrow or len(fixed | narrow) == len(natural):
-            break
-        fixed |= narrow
-    return tuple(natural[i] if i in fixed else share for i in range(len(natural)))
-
-
 def _col_widths(table: Table, size: float, width: float) -> tuple[float, ...]:
     natural = _natural_widths(table, size)
     total = sum(natural)
     if total <= width:  # some air, up to a fifth more, where there is room
         return tuple(w * min(1.2, width / total) for w in natural)
-    return _share_out(natural, width)
+    return layout.share_out(natural, width)
 
 
 def _row_heights(table: Table, size: float, widths: Sequence[float]) -> tuple[float, ...]:
@@ -775,12 +755,6 @@ def _row_heights(table: Table, size: float, widths: Sequence[float]) -> tuple[fl
         )
         heights.append(lines * size * LINE + 2 * CELL_PAD_Y + 2)
     return tuple(heights)
-
-
-def _split(table: Table, chunks: int) -> tuple[Table, ...]:
-    per = max(1, math.ceil(len(table.rows) / chunks))
-    parts = [table.rows[i : i + per] for i in range(0, len(table.rows), per)] or [()]
-    return tuple(replace(table, rows=part) for part in parts)
 
 
 def _fit_table(
@@ -807,7 +781,7 @@ def _fit_table(
 def _try_fit(table: Table, width: float, size: float, chunks: int) -> TableFit | None:
     """The table at ``size`` in ``chunks`` side-by-side parts; None when the parts would have to
     wrap text that a single table would not."""
-    parts = _split(table, chunks)
+    parts = layout.split(table, chunks)
     part_w = (width - GAP * (len(parts) - 1)) / len(parts)
     if chunks > 1 and any(sum(_natural_widths(p, size)) > part_w for p in parts):
         return None

@@ -9,11 +9,7 @@ artifacts/board/present-<w>x<h>-<n>.png.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -22,7 +18,7 @@ import pytest
 from pax_geo.board.html import SLIDES_CSS, SLIDES_JS, slides_html
 from pax_geo.board.model import Deck, KeyFigure, Slide, Table
 from tests.board.board_support import bar_chart, sample_deck
-from tests.browser_support import ARTIFACTS, ROOT, _free_port
+from tests.browser_support import ARTIFACTS, ROOT, serve_script
 
 pytestmark = pytest.mark.browser
 
@@ -65,55 +61,9 @@ SIZES_JS = """() => {
 
 @pytest.fixture(scope="module")
 def present_url() -> Iterator[str]:
-    """Serve the sample presentation app on a free port (as browser_support.app_url serves the
-    real app, without a database)."""
-    port = _free_port()
-    ARTIFACTS.mkdir(exist_ok=True)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    log = (ARTIFACTS / f"streamlit-present-{port}.log").open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(APP),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-            "--browser.serverAddress",
-            "localhost",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"Streamlit did not start; see {log.name}")
-        time.sleep(0.3)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    """Serve the sample presentation app (no database) on a free port."""
+    with serve_script(APP) as url:
+        yield url
 
 
 def open_deck(browser, url: str, size: tuple[int, int]):
