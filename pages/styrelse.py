@@ -43,7 +43,7 @@ if showing is not None:
         b = store.get(conn, int(showing))
     if b is not None:
         fig = b.figures or bui.live_figures(
-            user.role, *bui.days_of(b), now(), user.session_token, user.username
+            user.role, *bui.days_of(b), bui.read_time(now()), user.session_token, user.username
         )
         presenter = bui.presenter_of(b, fig, user)
         if present(bui.deck_for(b, fig, presenter)):
@@ -101,7 +101,9 @@ if b.frozen:
     fig = b.figures or {}
     st.success(t("bd_frozen", date=local_date(b.presented_on), who=bui.presenter_of(b, fig, user)))
 else:
-    fig = bui.live_figures(user.role, first_day, last_day, now(), user.session_token, user.username)
+    fig = bui.live_figures(
+        user.role, first_day, last_day, bui.read_time(now()), user.session_token, user.username
+    )
 deck = bui.deck_for(b, fig, bui.presenter_of(b, fig, user))
 
 c1, c2 = st.columns([1, 2])

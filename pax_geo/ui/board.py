@@ -36,6 +36,12 @@ def live_figures(role: str, first: date, last: date, now: datetime, _token: str,
         return figures.build(conn, periods.of_days(first, last), now)
 
 
+def read_time(t: datetime) -> datetime:
+    """The time a draft's figures are read for, to ten minutes: the periods end at midnight, so
+    this only dates the reading, and a comment saved a minute later reuses the cached figures."""
+    return t.replace(minute=t.minute - t.minute % 10, second=0, microsecond=0)
+
+
 def days_of(b: store.Briefing) -> tuple[date, date]:
     """The first and last whole local day of a lägesbild's period."""
     return local(b.period_start).date(), (local(b.period_end) - timedelta(days=1)).date()
