@@ -91,24 +91,25 @@ def since_last(last_end: datetime | None, today: date) -> tuple[date, date]:
     return first, yesterday
 
 
+def _recent(today: date, n: int, per_year: int) -> list[tuple[int, int]]:
+    """(year, part) of the year cut in per_year equal parts (4 quarters, 3 tertials) with at
+    least one whole day before today, newest first."""
+    months = 12 // per_year
+    y, k = today.year, (today.month - 1) // months + 1
+    if date(y, months * (k - 1) + 1, 1) >= today:
+        y, k = (y - 1, per_year) if k == 1 else (y, k - 1)
+    out: list[tuple[int, int]] = []
+    while len(out) < n:
+        out.append((y, k))
+        y, k = (y - 1, per_year) if k == 1 else (y, k - 1)
+    return out
+
+
 def recent_quarters(today: date, n: int = 6) -> list[tuple[int, int]]:
     """(year, quarter) with at least one whole day before today, newest first."""
-    out: list[tuple[int, int]] = []
-    y, q = today.year, (today.month - 1) // 3 + 1
-    if quarter(y, q)[0] >= today:
-        y, q = (y - 1, 4) if q == 1 else (y, q - 1)
-    while len(out) < n:
-        out.append((y, q))
-        y, q = (y - 1, 4) if q == 1 else (y, q - 1)
-    return out
+    return _recent(today, n, 4)
 
 
 def recent_tertials(today: date, n: int = 4) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    y, t = today.year, (today.month - 1) // 4 + 1
-    if tertial(y, t)[0] >= today:
-        y, t = (y - 1, 3) if t == 1 else (y, t - 1)
-    while len(out) < n:
-        out.append((y, t))
-        y, t = (y - 1, 3) if t == 1 else (y, t - 1)
-    return out
+    """(year, tertial) with at least one whole day before today, newest first."""
+    return _recent(today, n, 3)
