@@ -110,6 +110,11 @@ DEFINER_WRITES = {
 DEFINER_SCHEMAS = ("pax_api", "pax_data")
 #: The search_path a definer function gets when it sets none.
 DEFAULT_DEFINER_PATH = ("pg_catalog", "pax_data", "public")
+#: Every PL/pgSQL function in pax_api (and every definer one in pax_data) plans each call for
+#: its own arguments. PL/pgSQL caches a statement's plan and, from the sixth call on a
+#: connection, may switch to a generic plan built without the argument values; for the
+#: released counts (0009) that generic plan took 60 s where the custom one takes 0.3 s.
+PLAN_CACHE_SETTING = "plan_cache_mode=force_custom_plan"
 #: pg_class columns readers must not see: they give every table's size and row count.
 HIDDEN_PG_CLASS_COLUMNS = ("reltuples", "relpages", "relallvisible")
 #: Size functions that reveal how many rows a table holds.
@@ -209,8 +214,9 @@ def _sync_definer(conn: Connection) -> None:
     rows = conn.execute(
         text(
             "select p.oid::regprocedure::text as sig, p.prosecdef, p.proconfig, "
-            "n.nspname, pg_get_userbyid(p.proowner) as owner "
+            "n.nspname, pg_get_userbyid(p.proowner) as owner, l.lanname "
             "from pg_proc p join pg_namespace n on n.oid = p.pronamespace "
+            "join pg_language l on l.oid = p.prolang "
             "where n.nspname = any(:schemas) and p.prokind in ('f', 'p') "
             "and not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass "
             "                and d.objid = p.oid and d.deptype = 'e') "
@@ -218,7 +224,7 @@ def _sync_definer(conn: Connection) -> None:
         ),
         {"schemas": list(DEFINER_SCHEMAS)},
     ).all()
-    for sig, secdef, config, schema, owner in rows:
+    for sig, secdef, config, schema, owner, language in rows:
         if schema != "pax_api" and not secdef:
             continue  # e.g. pax_data's trigger functions run as the invoker
         if owner != role:
@@ -229,6 +235,8 @@ def _sync_definer(conn: Connection) -> None:
             wanted = "search_path=" + ", ".join(path)
             if wanted not in (config or []):
                 conn.execute(text(f"alter routine {sig} set search_path = {', '.join(path)}"))
+        if language == "plpgsql" and PLAN_CACHE_SETTING not in (config or []):
+            conn.execute(text(f"alter routine {sig} set plan_cache_mode = force_custom_plan"))
 
 
 def _sync_catalog(conn: Connection, dbname: str, logins: list[str]) -> None:
