@@ -7,8 +7,8 @@ import streamlit as st
 from pax_geo import auth_audit
 from pax_geo.clock import TZ
 from pax_geo.clock import today as clock_today
-from pax_geo.export import export_detail
 from pax_geo.ui import session
+from pax_geo.ui.downloads import csv_download
 
 LIMIT = 2000
 
@@ -67,20 +67,13 @@ else:
 
 # the log has its own columns (time with zone, detail as JSON); the button and the audit row
 # are the shared ones
-st.download_button(
-    t("download_csv"),
-    data=auth_audit.to_csv(df),
-    file_name=f"pax_audit_{d_from:%Y%m%d}_{d_to:%Y%m%d}.csv",
-    mime="text/csv",
+csv_download(
+    df,
+    f"pax_audit_{d_from:%Y%m%d}_{d_to:%Y%m%d}.csv",
+    "audit",
+    "audit_log",
     key="audit_export",
-    icon=":material/download:",
-    on_click=session.audit,
-    args=(
-        "export",
-        "audit",
-        export_detail(
-            "audit_log", f"pax_audit_{d_from:%Y%m%d}_{d_to:%Y%m%d}.csv", len(df), flt.as_dict()
-        ),
-    ),
+    filters=flt.as_dict(),
     disabled=df.empty,
+    encode=auth_audit.to_csv,
 )

@@ -91,6 +91,7 @@ def show_result(result: dict) -> None:
         file_name=f"import_{report.layer}_{report.started_at[:19].replace(':', '')}.json",
         mime="application/json",
         icon=":material/download:",
+        on_click="ignore",
     )
     if report.issues:
         c2.download_button(
@@ -99,6 +100,7 @@ def show_result(result: dict) -> None:
             file_name=f"import_{report.layer}_errors.csv",
             mime="text/csv",
             icon=":material/download:",
+            on_click="ignore",
         )
 
 

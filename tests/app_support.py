@@ -1,16 +1,47 @@
 """Shared helpers for AppTest: a page opened by a real signed-in demo account, the text a page
-shows, and the check that no error internals reach the screen."""
+shows, the check that no error internals reach the screen, and the press of a deferred
+download button."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
+import streamlit.testing.v1.app_test as _app_test
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from pax_geo import auth, i18n
 from pax_geo.auth import DEMO_ACCOUNTS
 from pax_geo.ui.session import KEY_LAST_ACTIVITY, User
+
+
+class _KeptMediaFileManager(MediaFileManager):
+    """AppTest gives every run a fresh media manager and drops it afterwards; this one stays
+    reachable, so that a test can press a deferred download button of the last run."""
+
+    last: MediaFileManager | None = None
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        type(self).last = self
+
+
+_app_test.MediaFileManager = _KeptMediaFileManager
+
+
+def press_download(at: AppTest, index: int = 0) -> bytes:
+    """Press a deferred download button (``data`` a callable, ``on_click="ignore"``) of the
+    last run as the browser does: the server runs its callable in the media manager, without
+    a rerun, and the browser fetches the file. AppTest's own click cannot do it."""
+    button = at.get("download_button")[index]
+    file_id = button.proto.deferred_file_id
+    assert file_id, "not a deferred download"
+    mgr = _KeptMediaFileManager.last
+    assert mgr is not None
+    url = mgr.execute_deferred(file_id)
+    return mgr._storage.get_file(url.rsplit("/", 1)[-1].split(".")[0]).content
+
 
 #: What must never reach a page: error internals of the database or Python.
 LEAK_MARKERS = ("Traceback", "psycopg", "sqlalchemy", "SQLSTATE", "pax_data.")

@@ -253,7 +253,12 @@ def reader() -> Iterator[Connection]:
 def audit(action: str, page_key: str | None, detail: dict) -> None:
     """Write an audit row: through the role's login bound to the session when signed in (the
     database then records the verified user), else through the login role."""
-    user = current_user()
+    audit_as(current_user(), action, page_key, detail)
+
+
+def audit_as(user: User | None, action: str, page_key: str | None, detail: dict) -> None:
+    """:func:`audit` for a given user: usable outside a script run (a deferred download's
+    callable runs in a thread of its own, without the session state)."""
     if user is not None and user.session_token:
         auth.write_audit(
             action,

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from pax_geo import auth
 from pax_geo.ui.session import KEY_LAST_ACTIVITY, User
-from tests.app_support import app, signed_in_app, submit_login
+from tests.app_support import app, press_download, signed_in_app, submit_login
 
 #: app.py runs as a server runs it (st.navigation), see conftest.navigation_mode
 pytestmark = pytest.mark.usefixtures("navigation_mode")
@@ -99,7 +99,9 @@ def test_page_view_with_filters_once_per_filter_set(audit_since, demo_loaded):
 def test_export_row(audit_since, demo_loaded):
     at = signed_in_app("admin")
     at.switch_page("pages/admin_audit.py").run()
-    at.download_button(key="audit_export").click().run()
+    assert [r for r in audit_since() if r["action"] == "export"] == []  # nothing until pressed
+    data = press_download(at, [b.key for b in at.get("download_button")].index("audit_export"))
+    assert data.decode("utf-8-sig").startswith("at,")
     exports = [r for r in audit_since() if r["action"] == "export"]
     assert slim(exports, "username", "role", "page") == [("admin", "admin", "audit")]
     assert exports[0]["detail"]["format"] == "csv" and exports[0]["detail"]["rows"] > 0

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
 from pax_geo import auth, i18n
-from tests.app_support import assert_clean, page_text, signed_in
+from tests.app_support import assert_clean, page_text, press_download, signed_in
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -113,8 +113,11 @@ def test_csv_download_is_audited(owner_engine, demo_loaded):
             ).scalar()
 
     before = exports()
-    at.get("download_button")[0].click().run()
+    assert at.get("download_button")[0].proto.deferred_file_id  # built only when pressed
+    assert exports() == before
+    data = press_download(at)
     assert exports() == before + 1
+    assert data.startswith(b"\xef\xbb\xbf") and len(data.splitlines()) > 1  # UTF-8 with BOM
 
 
 def test_hex_size_changes_the_grid(demo_loaded):

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from pax_geo import auth, i18n
 from pax_geo.horizons.traffic import RED_MIN_COUNT
 from pax_geo.ui.session import KEY_LAST_ACTIVITY, User
+from tests.app_support import press_download
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -193,9 +194,8 @@ def test_lang_csv_download_is_audited(owner_engine, demo_loaded):
                 "select count(*) from pax_data.audit_log where action = 'export' and page = 'lang_sikt'"
             )
         ).scalar()
-    buttons = at.get("download_button")
-    assert buttons
-    buttons[0].click().run()
+    assert at.get("download_button")
+    data = press_download(at).decode("utf-8-sig")
     with owner_engine.connect() as c:
         rows = c.execute(
             text(
@@ -206,6 +206,7 @@ def test_lang_csv_download_is_audited(owner_engine, demo_loaded):
     assert len(rows) == before + 1
     assert rows[0].username == "styrelse"
     assert rows[0].detail["format"] == "csv" and rows[0].detail["rows"] > 0
+    assert len(data.splitlines()) == rows[0].detail["rows"] + 1  # a header and the rows
 
 
 # --- Områdeskort ---------------------------------------------------------------------------

@@ -18,6 +18,14 @@ from sqlalchemy import text
 
 from tests.browser_support import DESKTOP, ROOT, _free_port, login, open_page, wait_idle
 
+#: Keeps the values of stApp's data-test-script-state in window.__paxStates from now on.
+RECORD_SCRIPT_STATES = """() => {
+    window.__paxStates = [];
+    const app = document.querySelector('[data-testid="stApp"]');
+    new MutationObserver(() => window.__paxStates.push(app.dataset.testScriptState))
+        .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
 
 def _get(url: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
     req = urllib.request.Request(url, headers=headers or {})
@@ -108,9 +116,13 @@ def test_media_download_needs_the_session_and_is_audited(page, app_url, owner_en
         ).count()
         == 0
     )
+    # a press runs no script: record every state the app goes through from here on
+    page.evaluate(RECORD_SCRIPT_STATES)
     with page.expect_download() as dl_info:
         page.locator('[data-testid="stDownloadButton"] button >> visible=true').first.click()
     dl = dl_info.value
+    time.sleep(1.0)
+    assert "running" not in page.evaluate("window.__paxStates"), "the press reran the page"
     assert dl.url.split("?")[0].rsplit("/", 2)[-2] == "media"
     assert os.path.getsize(dl.path()) > 10
     # the browser (its HttpOnly cookie, signed in) may fetch it again; nobody else may
@@ -126,6 +138,10 @@ def test_media_download_needs_the_session_and_is_audited(page, app_url, owner_en
             {"s": start},
         ).all()
     served = [r for r in rows if r.action == "export" and r.detail.get("served")]
+    # the press itself: one row with what the file holds, written before the file was made
+    pressed = [r for r in rows if r.action == "export" and not r.detail.get("served")]
+    assert [(r.page, r.detail["format"]) for r in pressed] == [("medellang", "csv")]
+    assert pressed[0].detail["rows"] == len(Path(dl.path()).read_text("utf-8-sig").splitlines()) - 1
     # every fetch of a file is a row (the browser's and the page's re-fetch of this one too)
     mine = [r for r in served if r.detail["media"] in dl.url]
     assert len(mine) >= 2 and mine[0].detail["file"].endswith(".csv")
