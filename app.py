@@ -11,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from pax_geo.pages import FIELD_ROLES, PAGES, home_for, pages_for
-from pax_geo.ui import basemap, dbstatus, login, session
+from pax_geo.ui import basemap, dbstatus, login, runlog, session
 
 ROOT = Path(__file__).resolve().parent
 LANDED = "_pax_landed"  # the user whose start page has been shown in this browser session
@@ -43,38 +43,41 @@ pages = {
     )
     for p in AVAILABLE
 }
-current = st.navigation(list(pages.values()), position="hidden")
-# An unreachable database shows a notice with a retry in place of the page (dbstatus), keeps the
-# session signed in, and keeps the page's widget state for when the database is back.
-main = st.empty()
-drawn = {"sidebar": False}
+# Every run is timed (pax_geo.ui.runlog: slow runs are logged, with the page and the role).
+with runlog.timed(claimed.role if claimed else None) as run:
+    current = st.navigation(list(pages.values()), position="hidden")
+    # An unreachable database shows a notice with a retry in place of the page (dbstatus), keeps
+    # the session signed in, and keeps the page's widget state for when the database is back.
+    main = st.empty()
+    drawn = {"sidebar": False}
 
+    def _claimed_sidebar() -> None:
+        if not drawn["sidebar"] and claimed is not None:
+            session.sidebar(claimed, [pages[k] for k in allowed])
 
-def _claimed_sidebar() -> None:
-    if not drawn["sidebar"] and claimed is not None:
-        session.sidebar(claimed, [pages[k] for k in allowed])
-
-
-with dbstatus.guard(main, claimed, _claimed_sidebar):
-    user = session.sign_in()
-    if user is None:  # not signed in, or the session ended: the login page, nothing else
-        login.render()
-        st.stop()
-    dbstatus.clear()  # the session check reached the database
-    allowed = [p.key for p in pages_for(user.role) if p.key in keys]
-    session.sidebar(user, [pages[k] for k in allowed])
-    drawn["sidebar"] = True
-    with st.sidebar:  # does the street map load in this browser? (once per session)
-        basemap.probe(user)
-    key = next((k for k, pg in pages.items() if pg.url_path == current.url_path), None)
-    # Signing in at "/" lands on the role's start page (Mitt område for a field worker), once
-    # per signed-in session; a deep link opened before signing in is kept.
-    landed = st.session_state.get(LANDED)
-    if landed != user.username:
-        st.session_state[LANDED] = user.username
-        home_key = home_for(user.role)
-        if key == "har_och_nu" and home_key in allowed and home_key != key:
-            st.switch_page(pages[home_key])
-    if key is None or key not in allowed:
-        session.refuse(key or "?", user)
-    current.run()
+    with dbstatus.guard(main, claimed, _claimed_sidebar):
+        user = session.sign_in()
+        run.role = user.role if user else None
+        if user is None:  # not signed in, or the session ended: the login page, nothing else
+            run.page = "login"
+            login.render()
+            st.stop()
+        dbstatus.clear()  # the session check reached the database
+        allowed = [p.key for p in pages_for(user.role) if p.key in keys]
+        session.sidebar(user, [pages[k] for k in allowed])
+        drawn["sidebar"] = True
+        with st.sidebar:  # does the street map load in this browser? (once per session)
+            basemap.probe(user)
+        key = next((k for k, pg in pages.items() if pg.url_path == current.url_path), None)
+        run.page = key
+        # Signing in at "/" lands on the role's start page (Mitt område for a field worker),
+        # once per signed-in session; a deep link opened before signing in is kept.
+        landed = st.session_state.get(LANDED)
+        if landed != user.username:
+            st.session_state[LANDED] = user.username
+            home_key = home_for(user.role)
+            if key == "har_och_nu" and home_key in allowed and home_key != key:
+                st.switch_page(pages[home_key])
+        if key is None or key not in allowed:
+            session.refuse(key or "?", user)
+        current.run()

@@ -83,6 +83,8 @@ class Settings:
     #: the municipality the dashboard serves: import working area and Police feed filter
     municipality_code: str = field(default="0181", metadata=_env("PAX_MUNICIPALITY_CODE"))
     municipality_name: str = field(default="Södertälje", metadata=_env("PAX_MUNICIPALITY_NAME"))
+    #: log a script run that takes this long or longer (pax_geo.ui.runlog); 0 logs every run
+    slow_run_ms: int = field(default=3000, metadata=_env("PAX_SLOW_RUN_MS", lo=0, hi=10**7))
     #: the User-Agent the Police feed fetcher sends (give a contact address)
     polisen_user_agent: str = field(
         default=DEFAULT_USER_AGENT, metadata=_env("PAX_POLISEN_USER_AGENT")
