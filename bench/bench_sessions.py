@@ -1,0 +1,316 @@
+"""Benchmark: many signed-in sessions at once, each changing filters; server rerun times.
+
+    .venv/bin/python bench/bench_sessions.py [--sessions 20] [--clicks 12] [--incidents N]
+
+Serves the app with ``server.py`` (as ``pax serve`` does) with ``PAX_SLOW_RUN_MS=0``, so that
+the server logs every script run with its page, role and milliseconds (pax_geo.ui.runlog), and
+drives it from one Debian Chromium with one browser context per session (Playwright, desktop
+size). The sessions are a mix of roles and pages (:data:`MIX`). Each session opens its page by
+URL, signs in, waits until the page has finished, and then presses the page's segmented
+controls and pills (period, layers, bucket, …) one after the other, ``--clicks`` times, waiting
+for each run to finish: every press changes a filter and reruns the page. All sessions run at
+the same time.
+
+Reported:
+
+* server run time per page (p50, p95, max) of the warm reruns (the filter changes), and of the
+  first run of each page (sign-in to page, cold for the session), from the server's log;
+* what a user waits per press (click to the page idle again), p50 and p95;
+* errors: exceptions shown on a page, console errors, ERROR lines in the server's log;
+* the server's resident memory before the sessions, with all of them signed in, and per session.
+
+With ``--incidents N`` a scratch database (pax_bench_sessions) is loaded with the demo data set
+at N incidents (dropped afterwards unless ``--keep``); otherwise the configured database (the
+demo database of ``make run``) is used. The browser's own CPU use shares the machine with the
+server, so on a small machine the server times are upper bounds. Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_field import CHROMIUM, _port  # noqa: E402
+
+DB = "pax_bench_sessions"
+ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-dev-shm-usage"]
+#: (role, page key): 20 sessions, the roles and pages a Pax evening sees
+MIX = [
+    ("police_analyst", "har_och_nu"),
+    ("police_analyst", "har_och_nu"),
+    ("police_analyst", "hotspots"),
+    ("police_analyst", "medellang"),
+    ("security_chief", "har_och_nu"),
+    ("security_chief", "medellang"),
+    ("security_chief", "lang_sikt"),
+    ("field_worker", "mitt_omrade"),
+    ("field_worker", "har_och_nu"),
+    ("field_worker", "medellang"),
+    ("board_viewer", "lang_sikt"),
+    ("board_viewer", "medellang"),
+    ("municipal_staff", "har_och_nu"),
+    ("municipal_staff", "medellang"),
+    ("night_walker", "nattvandring"),
+    ("police_analyst", "har_och_nu"),
+    ("security_chief", "har_och_nu"),
+    ("field_worker", "mitt_omrade"),
+    ("police_analyst", "hotspots"),
+    ("board_viewer", "omradeskort"),
+]
+RUN_LINE = re.compile(r"pax\.run: run page=(\S+) role=(\S+) ms=([\d.]+) end=(\S+) session=(\S+)")
+BUSY_JS = """() => document.querySelectorAll(
+    '[data-testid="stStatusWidget"], [data-stale="true"]').length"""
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def rss_kib(pid: int) -> int:
+    """Resident memory of a process and its children (streamlit runs in one process)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+async def idle(page, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    quiet = 0
+    while time.monotonic() < deadline:
+        quiet = quiet + 1 if await page.evaluate(BUSY_JS) == 0 else 0
+        if quiet >= 3:
+            return
+        await asyncio.sleep(0.25)
+    raise TimeoutError("the page kept running")
+
+
+async def session(browser, url: str, role: str, key: str, clicks: int, out: dict) -> None:
+    from pax_geo import auth
+
+    ctx = await browser.new_context(viewport={"width": 1440, "height": 900}, locale="sv-SE")
+    page = await ctx.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        await page.goto(f"{url}/{key}", timeout=120_000)
+        await page.get_by_label("Användarnamn").fill(auth.DEMO_ACCOUNTS[role])
+        await page.get_by_label("Lösenord").fill(auth.DEMO_PASSWORD)
+        await page.get_by_role("button", name="Logga in").click()
+        await page.get_by_label("Lösenord").wait_for(state="detached", timeout=180_000)
+        await idle(page)
+        out["signed_in"] += 1
+        waits: list[float] = []
+        for i in range(clicks):
+            buttons = page.locator(
+                '[data-testid="stMain"] [data-testid="stButtonGroup"] button:visible'
+            )
+            n = await buttons.count()
+            if n == 0:  # a page without segmented controls: Streamlit's rerun key
+                t0 = time.perf_counter()
+                await page.keyboard.press("r")
+            else:
+                target = buttons.nth((i * 7 + 3) % n)
+                t0 = time.perf_counter()
+                await target.click(timeout=30_000)
+            await asyncio.sleep(0.15)
+            await idle(page)
+            waits.append(time.perf_counter() - t0)
+        out["waits"].extend(waits)
+        out["exceptions"] += await page.locator('[data-testid="stException"]').count()
+    except Exception as exc:  # reported, not raised: the other sessions go on
+        out["failures"].append(f"{role}/{key}: {type(exc).__name__}: {str(exc)[:160]}")
+    finally:
+        out["console_errors"].extend(f"{role}/{key}: {e[:160]}" for e in errors)
+        out["contexts"].append(ctx)
+
+
+async def drive(url: str, n: int, clicks: int, pid: int) -> dict:
+    from playwright.async_api import async_playwright
+
+    out: dict = {
+        "signed_in": 0,
+        "waits": [],
+        "exceptions": 0,
+        "failures": [],
+        "console_errors": [],
+        "contexts": [],
+    }
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        mix = [MIX[i % len(MIX)] for i in range(n)]
+        out["rss_before_kib"] = rss_kib(pid)
+        tasks = []
+        for role, key in mix:
+            tasks.append(asyncio.create_task(session(browser, url, role, key, clicks, out)))
+            await asyncio.sleep(0.5)  # people do not all press "Logga in" in the same second
+        await asyncio.gather(*tasks)
+        out["rss_all_kib"] = rss_kib(pid)
+        for ctx in out.pop("contexts"):
+            await ctx.close()
+        await browser.close()
+    return out
+
+
+def prepare_database(incidents: int) -> None:
+    os.environ["PAX_DB_NAME"] = DB
+    from pax_geo import config
+
+    config.settings.cache_clear()
+    from sqlalchemy import create_engine
+
+    from pax_geo import cluster, db, migrate
+    from pax_geo.demo import load_demo
+
+    cfg = config.settings()
+    if cfg.embedded:
+        cluster.start(cfg)
+    db.drop_database(DB, cfg)
+    url = db.ensure_database(cfg, DB)
+    migrate.upgrade(url, cfg)
+    eng = create_engine(url)
+    t0 = time.perf_counter()
+    with eng.begin() as conn:
+        summary = load_demo(conn, incidents=incidents, seed=11)
+    eng.dispose()
+    print(f"loaded {summary['incidents']:,} incidents in {time.perf_counter() - t0:.1f} s")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sessions", type=int, default=20)
+    ap.add_argument("--clicks", type=int, default=12)
+    ap.add_argument("--incidents", type=int, default=0, help="0: the configured database")
+    ap.add_argument("--keep", action="store_true")
+    args = ap.parse_args()
+    if args.incidents:
+        prepare_database(args.incidents)
+
+    port = _port()
+    log = Path(tempfile.mkstemp(prefix="pax-bench-sessions-", suffix=".log")[1])
+    env = {
+        **os.environ,
+        "PAX_BASEMAP": "none",
+        "PAX_SLOW_RUN_MS": "0",
+        "PYTHONPATH": str(ROOT),
+    }
+    with log.open("w") as fh:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(ROOT / "server.py"),
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        import urllib.request
+
+        for _ in range(240):
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                    break
+            except Exception:
+                time.sleep(0.5)
+        t0 = time.perf_counter()
+        out = asyncio.run(drive(url, args.sessions, args.clicks, server.pid))
+        wall = time.perf_counter() - t0
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    text = log.read_text(errors="replace")
+    # per page: the first run of each session there (sign-in to page, cold for the session)
+    # and the later ones (the filter changes, warm)
+    first: dict[str, list[float]] = defaultdict(list)
+    warm: dict[str, list[float]] = defaultdict(list)
+    seen: set[tuple[str, str]] = set()
+    for m in RUN_LINE.finditer(text):
+        page_key, ms, tag = m.group(1), float(m.group(3)), m.group(5)
+        if (tag, page_key) in seen:
+            warm[page_key].append(ms)
+        else:
+            seen.add((tag, page_key))
+            first[page_key].append(ms)
+    server_errors = [ln for ln in text.splitlines() if " ERROR " in ln or "Traceback" in ln]
+
+    print(
+        f"{args.sessions} sessions x {args.clicks} presses, {wall:.0f} s in all; "
+        f"signed in: {out['signed_in']}"
+    )
+    print("server run time per page, ms (first = sign-in to page; warm = the filter changes)")
+    print(f"  {'page':<14}{'runs':>6}{'first p50':>11}{'warm p50':>10}{'warm p95':>10}{'max':>8}")
+    warm_all: list[float] = []
+    for page_key in sorted(first):
+        if page_key in ("-", "login"):
+            continue
+        w = warm[page_key]
+        warm_all.extend(w)
+        print(
+            f"  {page_key:<14}{len(first[page_key]) + len(w):>6}"
+            f"{pct(first[page_key], 0.5):>11.0f}{pct(w, 0.5):>10.0f}{pct(w, 0.95):>10.0f}"
+            f"{max(first[page_key] + w):>8.0f}"
+        )
+    print(f"  all warm reruns: p50 {pct(warm_all, 0.5):.0f} ms, p95 {pct(warm_all, 0.95):.0f} ms")
+    login_ms = first.get("login", []) + warm.get("login", [])
+    if login_ms:
+        print(
+            f"  login page runs: p50 {pct(login_ms, 0.5):.0f} ms, p95 {pct(login_ms, 0.95):.0f} ms"
+        )
+    waits = out["waits"]
+    print(f"user's wait per press: p50 {pct(waits, 0.5):.2f} s, p95 {pct(waits, 0.95):.2f} s")
+    before, after = out["rss_before_kib"], out["rss_all_kib"]
+    print(
+        f"server memory: {before / 1024:.0f} MiB before, {after / 1024:.0f} MiB with all signed "
+        f"in, {(after - before) / 1024 / max(out['signed_in'], 1):.1f} MiB per session"
+    )
+    print(
+        f"errors: {len(out['failures'])} failed sessions, {out['exceptions']} exceptions shown, "
+        f"{len(out['console_errors'])} console errors, {len(server_errors)} server error lines"
+    )
+    for f in out["failures"][:10]:
+        print("  failure:", f)
+    for e in out["console_errors"][:10]:
+        print("  console:", e)
+    for e in server_errors[:10]:
+        print("  server:", e[:200])
+    print(f"server log: {log}")
+    if args.incidents and not args.keep:
+        from pax_geo import db
+        from pax_geo.config import settings
+
+        db.drop_database(DB, settings())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
