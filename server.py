@@ -5,6 +5,8 @@ map library 3 MB of it) uncompressed for a reverse proxy to compress; without on
 cross a 4G link at full size. Bundles are content-hashed and cached for a year by the browser,
 so each client has them compressed once; responses already compressed are passed through.
 
+It also starts the thread that keeps the field roles' area status ready (pax_geo.field.live).
+
 Run it with ``streamlit run server.py`` (Streamlit detects the ``app`` below); running
 ``streamlit run app.py`` directly would serve the app without the gate.
 """
@@ -14,7 +16,12 @@ from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 
 from pax_geo.basemap import routes
+from pax_geo.field.live import live
+from pax_geo.pages import FIELD_ROLES
 from pax_geo.ui.web import SecurityMiddleware
+
+# the field roles' area status, kept ready in the background (pax_geo.field.live)
+live().start(FIELD_ROLES)
 
 app = st.App(
     "app.py",

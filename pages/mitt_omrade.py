@@ -46,9 +46,9 @@ def _walks(role: str, ids: tuple[int, ...], at):
 
 
 with st.spinner():
-    statuses = fui.area_statuses(user.role, tuple(area_ids), now)
+    statuses, at = fui.area_statuses(user.role, tuple(area_ids))
 for s in statuses:
-    fui.status_block(s, s.threshold, now)
+    fui.status_block(s, s.threshold, at)
 
 rts, held = _walks(user.role, tuple(area_ids), now)
 with auth.reader_connection(user.role, user.session_token, user.username) as conn:

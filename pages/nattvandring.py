@@ -98,8 +98,9 @@ with st.container(border=True):
 area_ids = acc["area_ids"] or ([user.area_id] if user.area_id else [])
 if area_ids:
     st.subheader(t("fm_area_status_heading"))
-    for s in fui.area_statuses(user.role, tuple(area_ids), now):
-        fui.status_block(s, s.threshold, now)
+    statuses, at = fui.area_statuses(user.role, tuple(area_ids))
+    for s in statuses:
+        fui.status_block(s, s.threshold, at)
 
 st.subheader(t("fm_routes_heading"))
 planned = walks.planned_on(rts, today)

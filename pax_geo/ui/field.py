@@ -19,9 +19,8 @@ import streamlit as st
 from sqlalchemy import text
 
 from pax_geo import auth
-from pax_geo.db import reader_engine
 from pax_geo.field import reports, walks
-from pax_geo.field import status as fstatus
+from pax_geo.field.live import live
 from pax_geo.field.status import AreaStatus
 from pax_geo.horizons import fmt
 from pax_geo.horizons.counts import Count
@@ -162,12 +161,10 @@ def device_position(key: str) -> dict | None:
 # --- Mitt område ----------------------------------------------------------------------------
 
 
-@st.cache_data(ttl=120, show_spinner=False, max_entries=64)
-def area_statuses(role: str, area_ids: tuple[int, ...], now: datetime) -> list[AreaStatus]:
-    """The areas' status as the role's login releases it (the same for every account of the
-    role, so one cache entry serves them all for two minutes; "now" is to the minute)."""
-    with reader_engine(role).connect() as conn:
-        return fstatus.build(conn, area_ids, now)
+def area_statuses(role: str, area_ids: tuple[int, ...]) -> tuple[list[AreaStatus], datetime]:
+    """The areas' status as the role's login releases it, and the time it was computed for:
+    from the snapshot kept ready per role (pax_geo.field.live), at most two minutes old."""
+    return live().get(role, area_ids)
 
 
 def _count_text(c: Count, threshold: int) -> str:
