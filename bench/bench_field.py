@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -49,9 +50,13 @@ def _port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve() -> tuple[subprocess.Popen, str]:
+def serve(log: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """server.py on a free port; with ``log`` every script run is logged there with its page,
+    role and milliseconds (pax_geo.ui.runlog)."""
     port = _port()
     env = {**os.environ, "PAX_BASEMAP": "none", "PYTHONPATH": str(ROOT)}
+    if log is not None:
+        env["PAX_SLOW_RUN_MS"] = "0"
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -71,7 +76,7 @@ def serve() -> tuple[subprocess.Popen, str]:
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log.open("w") if log is not None else subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     for _ in range(200):
@@ -164,7 +169,8 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     settings()
-    proc, url = serve()
+    log = Path(tempfile.mkstemp(prefix="pax-bench-field-", suffix=".log")[1])
+    proc, url = serve(log)
     results = []
     try:
         with sync_playwright() as p:
@@ -192,6 +198,14 @@ def main() -> None:
                 "cpu_slowdown": CPU_SLOWDOWN,
                 "viewport": VIEWPORT,
                 "runs": results,
+                # the server's own time for each script run, in order (cold, then warm)
+                "server_runs_ms": [
+                    f"{m.group(1)} {float(m.group(3)):.0f} ({m.group(4)})"
+                    for m in re.finditer(
+                        r"run page=(\S+) role=(\S+) ms=([\d.]+) end=(\S+)", log.read_text()
+                    )
+                    if m.group(2) != "-" or m.group(1) == "login"
+                ],
             },
             indent=2,
         )
