@@ -179,7 +179,7 @@ if pv.geojson is not None and pv.bounds is not None:
         point_radius_min_pixels=3,
         get_point_radius=20,
     )
-    view = deck.view_for_bounds(*pv.bounds)
+    view = deck.view_for_bounds(*pv.bounds, height=380)
     st.pydeck_chart(
         deck.make_deck([preview], view, {"text": "{label}"}, settings().basemap, 380), height=380
     )

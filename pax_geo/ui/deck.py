@@ -245,7 +245,10 @@ def build_deck(
     if home is not None and home["poly"]:
         pts = [p for ring in home["poly"] for p in ring]
         lons, lats = [p[0] for p in pts], [p[1] for p in pts]
-        view = view_for_bounds(min(lons), min(lats), max(lons), max(lats))
+        # fitted to the map column of Här och nu at its narrowest (a tablet, menu open)
+        view = view_for_bounds(
+            min(lons), min(lats), max(lons), max(lats), width=HAR_MAP_WIDTH_PX, height=height
+        )
     return make_deck(layers, view, {"text": "{t}"}, basemap, height)
 
 
@@ -278,11 +281,46 @@ def make_deck(
     )
 
 
-def view_for_bounds(lon0: float, lat0: float, lon1: float, lat1: float) -> pdk.ViewState:
-    """A view centred on WGS84 bounds, zoomed so that they fit (3 to 15)."""
-    span = max(lon1 - lon0, lat1 - lat0, 0.005)
-    zoom = max(3.0, min(15.0, 8.5 - math.log2(span)))
-    return pdk.ViewState(latitude=(lat0 + lat1) / 2, longitude=(lon0 + lon1) / 2, zoom=zoom)
+#: The width a view is fitted for by default: the main column of a tablet at 820 px, portrait.
+FIT_WIDTH_PX = 700
+#: Här och nu's map column (three quarters of the main column) at its narrowest: 350 px on a
+#: tablet at 820 px with the menu open (measured in Chromium); on a desktop the area then
+#: takes about half the map's width, with its surroundings around it.
+HAR_MAP_WIDTH_PX = 340
+
+
+def _mercator_y(lat: float) -> float:
+    """Web Mercator's y of a latitude, in radians (0 at the equator)."""
+    phi = math.radians(max(-85.0, min(85.0, lat)))
+    return math.log(math.tan(math.pi / 4 + phi / 2))
+
+
+def view_for_bounds(
+    lon0: float,
+    lat0: float,
+    lon1: float,
+    lat1: float,
+    width: int = FIT_WIDTH_PX,
+    height: int = 560,
+    margin: float = 0.1,
+) -> pdk.ViewState:
+    """A view that shows WGS84 bounds whole on a map of ``width`` x ``height`` px, with
+    ``margin`` of each side to spare, centred on them (zoom 3 to 15).
+
+    deck.gl's world is 512 px wide at zoom 0 (Web Mercator): a span of longitude takes
+    512·2^z·Δlon/360 px and a span of latitude 512·2^z·Δy/2π px, where y is the Mercator
+    ordinate. At 59° N a degree of latitude is about twice as long on the map as one of
+    longitude, so the two are fitted separately.
+    """
+    usable_w, usable_h = width * (1 - 2 * margin), height * (1 - 2 * margin)
+    dlon = max(lon1 - lon0, 1e-4)
+    dy = max(_mercator_y(lat1) - _mercator_y(lat0), 1e-6)
+    zoom_w = math.log2(usable_w * 360 / (512 * dlon))
+    zoom_h = math.log2(usable_h * 2 * math.pi / (512 * dy))
+    zoom = max(3.0, min(15.0, zoom_w, zoom_h))
+    y_mid = (_mercator_y(lat0) + _mercator_y(lat1)) / 2
+    lat_mid = math.degrees(2 * math.atan(math.exp(y_mid)) - math.pi / 2)
+    return pdk.ViewState(latitude=lat_mid, longitude=(lon0 + lon1) / 2, zoom=zoom)
 
 
 def polygon_layer(

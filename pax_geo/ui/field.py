@@ -417,6 +417,7 @@ def tap_map(district: dict, chosen: list[float] | None, key: str) -> list[float]
         min(p[1] for p in pts),
         max(p[0] for p in pts),
         max(p[1] for p in pts),
+        height=340,
     )
     deck = deck_mod.make_deck(layers, view, tooltip=False, height=340)
     event = st.pydeck_chart(

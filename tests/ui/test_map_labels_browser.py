@@ -29,6 +29,15 @@ VIEW = (
           n: l.props.data.length, pr: l.props.data.map((r) => r.pr)};
 }"""
 )
+#: Where the corners [lon, lat] fall on the drawn map, and the map's size in px.
+PROJECT = (
+    "(corners) => { const d = ("
+    + FIND_DECK
+    + """)();
+  const v = d.getViewports()[0];
+  return {xy: corners.map((c) => v.project(c)), w: v.width, h: v.height};
+}"""
+)
 ZOOM = (
     "([lon, lat, z]) => { const d = ("
     + FIND_DECK
@@ -72,6 +81,10 @@ def test_opening_view_and_label_collisions(browser, app_url, owner_engine, role,
             x0, y0, x1, y1 = bounds(owner_engine, "Ronna")
             assert x0 <= v["lon"] <= x1 and y0 <= v["lat"] <= y1, v
             assert v["zoom"] > VIEW_POINTS.zoom
+            # the whole area is on the tablet's map, with room around it
+            p = pg.evaluate(PROJECT, [[x0, y0], [x1, y1]])
+            xs, ys = [c[0] for c in p["xy"]], [c[1] for c in p["xy"]]
+            assert min(xs) >= 0 and max(xs) <= p["w"] and min(ys) >= 0 and max(ys) <= p["h"], p
         else:
             assert abs(v["lon"] - VIEW_POINTS.longitude) < 1e-6
             assert abs(v["zoom"] - VIEW_POINTS.zoom) < 1e-6
