@@ -1,7 +1,8 @@
 """Pax lägesbild: the frame only. Page config, login, navigation by role.
 
 Every page is registered with st.navigation on every run (also before login, so that a page URL
-survives signing in and the pages/ folder is never served on its own), but the menu lists only
+survives signing in; server.py makes sure Streamlit never runs a file of pages/ on its own,
+even for a deep link that is the first visit after a start), but the menu lists only
 the pages the signed-in role may open. Opening another page's URL gets a clear refusal here,
 before any of that page's code runs; each page's own require_page() refuses it too.
 """

@@ -14,11 +14,19 @@ Run it with ``streamlit run server.py`` (Streamlit detects the ``app`` below); r
 import streamlit as st
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
+from streamlit.runtime.pages_manager import PagesManager
 
 from pax_geo.basemap import routes
 from pax_geo.field.live import live
 from pax_geo.pages import FIELD_ROLES
 from pax_geo.ui.web import SecurityMiddleware
+
+# Streamlit runs a process's scripts in its old "pages/ directory" mode until some run has
+# called st.navigation: if the first visit after a start is a deep link (/omradeskort?area=3,
+# a bookmark), it runs pages/omradeskort.py on its own, without app.py's frame and login, and
+# keeps doing so for everyone until someone opens "/". app.py always calls st.navigation, so
+# the process starts in that mode (tests/ui/test_deep_link_browser.py).
+PagesManager.uses_pages_directory = False
 
 # the field roles' area status, kept ready in the background (pax_geo.field.live)
 live().start(FIELD_ROLES)
