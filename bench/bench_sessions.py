@@ -108,9 +108,12 @@ async def session(browser, url: str, role: str, key: str, clicks: int, out: dict
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     try:
-        await page.goto(f"{url}/{key}", timeout=120_000)
-        await page.get_by_label("Användarnamn").fill(auth.DEMO_ACCOUNTS[role])
-        await page.get_by_label("Lösenord").fill(auth.DEMO_PASSWORD)
+        # before signing in Här och nu is the default page, at "/" (it has no path of its own)
+        await page.goto(f"{url}/{'' if key == 'har_och_nu' else key}", timeout=180_000)
+        await page.get_by_label("Användarnamn").wait_for(timeout=300_000)
+        await idle(page)
+        await page.get_by_label("Användarnamn").fill(auth.DEMO_ACCOUNTS[role], timeout=120_000)
+        await page.get_by_label("Lösenord").fill(auth.DEMO_PASSWORD, timeout=120_000)
         await page.get_by_role("button", name="Logga in").click()
         await page.get_by_label("Lösenord").wait_for(state="detached", timeout=180_000)
         await idle(page)
@@ -135,6 +138,8 @@ async def session(browser, url: str, role: str, key: str, clicks: int, out: dict
         out["exceptions"] += await page.locator('[data-testid="stException"]').count()
     except Exception as exc:  # reported, not raised: the other sessions go on
         out["failures"].append(f"{role}/{key}: {type(exc).__name__}: {str(exc)[:160]}")
+        (ROOT / "artifacts").mkdir(exist_ok=True)
+        await page.screenshot(path=str(ROOT / "artifacts" / f"bench_sessions_{role}_{key}.png"))
     finally:
         out["console_errors"].extend(f"{role}/{key}: {e[:160]}" for e in errors)
         out["contexts"].append(ctx)
@@ -158,7 +163,7 @@ async def drive(url: str, n: int, clicks: int, pid: int) -> dict:
         tasks = []
         for role, key in mix:
             tasks.append(asyncio.create_task(session(browser, url, role, key, clicks, out)))
-            await asyncio.sleep(0.5)  # people do not all press "Logga in" in the same second
+            await asyncio.sleep(2.0)  # people do not all press "Logga in" in the same second
         await asyncio.gather(*tasks)
         out["rss_all_kib"] = rss_kib(pid)
         for ctx in out.pop("contexts"):
