@@ -24,10 +24,11 @@ run: deps venv
 	$(PAX) serve --port $(PORT)
 
 # Tests run on every core (pytest-xdist, one database per worker); a whole file goes to one
-# worker so that its module fixtures (signed-in pages, browsers) are built once.
+# worker so that its module fixtures (signed-in pages, browsers) are built once. The 25 slowest
+# tests are listed at the end (where the time goes, for whoever makes the suite faster).
 test: deps test-deps venv-dev lint
 	$(PAX) up --no-demo
-	$(VENV)/bin/pytest -q -p no:cacheprovider -n auto --dist loadfile
+	$(VENV)/bin/pytest -q -p no:cacheprovider -n auto --dist loadfile --durations=25
 
 # System packages: installed with apt-get when root, otherwise the exact command is printed.
 deps:
