@@ -139,13 +139,17 @@ async def session(browser, url: str, role: str, key: str, clicks: int, out: dict
     except Exception as exc:  # reported, not raised: the other sessions go on
         out["failures"].append(f"{role}/{key}: {type(exc).__name__}: {str(exc)[:160]}")
         (ROOT / "artifacts").mkdir(exist_ok=True)
-        await page.screenshot(path=str(ROOT / "artifacts" / f"bench_sessions_{role}_{key}.png"))
+        try:
+            shot = ROOT / "artifacts" / f"bench_sessions_{role}_{key}.png"
+            await page.screenshot(path=str(shot), timeout=60_000)
+        except Exception:
+            pass  # a page too busy to be photographed: the failure is reported all the same
     finally:
         out["console_errors"].extend(f"{role}/{key}: {e[:160]}" for e in errors)
         out["contexts"].append(ctx)
 
 
-async def drive(url: str, n: int, clicks: int, pid: int) -> dict:
+async def drive(url: str, n: int, clicks: int, pid: int, sessions_mix: list) -> dict:
     from playwright.async_api import async_playwright
 
     out: dict = {
@@ -158,7 +162,7 @@ async def drive(url: str, n: int, clicks: int, pid: int) -> dict:
     }
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        mix = [MIX[i % len(MIX)] for i in range(n)]
+        mix = [sessions_mix[i % len(sessions_mix)] for i in range(n)]
         out["rss_before_kib"] = rss_kib(pid)
         tasks = []
         for role, key in mix:
@@ -202,6 +206,7 @@ def main() -> int:
     ap.add_argument("--clicks", type=int, default=12)
     ap.add_argument("--incidents", type=int, default=0, help="0: the configured database")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--page", help="only the sessions of this page key (e.g. medellang)")
     args = ap.parse_args()
     if args.incidents:
         prepare_database(args.incidents)
@@ -247,7 +252,8 @@ def main() -> int:
             except Exception:
                 time.sleep(0.5)
         t0 = time.perf_counter()
-        out = asyncio.run(drive(url, args.sessions, args.clicks, server.pid))
+        mix = [m for m in MIX if args.page in (None, m[1])] or MIX
+        out = asyncio.run(drive(url, args.sessions, args.clicks, server.pid, mix))
         wall = time.perf_counter() - t0
     finally:
         server.terminate()
