@@ -92,21 +92,18 @@ with tab_trend:
         # fits a desktop and an 820 px tablet alike.
         st.altair_chart(charts.trend_legend(bucket, lg, roll=roll), width="stretch")
         grid = st.columns(cols)
-        for i, name in enumerate(order):
+        specs = hz.trend_grid_specs(
+            frame,
+            tuple(order),
+            bucket,
+            lg,
+            roll,
+            150 if by == "area_id" else 200,
+            "" if by == "area_id" else None,
+        )
+        for i, spec in enumerate(specs):
             with grid[i % cols]:
-                st.altair_chart(
-                    charts.trend_chart(
-                        frame[frame["panel"] == name],
-                        bucket,
-                        lg,
-                        roll=roll,
-                        height=150 if by == "area_id" else 200,
-                        title=name,
-                        legend=False,
-                        y_title="" if by == "area_id" else None,
-                    ),
-                    width="stretch",
-                )
+                st.vega_lite_chart(spec, width="stretch")
         st.caption(t("hz_trend_help", n=roll, unit=t(f"hz_unit_{bucket}")))
         hz.suppression_note(tr.threshold)
         st.caption(hz.incident_caption(user.role, kinds, tr.threshold >= 2))

@@ -72,6 +72,34 @@ def incident_trend(
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def trend_grid_specs(
+    frame: pd.DataFrame,
+    order: tuple[str, ...],
+    bucket: str,
+    lang: str,
+    roll: int,
+    height: int,
+    y_title: str | None,
+) -> list[dict]:
+    """The Vega-Lite specification of each panel of a grid of trend charts (one per value of
+    ``frame["panel"]``, in ``order``), made and validated once per frame: building and
+    validating the 21 Altair charts of "per område" took about 3 s on every rerun."""
+    return [
+        charts.trend_chart(
+            frame[frame["panel"] == name],
+            bucket,
+            lang,
+            roll=roll,
+            height=height,
+            title=name,
+            legend=False,
+            y_title=y_title,
+        ).to_dict()
+        for name in order
+    ]
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
 def observation_trend(role: str, now: datetime, bucket: str, roll: int):
     with reader_engine(role).connect() as conn:
         return medium.observation_trend(conn, now, bucket, roll=roll)
