@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-from pax_geo import auth, i18n
+from pax_geo import auth, clock, i18n
 from pax_geo.horizons.traffic import RED_MIN_COUNT
 from pax_geo.ui.session import KEY_LAST_ACTIVITY, User
 from tests.app_support import press_download
@@ -124,7 +124,7 @@ def test_medellang_field_worker_sees_less_than_three_never_zero(viewed):
 
 def test_medellang_since_date_changes_the_comparison(demo_loaded):
     at = open_page("security_chief", "pages/medellang.py")
-    day = date.today() - timedelta(days=7)
+    day = clock.today() - timedelta(days=7)  # the app's (Stockholm) today, not the machine's
     at.date_input(key="mt_since").set_value(day).run()
     assert_clean(at)
     body = all_text(at)
