@@ -164,7 +164,9 @@ def test_data_status_follows_the_role_matrix(reader_engines, demo_loaded):
     # ... the day of the latest load (not of the latest event: just after midnight those differ)
     loaded_p = police.set_index("layer").loc["car_fire", "last_loaded_at"]
     fire_f = field.set_index("layer").loc["car_fire", "data_until"]
-    assert pd.Timestamp(fire_f).tz_convert(TZ).date() == pd.Timestamp(loaded_p).tz_convert(TZ).date()
+    assert (
+        pd.Timestamp(fire_f).tz_convert(TZ).date() == pd.Timestamp(loaded_p).tz_convert(TZ).date()
+    )
 
 
 def test_data_status_is_not_for_the_login_role(pg_url):
