@@ -194,8 +194,13 @@ def open_page(page, title: str) -> None:
     # Case-sensitive and anchored at the end: "Lång sikt" must not open "Medellång sikt" (the
     # link's accessible name may start with its icon's ligature text).
     link = sidebar.get_by_role("link", name=re.compile(re.escape(title) + r"\s*$"))
-    if not in_view(page, link.first):  # a folded sidebar keeps its links, off screen
-        page.locator('[data-testid="stExpandSidebarButton"]').click()
+    link.first.wait_for(state="attached", timeout=60_000)
+    # a folded sidebar keeps its links, off screen; an open one may still be drawing them
+    deadline = time.monotonic() + 10
+    while not in_view(page, link.first) and time.monotonic() < deadline:
+        expand = page.locator('[data-testid="stExpandSidebarButton"]')
+        if expand.count() and expand.first.is_visible():
+            expand.first.click()
         page.wait_for_timeout(500)
     link.first.click()
     wait_idle(page)
