@@ -31,7 +31,6 @@ import argparse
 import asyncio
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_field import CHROMIUM, _port  # noqa: E402
+from bench_field import CHROMIUM, serve  # noqa: E402
 
 DB = "pax_bench_sessions"
 ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-dev-shm-usage"]
@@ -211,46 +210,9 @@ def main() -> int:
     if args.incidents:
         prepare_database(args.incidents)
 
-    port = _port()
     log = Path(tempfile.mkstemp(prefix="pax-bench-sessions-", suffix=".log")[1])
-    env = {
-        **os.environ,
-        "PAX_BASEMAP": "none",
-        "PAX_SLOW_RUN_MS": "0",
-        "PYTHONPATH": str(ROOT),
-    }
-    with log.open("w") as fh:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(ROOT / "server.py"),
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
+    server, url = serve(log)  # with the run log on: every run's page, role and ms
     try:
-        import urllib.request
-
-        for _ in range(240):
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                    break
-            except Exception:
-                time.sleep(0.5)
         t0 = time.perf_counter()
         mix = [m for m in MIX if args.page in (None, m[1])] or MIX
         out = asyncio.run(drive(url, args.sessions, args.clicks, server.pid, mix))
