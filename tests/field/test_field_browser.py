@@ -297,8 +297,12 @@ def test_dark_mode_switches_and_is_remembered(browser, app_url, owner_engine):
         page.get_by_role("heading", name="Ronna").first.wait_for(timeout=60_000)
         assert background_luminance(page) < 0.15
         page.reload()
-        wait_idle(page)
-        if page.get_by_label("Lösenord").count():
+        # Either the login form or the page comes back; wait for one of them, since
+        # "idle" can be seen before the reloaded session's first run has started.
+        password = page.get_by_label("Lösenord")
+        heading = page.get_by_role("heading", name=tr("page_mitt_omrade")).first
+        password.or_(heading).first.wait_for(timeout=60_000)
+        if password.count():
             login(page, app_url, "field_worker")
         page.get_by_role("heading", name=tr("page_mitt_omrade")).first.wait_for(timeout=60_000)
         assert background_luminance(page) < 0.15
