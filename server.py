@@ -19,6 +19,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from pax_geo.basemap import routes
 from pax_geo.field.live import live
 from pax_geo.pages import FIELD_ROLES
+from pax_geo.ui.vendor_routes import routes as vendor_routes
 from pax_geo.ui.web import SecurityMiddleware
 
 # Streamlit runs a process's scripts in its old "pages/ directory" mode until some run has
@@ -34,7 +35,7 @@ live().start(FIELD_ROLES)
 app = st.App(
     "app.py",
     # the street map's style (and MBTiles tiles) for every map: pax_geo.basemap
-    routes=routes(),
+    routes=[*routes(), *vendor_routes()],
     middleware=[
         Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6),
         Middleware(SecurityMiddleware),

@@ -44,6 +44,10 @@ ACTIONS: tuple[str, ...] = (
     "briefing_present",
     "briefing_delete",
     "briefing_export",
+    # Insatser (0015_operations.py): register entries, status, evaluations
+    "operation_save",
+    "operation_status",
+    "operation_evaluate",
     # account administration (owner connection: admin page and the 'pax users' CLI)
     "user_add",
     "user_enable",

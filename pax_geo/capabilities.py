@@ -26,6 +26,12 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # Lägesbild för styrelsen: build drafts, comment, freeze; and read the presented ones
     "build_briefing": frozenset({"police_analyst", "security_chief"}),
     "view_briefing": frozenset({"police_analyst", "security_chief", "board_viewer"}),
+    # Insatser (0015_operations.py): plan police operations (exact target polygons)
+    "plan_operation": frozenset({"police_analyst"}),
+    # record the partners' own actions (lighting, tillsyn, housing, outreach, ...)
+    "record_action": frozenset({"police_analyst", "security_chief", "municipal_staff"}),
+    # the before/after evaluation (WDQ, difference in differences) on exact incidents
+    "evaluate_operation": frozenset({"police_analyst"}),
 }
 
 assert all(r in ROLES for roles in CAPABILITIES.values() for r in roles)

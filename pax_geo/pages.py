@@ -75,6 +75,22 @@ PAGES: tuple[PageSpec, ...] = (
         ":material/co_present:",
         CAPABILITIES["view_briefing"],
     ),
+    # Insatser: the register of operations and the partners' actions (per district for the
+    # roles at 'area' precision of the operation layer), and planning (police)
+    PageSpec(
+        "insatser",
+        "pages/insatser.py",
+        "page_insatser",
+        ":material/shield:",
+        frozenset({"police_analyst", "security_chief", "municipal_staff", "board_viewer"}),
+    ),
+    PageSpec(
+        "planera",
+        "pages/planera_insats.py",
+        "page_planera",
+        ":material/edit_location_alt:",
+        CAPABILITIES["plan_operation"],
+    ),
     # administration (admin only)
     PageSpec("audit", "pages/admin_audit.py", "page_audit", ":material/policy:", ADMIN, "admin"),
     PageSpec("users", "pages/admin_users.py", "page_users", ":material/group:", ADMIN, "admin"),

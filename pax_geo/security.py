@@ -84,6 +84,19 @@ BOARD_FUNCTIONS: dict[str, str] = {
 }
 BOARD_VIEWS = ("briefing", "briefing_comment")
 
+#: Insatser functions (0015_operations.py) -> the capability whose roles may execute them (each
+#: checks it again inside), or a layer's precision the role must have ("operation:exact|area").
+OPERATION_FUNCTIONS: dict[str, str] = {
+    "operation_save(uuid, int4, text, text, text, bool, text, timestamptz, timestamptz, text, "
+    "int4[], text, text[], text)": "record_action",
+    "operation_set_status(int4, text)": "record_action",
+    "operation_evaluation_save(int4, jsonb)": "evaluate_operation",
+    "zone_day_counts(text[], text[], timestamptz, timestamptz, text[])": "evaluate_operation",
+    "zone_incident_times(text, timestamptz, timestamptz, text[])": "evaluate_operation",
+    "operation_register()": "operation:exact|area",
+    "collab_groups()": "operation:exact|area",
+}
+
 #: The non-superuser, NOLOGIN role that owns every function in pax_api. It may read
 #: every pax_data table (the definer functions are the API to them) and write only what
 #: DEFINER_WRITES lists; it has no CREATE anywhere and cannot log in.
@@ -105,6 +118,8 @@ DEFINER_WRITES = {
     # lägesbilder (0014_board.py)
     "briefing": "insert, update, delete",
     "briefing_comment": "insert, update, delete",
+    # Insatser (0015_operations.py): the register and its evaluations
+    "operation": "insert, update",
 }
 #: The schemas whose SECURITY DEFINER functions get DEFINER_ROLE as owner and a safe search_path.
 DEFINER_SCHEMAS = ("pax_api", "pax_data")
@@ -372,6 +387,25 @@ def _sync_board(conn: Connection) -> None:
                 conn.execute(text(f"revoke all on pax_api.{view} from {login}"))
 
 
+def may_execute(role: str, rule: str) -> bool:
+    """Whether a role gets EXECUTE on a function under OPERATION_FUNCTIONS' rule."""
+    if rule.startswith("operation:"):
+        return load_layers()["operation"].precision_for(role) in rule.split(":", 1)[1].split("|")
+    return role in CAPABILITIES[rule]
+
+
+def _sync_operations(conn: Connection) -> None:
+    """Execute rights on the Insatser functions (0015_operations.py) for exactly the roles that
+    the capability or the operation layer's precision allows."""
+    if not conn.execute(text("select to_regclass('pax_data.collab_group')")).scalar():
+        return
+    for role in ROLES:
+        login = ident(db_role_name(role), plain=True)
+        for fn, rule in OPERATION_FUNCTIONS.items():
+            verb, prep = ("grant", "to") if may_execute(role, rule) else ("revoke", "from")
+            conn.execute(text(f"{verb} execute on function pax_api.{fn} {prep} {login}"))
+
+
 def sync_privileges(conn: Connection, cfg: Settings | None = None) -> None:
     cfg = cfg or settings()
     exists = conn.execute(
@@ -483,6 +517,7 @@ def sync_privileges(conn: Connection, cfg: Settings | None = None) -> None:
 
     _sync_field(conn)
     _sync_board(conn)
+    _sync_operations(conn)
 
     # --- hardening: definer owner and search_path, no CREATE/TEMP, no row counts ---
     _sync_audit_actions(conn)

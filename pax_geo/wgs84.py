@@ -51,3 +51,13 @@ def rings(geom, decimals: int = 5) -> list[list[list[float]]]:
             continue
         out.append(np.round(np.asarray(p.exterior.coords)[:, :2], decimals).tolist())
     return out
+
+
+_FROM_WGS84 = Transformer.from_crs(WGS84, STORAGE_SRID, always_xy=True)
+
+
+def geom_from_wgs84(geom):
+    """One shapely geometry drawn in the browser (WGS84) into the storage grid (EPSG:3006)."""
+    return shapely.transform(
+        geom, lambda xy: np.column_stack(_FROM_WGS84.transform(xy[:, 0], xy[:, 1]))
+    )

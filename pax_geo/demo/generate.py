@@ -437,6 +437,10 @@ def generate_operations(rng, districts, end: datetime) -> list[dict]:
                     "ends_at": min(starts + length, end),
                     "geom": poly,
                     "source_id": f"demo-op-{i}-{j}",
+                    "kind": ("patrol", "presence")[j],
+                    "owner_org": "Polisen lokalpolisområde Södertälje",
+                    "is_police": True,
+                    "group_key": None,
                 }
             )
     # One operation running now, so the map shows a current one.
@@ -449,9 +453,66 @@ def generate_operations(rng, districts, end: datetime) -> list[dict]:
             "ends_at": end + timedelta(days=12),
             "geom": Point(d.cx, d.cy).buffer(450, 16).intersection(d.geometry),
             "source_id": "demo-op-current",
+            "kind": "patrol",
+            "owner_org": "Polisen lokalpolisområde Södertälje",
+            "is_police": True,
+            "group_key": None,
         }
     )
+    # The partners' own actions (the action register): whole districts or a part of one.
+    for k, (dname, name, kind, owner, group, days_ago, span) in enumerate(PARTNER_ACTIONS):
+        d = districts.loc[districts["name"] == dname].iloc[0]
+        starts = end - timedelta(days=days_ago)
+        poly = d.geometry if k % 2 else Point(d.cx, d.cy).buffer(300, 16).intersection(d.geometry)
+        out.append(
+            {
+                "name": name,
+                "description": "Samverkansåtgärd (övningsdata).",
+                "starts_at": starts,
+                "ends_at": starts + timedelta(days=span),
+                "geom": poly,
+                "source_id": f"demo-action-{k}",
+                "kind": kind,
+                "owner_org": owner,
+                "is_police": False,
+                "group_key": group,
+            }
+        )
     return out
+
+
+#: district, name, type, owner, samverkansgrupp, started days ago, length in days
+PARTNER_ACTIONS: tuple[tuple[str, str, str, str, str, int, int], ...] = (
+    (
+        "Ronna",
+        "Ny belysning gångvägar Ronna",
+        "lighting",
+        "Södertälje kommun",
+        "trygga_bostadsomraden",
+        120,
+        30,
+    ),
+    ("Hovsjö", "Tillsyn avfallsrum Hovsjö", "tillsyn", "Miljöförvaltningen", "avfall", 60, 45),
+    (
+        "Geneta",
+        "Fritidsgården öppen till 23 fredagar",
+        "outreach",
+        "Fritid Södertälje",
+        "fokus_unga",
+        200,
+        180,
+    ),
+    ("Fornhöjden", "Stopp för svartkontrakt", "housing", "Telge Bostäder", "valfardsbrott", 30, 90),
+    (
+        "Centrum",
+        "Trygghetskameror Stortorget",
+        "camera",
+        "Södertälje kommun",
+        "trygga_bostadsomraden",
+        15,
+        60,
+    ),
+)
 
 
 INDICATOR_KEYS = (

@@ -195,8 +195,9 @@ def _load_rest(conn: Connection, data: DemoData, area_ids: dict[str, int]) -> No
     conn.execute(
         text(
             "insert into pax_data.operation (name, description, starts_at, ends_at, geom, source, "
-            "source_id, verification) values (:name, :d, :s, :e, "
-            "st_multi(st_geomfromwkb(:g, 3006)), 'demo', :sid, 'confirmed')"
+            "source_id, verification, kind, owner_org, is_police, group_key, created_by) "
+            "values (:name, :d, :s, :e, st_multi(st_geomfromwkb(:g, 3006)), 'demo', :sid, "
+            "'confirmed', :kind, :owner, :police, :grp, 'demo')"
         ),
         [
             {
@@ -206,6 +207,10 @@ def _load_rest(conn: Connection, data: DemoData, area_ids: dict[str, int]) -> No
                 "e": o["ends_at"],
                 "g": o["geom"].wkb,
                 "sid": o["source_id"],
+                "kind": o["kind"],
+                "owner": o["owner_org"],
+                "police": o["is_police"],
+                "grp": o["group_key"],
             }
             for o in data.operations
         ],

@@ -186,6 +186,28 @@ def observed(c, owner: Engine, layer: str, username: str, grid_m: int) -> str:
             return A
         # 'own' with no own reports is indistinguishable here; the demo accounts have some
         return N
+    if layer == "operation":
+        rows = _count(c, "select count(*) from pax_api.operation")
+        register = _count(c, "select count(*) from pax_api.operation_register()")
+        polygons = _count(
+            c, "select count(*) from pax_api.operation_register() where geom is not null"
+        )
+        if rows == total:
+            assert register == polygons == total
+            return E
+        assert not rows and not polygons, (rows, polygons)
+        if register:
+            # per district only: the partners' actions, and police operations once started
+            with owner.connect() as oc:
+                visible = oc.execute(
+                    text(
+                        "select count(*) from pax_data.operation "
+                        "where not is_police or starts_at <= now()"
+                    )
+                ).scalar()
+            assert register == visible
+            return A
+        return N
     rows = _count(c, f"select count(*) from pax_api.{layer}")
     if rows == total:
         return E

@@ -1,0 +1,586 @@
+"""Insatser in Streamlit: the register table and its filters, the action form, status changes,
+and the evaluation view (figures, weekly chart, plain sentences). Pages stay thin: they call
+these and the core (:mod:`pax_geo.operations`)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from typing import TypeVar
+
+import altair as alt
+import pandas as pd
+import shapely
+import streamlit as st
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
+
+from pax_geo import auth, queries
+from pax_geo.analysis import evaluation as ev
+from pax_geo.capabilities import CAPABILITIES
+from pax_geo.clock import TZ, local, now
+from pax_geo.horizons import fmt
+from pax_geo.layers import INCIDENT_KINDS, load_layers
+from pax_geo.operations import evaluate as evm
+from pax_geo.operations import profile, register, targets
+from pax_geo.ui import analysis_data as ad
+from pax_geo.ui.downloads import csv_download
+from pax_geo.ui.session import User, lang, reader, t
+
+PAGE = "insatser"
+T = TypeVar("T")
+
+
+# --- labels -------------------------------------------------------------------------------------
+
+
+def kind_label(kind: str) -> str:
+    return t(f"op_kind_{kind}")
+
+
+def status_label(status: str) -> str:
+    return t(f"op_status_{status}")
+
+
+def verdict_label(verdict: str | None) -> str:
+    return t(f"ev_label_{verdict}") if verdict else "–"
+
+
+def type_label(kind: str) -> str:
+    return load_layers()[kind].label(lang())
+
+
+def group_labels(conn: Connection) -> dict[str, str]:
+    g = register.groups(conn)
+    col = "label_sv" if lang() == "sv" else "label_en"
+    return dict(zip(g["key"], g[col], strict=True))
+
+
+# --- writes -------------------------------------------------------------------------------------
+
+
+def db_error_text(exc: DBAPIError) -> str:
+    """Why the database refused, in the interface language (its own words for a bad value)."""
+    code = getattr(exc.orig, "sqlstate", None)
+    if code == "42501":
+        return t("op_not_allowed")
+    if code in ("22023", "22001", "23505"):
+        first = str(exc.orig).splitlines()[0]
+        return t("op_refused", reason=first)
+    return t("op_save_failed")
+
+
+def write(action: Callable[[Connection], T]) -> T | None:
+    """Run a write on the bound login; on a refusal show why (the form keeps its values)."""
+    try:
+        with reader() as conn:
+            return action(conn)
+    except DBAPIError as exc:
+        st.error(db_error_text(exc))
+    return None
+
+
+def form_key(name: str) -> uuid.UUID:
+    """The idempotency key of one form until it has been saved."""
+    k = f"op_key_{name}"
+    if k not in st.session_state:
+        st.session_state[k] = uuid.uuid4()
+    return st.session_state[k]
+
+
+def form_saved(name: str) -> None:
+    st.session_state.pop(f"op_key_{name}", None)
+
+
+def local_span(first: date, last: date) -> tuple[datetime, datetime]:
+    """Whole local days first..last as [start, end)."""
+    return (
+        datetime.combine(first, time(0), tzinfo=TZ),
+        datetime.combine(last + timedelta(days=1), time(0), tzinfo=TZ),
+    )
+
+
+# --- the register -------------------------------------------------------------------------------
+
+
+def register_filters(df: pd.DataFrame, groups: dict[str, str], districts: dict[int, str]) -> dict:
+    c1, c2, c3, c4 = st.columns(4)
+    sel_groups = c1.multiselect(
+        t("op_filter_group"), list(groups), format_func=groups.__getitem__, key="op_f_group"
+    )
+    sel_areas = c2.multiselect(
+        t("op_filter_area"), list(districts), format_func=districts.__getitem__, key="op_f_area"
+    )
+    sel_status = c3.multiselect(
+        t("op_filter_status"), list(register.STATUSES), format_func=status_label, key="op_f_status"
+    )
+    sel_kinds = c4.multiselect(
+        t("op_filter_kind"), list(register.KINDS), format_func=kind_label, key="op_f_kind"
+    )
+    return {
+        "groups": tuple(sel_groups),
+        "area_ids": tuple(int(a) for a in sel_areas),
+        "statuses": tuple(sel_status),
+        "kinds": tuple(sel_kinds),
+    }
+
+
+def register_table(df: pd.DataFrame, groups: dict[str, str]) -> pd.DataFrame:
+    """The register as people read it (labels in the interface language, local dates)."""
+    return pd.DataFrame(
+        {
+            t("op_col_name"): df["name"],
+            t("op_col_kind"): df["kind"].map(kind_label),
+            t("op_col_owner"): df["owner_org"],
+            t("op_col_group"): df["group_key"].map(lambda g: groups.get(g, "–") if g else "–"),
+            t("op_col_areas"): df["area_names"].map(lambda a: ", ".join(a) or "–"),
+            t("op_col_start"): df["starts_at"].map(fmt.local_date),
+            t("op_col_end"): df["ends_at"].map(fmt.local_date),
+            t("op_col_status"): df["status"].map(status_label),
+            t("op_col_police"): df["is_police"].map(lambda p: "✓" if p else ""),
+            t("op_col_verdict"): df["verdict"].map(verdict_label),
+            t("op_col_purpose"): df["purpose"].fillna("–"),
+        }
+    )
+
+
+def register_download(table: pd.DataFrame, filters: dict) -> None:
+    csv_download(
+        table,
+        "insatser.csv",
+        PAGE,
+        "operation_register",
+        key="op_csv",
+        label=t("op_csv"),
+        filters=filters,
+    )
+
+
+# --- recording an action ------------------------------------------------------------------------
+
+DEFAULT_OWNER = {
+    "municipal_staff": "Södertälje kommun",
+    "security_chief": "Södertälje kommun, säkerhetsavdelningen",
+    "police_analyst": "Polisen lokalpolisområde Södertälje",
+}
+
+
+def action_form(
+    user: User,
+    groups: dict[str, str],
+    districts: dict[int, str],
+    today: date,
+    drawn: dict | None = None,
+) -> int | None:
+    """The partners' action form (any record_action role); returns the saved id."""
+    with st.form("op_action", border=True):
+        name = st.text_input(t("op_form_name"), max_chars=200)
+        c1, c2 = st.columns(2)
+        kind = c1.selectbox(
+            t("op_form_kind"),
+            [k for k in register.KINDS if k not in ("patrol", "presence")],
+            format_func=kind_label,
+        )
+        owner = c2.text_input(
+            t("op_form_owner"), value=DEFAULT_OWNER.get(user.role, ""), max_chars=120
+        )
+        group = st.selectbox(
+            t("op_form_group"),
+            [None, *groups],
+            format_func=lambda g: t("op_no_group") if g is None else groups[g],
+        )
+        c3, c4 = st.columns(2)
+        first = c3.date_input(t("op_form_start"), value=today, format="YYYY-MM-DD")
+        last = c4.date_input(
+            t("op_form_end"), value=today + timedelta(days=30), format="YYYY-MM-DD"
+        )
+        areas = st.multiselect(
+            t("op_form_areas"), list(districts), format_func=districts.__getitem__
+        )
+        purpose = st.text_area(t("op_form_purpose"), max_chars=1000, help=t("op_form_pii"))
+        st.caption(t("op_form_pii"))
+        pressed = st.form_submit_button(t("op_form_save"), type="primary")
+    if not pressed:
+        return None
+    if not name.strip():
+        st.error(t("op_form_need_name"))
+        return None
+    if not areas and not drawn:
+        st.error(t("op_form_need_target"))
+        return None
+    if last < first:
+        st.error(t("op_form_dates"))
+        return None
+    start, end = local_span(first, last)
+    draft = register.Draft(
+        name=name,
+        kind=kind,
+        owner_org=owner,
+        police=False,
+        starts_at=start,
+        ends_at=end,
+        group_key=group,
+        geojson=drawn if not areas else None,
+        area_ids=tuple(int(a) for a in areas),
+        target_kind="area" if areas else "polygon",
+        purpose=purpose or None,
+    )
+    key = form_key("action")
+    new_id = write(lambda c: register.save(c, draft, key))
+    if new_id is not None:
+        form_saved("action")
+        st.success(t("op_saved", name=name.strip()))
+    return new_id
+
+
+def changeable(df: pd.DataFrame, user: User) -> pd.DataFrame:
+    """Entries whose status this user may move: police operations for the planners, and one's
+    own actions (or every action, for the planners); never an evaluated one."""
+    planner = user.role in CAPABILITIES["plan_operation"]
+    mine = df["created_by"] == user.username
+    ok = (df["status"] != "evaluated") & (planner | (~df["is_police"] & mine))
+    return df.loc[ok & df["status"].map(lambda s: bool(register.next_statuses(s)))]
+
+
+def status_changer(df: pd.DataFrame, user: User) -> bool:
+    """Move an entry forward; True when something changed."""
+    rows = changeable(df, user)
+    if rows.empty:
+        st.caption(t("op_status_none"))
+        return False
+    names = dict(zip(rows["id"], rows["name"], strict=True))
+    c1, c2, c3 = st.columns([3, 2, 1], vertical_alignment="bottom")
+    op_id = c1.selectbox(t("op_status_pick"), list(names), format_func=names.__getitem__)
+    current = str(rows.loc[rows["id"] == op_id, "status"].iloc[0])
+    new = c2.selectbox(
+        t("op_status_to"), list(register.next_statuses(current)), format_func=status_label
+    )
+    if c3.button(t("op_status_move"), key="op_status_go"):
+
+        def move(c: Connection) -> bool:
+            register.set_status(c, int(op_id), new)
+            return True
+
+        if write(move):
+            st.success(t("op_status_saved", name=names[op_id], status=status_label(new)))
+            return True
+    return False
+
+
+# --- evaluation ---------------------------------------------------------------------------------
+
+
+def municipality(conn: Connection):
+    areas = queries.areas(conn, ("municipality",))
+    if areas.empty:
+        areas = queries.areas(conn, ("district",))
+    return shapely.union_all(list(areas.geometry))
+
+
+def district_geometry(conn: Connection, area_id: int):
+    areas = queries.areas(conn, ("district",))
+    return areas.loc[areas["id"] == area_id].geometry.iloc[0]
+
+
+def evaluation_figures(r: evm.Run) -> None:
+    res = r.result
+    rr = res.rate_ratio
+    lg = lang()
+    c1, c2, c3 = st.columns(3)
+    c1.metric(t("op_col_verdict"), verdict_label(res.verdict))
+    if rr.rr is not None and rr.ci_low is not None and rr.ci_high is not None:
+        c2.metric(
+            t("op_ev_rr"),
+            fmt.num(rr.rr, lg, 2),
+            f"{fmt.num(rr.ci_low, lg, 2)}–{fmt.num(rr.ci_high, lg, 2)}",
+            delta_color="off",
+        )
+    else:
+        c2.metric(t("op_ev_rr"), "–")
+    w = res.wdq
+    c3.metric(
+        t("op_ev_wdq"),
+        fmt.num(w.wdq, lg, 2) if w.wdq is not None and w.reading != "no_success" else "–",
+    )
+    km2 = r.zones_km2
+    zones = ("target", "buffer", "comparison")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("op_ev_table_zone"): [t(f"op_zone_{z}") for z in zones],
+                t("op_ev_table_before"): [getattr(res, z).before for z in zones],
+                t("op_ev_table_after"): [getattr(res, z).after for z in zones],
+                t("op_ev_table_km2"): [fmt.num(km2[z], lg, 2) for z in zones],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    for s in ev.sentences(res, lg):
+        st.markdown(f"- {s}")
+
+
+def weekly_chart(r: evm.Run, ends_at: datetime) -> alt.VConcatChart:
+    """Three small panels (target, buffer, comparison), each on its own scale, with the
+    operation's days shaded."""
+    d = r.weekly.copy()
+    d["start"] = pd.to_datetime(d["start"])
+    d["zone_label"] = d["zone"].map(lambda z: t(f"op_zone_{z}"))
+    shade = pd.DataFrame(
+        {
+            "a": [pd.Timestamp(r.periods.first_day)],
+            "b": [pd.Timestamp(min(local(ends_at).date(), r.periods.after_end))],
+        }
+    )
+    panels = []
+    for z in ("target", "buffer", "comparison"):
+        one = d.loc[d["zone"] == z]
+        band = alt.Chart(shade).mark_rect(opacity=0.15, color="#785ef0").encode(x="a:T", x2="b:T")
+        line = (
+            alt.Chart(one)
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("start:T", title=t("op_ev_week")),
+                y=alt.Y("n:Q", title=t("op_ev_n"), scale=alt.Scale(zero=True)),
+                tooltip=[
+                    alt.Tooltip("start:T", title=t("op_ev_week"), format="%Y-%m-%d"),
+                    alt.Tooltip("n:Q", title=t("op_ev_n")),
+                ],
+            )
+        )
+        panels.append(
+            alt.layer(band, line).properties(title=t(f"op_zone_{z}"), height=110, width="container")
+        )
+    return alt.vconcat(*panels)
+
+
+def kinds_for(prec: dict[str, str]) -> list[str]:
+    return [k for k in INCIDENT_KINDS if prec.get(k) == "exact"]
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=32)
+def _run(
+    role: str,
+    op_id: int,
+    buffer_m: float,
+    comparison_id: int,
+    kinds: tuple[str, ...],
+    at: datetime,
+    _token: str,
+    _user: str,
+) -> evm.Run:
+    with auth.reader_connection(role, _token, _user) as conn:
+        op = register.get(conn, op_id)
+        if op is None or op["geometry"] is None:
+            raise KeyError(op_id)
+        comparison = district_geometry(conn, comparison_id) if comparison_id else None
+        return evm.run(
+            conn,
+            op["geometry"],
+            op["starts_at"],
+            op["ends_at"],
+            at,
+            kinds,
+            municipality(conn),
+            buffer_m=buffer_m,
+            comparison=comparison,
+            comparison_name=(
+                queries.areas(conn, ("district",)).set_index("id").loc[comparison_id, "name"]
+                if comparison_id
+                else "municipality"
+            ),
+        )
+
+
+def evaluation_run(
+    user: User, op_id: int, buffer_m: float, comparison_id: int, kinds: tuple[str, ...]
+) -> evm.Run:
+    """One evaluation, computed once per ten minutes for the same settings."""
+    at = now()
+    at = at.replace(minute=at.minute - at.minute % 10)
+    return _run(
+        user.role,
+        op_id,
+        buffer_m,
+        comparison_id,
+        kinds,
+        at,
+        str(user.session_token),
+        user.username,
+    )
+
+
+def evaluation_view(r: evm.Run, op: pd.Series) -> None:
+    p = r.periods
+    ongoing = op["ends_at"] > now()
+    st.caption(
+        t(
+            "op_ev_periods",
+            b0=fmt.local_date(p.before_start),
+            b1=fmt.local_date(p.first_day - timedelta(days=1)),
+            a0=fmt.local_date(p.first_day),
+            a1=fmt.local_date(p.after_end - timedelta(days=1)),
+            days=p.days,
+            ongoing=t("op_ev_to_date") if ongoing else "",
+        )
+    )
+    evaluation_figures(r)
+    st.caption(t("op_ev_chart"))
+    st.altair_chart(weekly_chart(r, op["ends_at"]), width="stretch")
+
+
+# --- planning -----------------------------------------------------------------------------------
+
+#: the analyses that propose targets look back this far
+PLAN_LOOKBACK_DAYS = 90
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=32)
+def _profile(role: str, wkb: bytes, at: datetime, _token: str, _user: str) -> profile.Profile:
+    with auth.reader_connection(role, _token, _user) as conn:
+        return profile.build(conn, shapely.from_wkb(wkb), at, lang=lang())
+
+
+def target_profile(user: User, target) -> profile.Profile:
+    at = now()
+    at = at.replace(minute=at.minute - at.minute % 10)
+    return _profile(user.role, shapely.to_wkb(target), at, str(user.session_token), user.username)
+
+
+def candidates(user: User, how: str, districts) -> list[targets.Candidate]:
+    """Targets the hot spot analyses propose (cached with the Hotspots page's runs)."""
+    end = now()
+    start_s = (end - timedelta(days=PLAN_LOOKBACK_DAYS)).isoformat()
+    kinds = tuple(ad.point_kinds(user.role))
+    if how == "hot_cells":
+        hs = ad.hot_spots(user.role, start_s, end.isoformat(), kinds, 250)
+        return targets.hot_cell_targets(hs, districts)
+    zones = []
+    for nr in ad.near_repeat(user.role, start_s, end.isoformat(), kinds):
+        zones.extend(targets.risk_zone_targets(nr, districts))
+    return sorted(zones, key=lambda c: -c.incidents)
+
+
+def candidate_label(c: targets.Candidate) -> str:
+    return t(
+        "op_plan_candidate_label",
+        areas=", ".join(c.districts[:3]) or "–",
+        parts=c.parts,
+        n=c.incidents,
+    )
+
+
+WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def profile_view(p: profile.Profile) -> None:
+    lg = lang()
+    st.subheader(t("op_plan_profile", km2=fmt.num(p.area_km2, lg, 2)))
+    st.markdown(f"**{t('op_plan_counts')}**")
+    counts = p.counts.rename(
+        index=type_label, columns=lambda d: t("op_plan_days", d=d)
+    ).rename_axis(None)
+    st.dataframe(counts, width="stretch")
+    st.markdown(f"**{t('op_plan_when')}**")
+    grid = p.pattern.table()
+    names = profile.WEEKDAYS_SV if lg == "sv" else profile.WEEKDAYS_EN
+    grid["day"] = grid["weekday"].map(lambda d: names[d])
+    heat = (
+        alt.Chart(grid)
+        .mark_rect()
+        .encode(
+            x=alt.X("hour:O", title=None),
+            y=alt.Y("day:N", sort=list(names), title=None),
+            color=alt.Color("weight:Q", title=t("op_ev_n"), scale=alt.Scale(scheme="orangered")),
+            tooltip=["day", "hour", alt.Tooltip("weight:Q", format=".1f")],
+        )
+        .properties(height=190, width="container")
+    )
+    st.altair_chart(heat, width="stretch")
+    if p.pattern.grid.sum() > 0:
+        d, h = p.pattern.peak()
+        st.caption(t("op_plan_peak", day=names[d], hour=f"{h:02d}"))
+    st.markdown(t("op_plan_cameras", n=len(p.cameras), pct=fmt.num(100 * p.camera_share, lg, 0)))
+    if len(p.cameras):
+        st.dataframe(p.cameras, hide_index=True, width="stretch")
+    st.markdown(f"**{t('op_plan_routes')}**")
+    if len(p.routes):
+        st.dataframe(p.routes, hide_index=True, width="stretch")
+    else:
+        st.caption("–")
+    st.markdown(t("op_plan_obs", n=len(p.observations)))
+    st.markdown(f"**{t('op_plan_earlier')}**")
+    if len(p.earlier):
+        e = p.earlier
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("op_col_name"): e["name"],
+                    t("op_col_kind"): e["kind"].map(kind_label),
+                    t("op_col_start"): e["starts_at"].map(fmt.local_date),
+                    t("op_col_end"): e["ends_at"].map(fmt.local_date),
+                    t("op_col_status"): e["status"].map(status_label),
+                    t("op_col_verdict"): e["verdict"].map(verdict_label),
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    else:
+        st.caption(t("op_plan_earlier_none"))
+
+
+def plan_form(
+    groups: dict[str, str], target_geojson: dict, target_kind: str, kinds: list[str], today: date
+) -> int | None:
+    """Save the plan as a police operation (status planned)."""
+    with st.form("op_plan", border=True):
+        name = st.text_input(t("op_form_name"), max_chars=200)
+        c1, c2 = st.columns(2)
+        kind = c1.selectbox(t("op_form_kind"), list(register.KINDS), format_func=kind_label)
+        owner = c2.text_input(
+            t("op_form_owner"), value=DEFAULT_OWNER["police_analyst"], max_chars=120
+        )
+        group = st.selectbox(
+            t("op_form_group"),
+            [None, *groups],
+            format_func=lambda g: t("op_no_group") if g is None else groups[g],
+        )
+        c3, c4 = st.columns(2)
+        first = c3.date_input(t("op_form_start"), value=today, format="YYYY-MM-DD")
+        last = c4.date_input(
+            t("op_form_end"), value=today + timedelta(days=14), format="YYYY-MM-DD"
+        )
+        types = st.multiselect(t("op_form_types"), kinds, default=kinds, format_func=type_label)
+        purpose = st.text_area(t("op_form_purpose"), max_chars=1000)
+        st.caption(t("op_form_pii"))
+        pressed = st.form_submit_button(t("op_plan_save"), type="primary")
+    if not pressed:
+        return None
+    if not name.strip():
+        st.error(t("op_form_need_name"))
+        return None
+    if last < first:
+        st.error(t("op_form_dates"))
+        return None
+    start, end = local_span(first, last)
+    draft = register.Draft(
+        name=name,
+        kind=kind,
+        owner_org=owner,
+        police=True,
+        starts_at=start,
+        ends_at=end,
+        group_key=group,
+        geojson=target_geojson,
+        target_kind=target_kind,
+        target_types=tuple(types) or tuple(kinds),
+        purpose=purpose or None,
+    )
+    key = form_key("plan")
+    new_id = write(lambda c: register.save(c, draft, key))
+    if new_id is not None:
+        form_saved("plan")
+        st.success(t("op_saved", name=name.strip()))
+    return new_id
