@@ -10,6 +10,7 @@ from pax_geo.horizons.counts import Count
 from pax_geo.layers import INCIDENT_KINDS, load_layers
 from pax_geo.pages import may_open
 from pax_geo.ui import data, session, widgets
+from pax_geo.ui import operations as oui
 from pax_geo.ui.deck import build_deck
 from pax_geo.ui.mapview import (
     ANALYSIS_MODES,
@@ -156,6 +157,7 @@ with side_col:
     if ranges:
         st.caption(note)
     precision_caption(prec, kinds)
+    oui.side_list(user, flt.start, flt.end, flt.area_ids)
     if not selected:
         st.divider()
         details_panel(event, payload, user, kind_labels, chosen_kinds)

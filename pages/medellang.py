@@ -7,9 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from pax_geo import i18n
+from pax_geo.clock import TZ
 from pax_geo.horizons import fmt, medium
 from pax_geo.ui import charts
 from pax_geo.ui import horizons as hz
+from pax_geo.ui import operations as oui
 from pax_geo.ui.downloads import csv_download
 from pax_geo.ui.session import audit_page_view, lang, require_page, t
 from pax_geo.ui.widgets import relabel_on_language_change
@@ -92,6 +94,14 @@ with tab_trend:
         # fits a desktop and an 820 px tablet alike.
         st.altair_chart(charts.trend_legend(bucket, lg, roll=roll), width="stretch")
         grid = st.columns(cols)
+        # operations and actions (Insatser) as rules on the panels they touch
+        panels = (
+            {name: area_ids for name in order}
+            if by == "kind"
+            else {names.get(int(a), str(a)): (int(a),) for a in frame["area_id"].unique()}
+        )
+        first_day = pd.Timestamp(frame["bucket"].min()).tz_localize(TZ).to_pydatetime()
+        markers = oui.trend_markers(user, panels, first_day, now)
         specs = hz.trend_grid_specs(
             frame,
             tuple(order),
@@ -100,11 +110,14 @@ with tab_trend:
             roll,
             150 if by == "area_id" else 200,
             "" if by == "area_id" else None,
+            markers,
         )
         for i, spec in enumerate(specs):
             with grid[i % cols]:
                 st.vega_lite_chart(spec, width="stretch")
         st.caption(t("hz_trend_help", n=roll, unit=t(f"hz_unit_{bucket}")))
+        if markers is not None and len(markers):
+            st.caption(t("op_marker_legend"))
         hz.suppression_note(tr.threshold)
         st.caption(hz.incident_caption(user.role, kinds, tr.threshold >= 2))
         export = frame.assign(period=[charts.bucket_label(b, bucket, lg) for b in frame["bucket"]])[

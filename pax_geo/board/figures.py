@@ -227,6 +227,9 @@ def _operations(conn: Connection, period: Period) -> list[dict]:
             "ends_on": r.ends_on.isoformat() if r.ends_on else None,
             "status": r.status,
             "areas": list(r.areas),
+            "owner": r.owner_org,
+            "kind": r.kind,
+            "verdict": r.verdict,
         }
         for r in rows
     ]

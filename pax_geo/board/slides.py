@@ -226,16 +226,21 @@ def _operations(fig: dict, lang: str) -> Table:
     for op in fig["operations"]:
         start = local_date(date.fromisoformat(op["starts_on"]))
         end = local_date(date.fromisoformat(op["ends_on"])) if op["ends_on"] else ""
+        # lägesbilder frozen before Insatser (0015) have no owner or evaluation
+        verdict = op.get("verdict")
+        status = t(f"bd_status_{op['status']}", lang)
         rows.append(
             (
                 op["name"],
+                op.get("owner") or "–",
                 ", ".join(op["areas"]) or "–",
                 f"{start}–{end}",
-                t(f"bd_status_{op['status']}", lang),
+                f"{status} · {t(f'ev_label_{verdict}', lang)}" if verdict else status,
             )
         )
     header = tuple(
-        t(k, lang) for k in ("bd_col_name", "bd_col_areas", "bd_col_dates", "bd_col_status")
+        t(k, lang)
+        for k in ("bd_col_name", "op_col_owner", "bd_col_areas", "bd_col_dates", "bd_col_status")
     )
     return Table(header, tuple(rows))
 

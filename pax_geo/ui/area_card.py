@@ -20,7 +20,7 @@ from pax_geo.horizons.card import AreaCard
 from pax_geo.horizons.indicators import WEIGHTED
 from pax_geo.horizons.periods import Comparison, Period
 from pax_geo.horizons.traffic import RED_MIN_COUNT, RULE_KEYS
-from pax_geo.ui import charts
+from pax_geo.ui import charts, operations
 from pax_geo.ui import horizons as hz
 from pax_geo.ui.session import User, lang, t
 
@@ -235,5 +235,8 @@ def render(
     st.divider()
     _trend_section(card, user.role)
     st.divider()
+    if operations.sees_register(user.role):
+        operations.card_section(user, int(area_id), now)
+        st.divider()
     _long_section(card)
     return card

@@ -42,6 +42,8 @@ OKABE_ITO = (
 COUNT_COLOR = "#56B4E9"  # sky blue bars
 ROLL_COLOR = "#0072B2"  # blue line
 LAST_YEAR_COLOR = "#D55E00"  # vermillion, dashed
+#: operations and actions on the trend charts (the operation layer's colour)
+MARKER_COLOR = "#785ef0"
 AVERAGE_COLOR = "#000000"
 NO_DATA_COLOR = "#d9d9d9"
 
@@ -240,9 +242,12 @@ def trend_chart(
     title: str | None = None,
     legend: bool = True,
     legend_columns: int | None = None,
+    markers: pd.DataFrame | None = None,
 ) -> AltairChart:
     """Bars per bucket (count; its range as an error bar when suppressed counts leave it open),
     the rolling mean of complete buckets, and the same bucket last year (dashed).
+    ``markers`` (columns day: the local start date, name): a dashed rule at the start of each
+    operation or action inside the chart's span (Insatser), with its name as tooltip.
 
     `frame` comes from :func:`pax_geo.horizons.medium.incident_trend` (columns bucket, lo, hi,
     value, label, exact, complete, roll, ly_value, ly_label, and the facet column if any).
@@ -313,6 +318,22 @@ def trend_chart(
             .encode(x=_x_axis(lang, bucket, "xm"), y="ly_value:Q", color=color, tooltip=tooltip)
         )
         layers.append(ly_line)
+    if markers is not None and len(markers) and not facet and len(d):
+        first, last = d["x0"].min(), d["x1"].max()
+        m = markers.assign(x=[_iso(day) for day in markers["day"]])
+        m = m.loc[(m["x"] >= first) & (m["x"] <= last)]
+        if len(m):
+            layers.append(
+                alt.Chart(m)
+                .mark_rule(color=MARKER_COLOR, strokeDash=[3, 3], strokeWidth=1.5)
+                .encode(
+                    x=_x_axis(lang, bucket, "x"),
+                    tooltip=[
+                        alt.Tooltip("name:N", title=_t("op_marker_tt", lang)),
+                        alt.Tooltip("x:T", title=_t("op_col_start", lang), format="%Y-%m-%d"),
+                    ],
+                )
+            )
     chart = alt.layer(*layers)
     if facet:
         chart = (

@@ -80,10 +80,12 @@ def trend_grid_specs(
     roll: int,
     height: int,
     y_title: str | None,
+    markers: pd.DataFrame | None = None,
 ) -> list[dict]:
     """The Vega-Lite specification of each panel of a grid of trend charts (one per value of
     ``frame["panel"]``, in ``order``), made and validated once per frame: building and
-    validating the 21 Altair charts of "per område" took about 3 s on every rerun."""
+    validating the 21 Altair charts of "per område" took about 3 s on every rerun.
+    ``markers`` (columns panel, day, name): operations and actions drawn on their panels."""
     return [
         charts.trend_chart(
             frame[frame["panel"] == name],
@@ -94,6 +96,7 @@ def trend_grid_specs(
             title=name,
             legend=False,
             y_title=y_title,
+            markers=None if markers is None else markers[markers["panel"] == name],
         ).to_dict()
         for name in order
     ]

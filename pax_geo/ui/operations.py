@@ -24,6 +24,7 @@ from pax_geo.horizons import fmt
 from pax_geo.layers import INCIDENT_KINDS, load_layers
 from pax_geo.operations import evaluate as evm
 from pax_geo.operations import profile, register, targets
+from pax_geo.pages import may_open
 from pax_geo.ui import analysis_data as ad
 from pax_geo.ui.downloads import csv_download
 from pax_geo.ui.session import User, lang, reader, t
@@ -75,10 +76,12 @@ def write(action: Callable[[Connection], T]) -> T | None:
     """Run a write on the bound login; on a refusal show why (the form keeps its values)."""
     try:
         with reader() as conn:
-            return action(conn)
+            out = action(conn)
     except DBAPIError as exc:
         st.error(db_error_text(exc))
-    return None
+        return None
+    shared_register.clear()  # the other pages read the register anew
+    return out
 
 
 def form_key(name: str) -> uuid.UUID:
@@ -584,3 +587,94 @@ def plan_form(
         form_saved("plan")
         st.success(t("op_saved", name=name.strip()))
     return new_id
+
+
+# --- the register elsewhere: Här och nu, the area card, the trend charts ------------------------
+
+#: what the other pages show of the register (no polygons: they draw those from the map layer)
+_SHARED_COLUMNS = ["id", "name", "kind", "owner_org", "is_police", "status", "starts_at"]
+_SHARED_COLUMNS += ["ends_at", "area_ids", "area_names", "verdict", "target_types"]
+
+
+def sees_register(role: str) -> bool:
+    return load_layers()["operation"].precision_for(role) in ("exact", "area")
+
+
+@st.cache_data(ttl=60, show_spinner=False, max_entries=16)
+def shared_register(role: str, _token: str, _user: str) -> pd.DataFrame:
+    """The register at the role's precision, without polygons, for a minute (the same for
+    every account of a role: the database cuts it per role)."""
+    with auth.reader_connection(role, _token, _user) as conn:
+        return register.listing(conn)[_SHARED_COLUMNS]
+
+
+def register_of(user: User) -> pd.DataFrame | None:
+    if not sees_register(user.role):
+        return None
+    return shared_register(user.role, str(user.session_token), user.username)
+
+
+def overlapping(df: pd.DataFrame, start: datetime, end: datetime, area_ids=()) -> pd.DataFrame:
+    out = register.in_window(df, start, end)
+    if area_ids:
+        wanted = set(area_ids)
+        out = out.loc[out["area_ids"].map(lambda ids: bool(wanted & set(ids)))]
+    return out
+
+
+def entry_line(r) -> str:
+    areas = ", ".join(r.area_names) or "–"
+    return (
+        f"**{r.name}** · {kind_label(r.kind)} · {areas} · "
+        f"{fmt.local_date(r.starts_at)}–{fmt.local_date(r.ends_at)} · {status_label(r.status)}"
+    )
+
+
+def side_list(user: User, start: datetime, end: datetime, area_ids=(), limit: int = 6) -> None:
+    """Här och nu: the operations and actions running in the map's window (per district)."""
+    df = register_of(user)
+    if df is None:
+        return
+    rows = overlapping(df, start, end, area_ids)
+    st.subheader(t("op_on_map"))
+    if rows.empty:
+        st.caption(t("op_none"))
+        return
+    for r in rows.head(limit).itertuples():
+        st.markdown(entry_line(r))
+    if len(rows) > limit:
+        st.caption(t("op_count", n=limit, total=len(rows)))
+    if may_open(user.role, PAGE) and st.button(
+        t("page_insatser"), key="op_open_register", icon=":material/shield:"
+    ):
+        st.switch_page("pages/insatser.py")
+
+
+def card_section(user: User, area_id: int, now_: datetime) -> None:
+    """The area card: operations and actions touching the district in the last year and ahead."""
+    df = register_of(user)
+    if df is None:
+        return
+    rows = overlapping(df, now_ - timedelta(days=365), now_ + timedelta(days=365), (area_id,))
+    st.markdown(f"**{t('op_card_title')}**")
+    if rows.empty:
+        st.caption(t("op_card_none"))
+        return
+    for r in rows.itertuples():
+        verdict = f" · {verdict_label(r.verdict)}" if r.verdict else ""
+        st.markdown("- " + entry_line(r) + verdict)
+
+
+def trend_markers(
+    user: User, panels: dict[str, tuple[int, ...]], start: datetime, end: datetime
+) -> pd.DataFrame | None:
+    """Markers for the trend panels: panel name -> the districts it covers (() = all)."""
+    df = register_of(user)
+    if df is None:
+        return None
+    rows = []
+    for panel, area_ids in panels.items():
+        for r in overlapping(df, start, end, area_ids).itertuples():
+            if r.starts_at >= start:
+                rows.append({"panel": panel, "day": local(r.starts_at).date(), "name": r.name})
+    return pd.DataFrame(rows, columns=["panel", "day", "name"])

@@ -264,8 +264,19 @@ def test_operations_for_the_board_carry_areas_not_polygons(signed):
         ops = figures._operations(c, ps.current)
     assert ops, "the demo has operations in the last year"
     for op in ops:
-        assert set(op) == {"name", "starts_on", "ends_on", "status", "areas"}
+        assert set(op) == {
+            "name",
+            "starts_on",
+            "ends_on",
+            "status",
+            "areas",
+            "owner",
+            "kind",
+            "verdict",
+        }
         assert op["status"] in ("planned", "ongoing", "done")
+    # the partners' joint actions are on the board's list too, with who acted
+    assert any(op["owner"] != "Polisen lokalpolisområde Södertälje" for op in ops)
 
 
 def test_only_the_board_release_can_be_frozen(signed):

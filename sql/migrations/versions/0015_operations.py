@@ -375,6 +375,34 @@ as $$
     select g.key, g.label_sv, g.label_en from pax_data.collab_group g order by g.sort, g.key
 $$;
 
+-- The board's list of operations (0014) now says who acted and what the evaluation found.
+drop function pax_api.board_operations(pg_catalog.timestamptz, pg_catalog.timestamptz);
+create function pax_api.board_operations(p_from pg_catalog.timestamptz,
+                                         p_to pg_catalog.timestamptz)
+returns table (name pg_catalog.text, starts_on pg_catalog.date, ends_on pg_catalog.date,
+               status pg_catalog.text, areas pg_catalog.text[], owner_org pg_catalog.text,
+               kind pg_catalog.text, verdict pg_catalog.text)
+language plpgsql stable security definer
+set search_path = pg_catalog, public, pax_data, pg_temp
+as $$
+begin
+    perform pax_api._require('build_briefing');
+    return query
+    select op.name, (op.starts_at at time zone 'Europe/Stockholm')::date,
+           (op.ends_at at time zone 'Europe/Stockholm')::date,
+           case when op.starts_at > p_to then 'planned'
+                when op.ends_at is null or op.ends_at > p_to then 'ongoing'
+                else 'done' end,
+           coalesce((select pg_catalog.array_agg(a.name order by a.name)
+                       from pax_data.area a
+                      where a.kind = 'district' and st_intersects(a.geom, op.geom)),
+                    '{}'::pg_catalog.text[]),
+           op.owner_org, op.kind, op.evaluation ->> 'verdict'
+    from pax_data.operation op
+    where op.starts_at < p_to and (op.ends_at is null or op.ends_at >= p_from)
+    order by op.starts_at, op.name;
+end $$;
+
 -- Exact precision for every type asked for, or an error.
 create function pax_api._require_exact(p_kinds pg_catalog.text[]) returns void
 language plpgsql stable security definer
@@ -469,6 +497,7 @@ PRIVATE = (
     "collab_groups()",
     "zone_day_counts(text[], text[], timestamptz, timestamptz, text[])",
     "zone_incident_times(text, timestamptz, timestamptz, text[])",
+    "board_operations(timestamptz, timestamptz)",
 )
 
 
