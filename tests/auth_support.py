@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
-from pax_geo import config
+from pax_geo import auth, config
 
 PASSWORD = "correct horse battery"
 
@@ -27,3 +30,17 @@ def user_row(owner_engine, name: str) -> dict:
             .mappings()
             .one()
         )
+
+
+@dataclass(frozen=True)
+class Signed:
+    """A signed-in account: its reader login bound to a live session (the ``signed`` fixture)."""
+
+    name: str
+    role: str
+    token: str
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        with auth.reader_connection(self.role, self.token, self.name) as c:
+            yield c

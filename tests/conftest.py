@@ -20,7 +20,7 @@ from sqlalchemy.engine import URL
 
 from pax_geo import auth, cluster, db, migrate
 from pax_geo import config as pax_config
-from tests.auth_support import PASSWORD
+from tests.auth_support import PASSWORD, Signed
 
 #: Real-browser fixtures (app_url, browser, page, viewport) for any test that asks for them.
 pytest_plugins = ["tests.browser_support"]
@@ -176,3 +176,14 @@ def env_settings(monkeypatch):
     yield _set
     monkeypatch.undo()
     pax_config.settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def signed(owner_engine: Engine, demo_loaded) -> dict[str, Signed]:
+    """Every role's demo account signed in once per session (one argon2 check each)."""
+    out = {}
+    for role, name in auth.DEMO_ACCOUNTS.items():
+        res = auth.authenticate(name, auth.DEMO_PASSWORD)
+        assert res.ok, name
+        out[role] = Signed(name, role, str(res.token))
+    return out

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError, ProgrammingError
 
 from pax_geo.board import figures, periods, store
 from pax_geo.clock import now, today
-from tests.board.conftest import Signed
+from tests.auth_support import Signed
 
 pytestmark = pytest.mark.usefixtures("clean_briefings")
 

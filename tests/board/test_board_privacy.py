@@ -22,7 +22,7 @@ from pax_geo.board.html import slides_html
 from pax_geo.board.pdf_export import to_pdf
 from pax_geo.board.pptx_export import to_pptx
 from pax_geo.horizons.periods import local_midnight
-from tests.board.conftest import Signed
+from tests.auth_support import Signed
 
 #: a period the demo data does not reach
 FIRST, LAST = date(2015, 3, 1), date(2015, 5, 31)

@@ -22,8 +22,7 @@ from pax_geo.clock import TZ, now
 from pax_geo.operations import evaluate as evm
 from pax_geo.operations import register, zones
 from pax_geo.wgs84 import geom_to_wgs84
-from tests.auth_support import PASSWORD
-from tests.board.conftest import Signed
+from tests.auth_support import PASSWORD, Signed
 
 KINDS = ("car_fire", "shooting", "explosion", "cache")
 
