@@ -6,11 +6,13 @@ started); the partners record their own actions; the police evaluate (before/aft
 comparison: WDQ and difference in differences). Every write is audited in the database.
 """
 
+from datetime import timedelta
+
 import streamlit as st
 
+from pax_geo import queries
 from pax_geo.capabilities import CAPABILITIES
 from pax_geo.clock import now, today
-from pax_geo.horizons import fmt
 from pax_geo.operations import evaluate as evm
 from pax_geo.operations import register
 from pax_geo.ui import data
@@ -57,17 +59,32 @@ with tabs[t("op_tab_register")]:
 
 if recorder:
     with tabs[t("op_tab_record")]:
-        if oui.action_form(user, groups, districts, today()) is not None:
-            st.rerun()
+        oui.notice()
+        drawn = None
+        if st.toggle(t("op_form_draw"), key="op_rec_draw"):
+            with reader() as conn:
+                drawn = oui.draw_target(queries.areas(conn), "op_rec_map", None)
+        oui.entry_form(
+            "action",
+            police=False,
+            owner=oui.DEFAULT_OWNER.get(user.role, ""),
+            groups=groups,
+            today=today(),
+            length_days=30,
+            submit=t("op_form_save"),
+            districts=districts,
+            drawn=drawn,
+        )
 
 if evaluator:
     with tabs[t("op_tab_evaluate")]:
-        started = df.loc[(df["starts_at"] <= now()) & df["geometry"].notna()]
+        # a whole day behind it, and a polygon (the police see every entry's)
+        started = df.loc[(df["starts_at"] <= now() - timedelta(days=1)) & df["geometry"].notna()]
         if started.empty:
             st.info(t("op_ev_none"))
             st.stop()
         labels = {
-            int(r.id): f"{r.name} · {fmt.local_date(r.starts_at)}–{fmt.local_date(r.ends_at)}"
+            int(r.id): f"{r.name} · {oui.dates_text(r.starts_at, r.ends_at)}"
             f" · {oui.status_label(r.status)}"
             for r in started.itertuples()
         }
@@ -98,7 +115,7 @@ if evaluator:
             st.stop()
         oui.evaluation_view(r, op)
         if op["status"] == "evaluated":
-            st.caption(t("op_ev_frozen", date=fmt.local_date(op["ends_at"])))
+            st.caption(t("op_ev_frozen", verdict=oui.verdict_label(op["verdict"])))
         elif st.button(t("op_ev_save"), type="primary", key="op_ev_save"):
             status = oui.write(lambda c: evm.save(c, int(op_id), r))
             if status is not None:

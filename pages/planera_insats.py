@@ -7,16 +7,16 @@ for the police and reaches other roles per district once it has started (0015_op
 
 import shapely
 import streamlit as st
-from shapely.geometry import mapping, shape
+from shapely.geometry import shape
 
 from pax_geo import queries
 from pax_geo.clock import today
 from pax_geo.horizons import fmt
 from pax_geo.operations import register
-from pax_geo.ui import data, drawmap
+from pax_geo.ui import data
 from pax_geo.ui import operations as oui
 from pax_geo.ui.session import audit_page_view, lang, reader, require_page, t
-from pax_geo.wgs84 import geom_from_wgs84, geom_to_wgs84
+from pax_geo.wgs84 import geom_from_wgs84
 
 PAGE = "planera"
 user = require_page(PAGE)
@@ -69,19 +69,7 @@ elif how == "area":
 else:
     st.caption(t("op_plan_draw"))
 
-outlines = [
-    (str(r.name), mapping(geom_to_wgs84(r.geometry, tolerance=10))) for r in districts.itertuples()
-]
-focus = initial if initial is not None else shapely.union_all(list(districts.geometry))
-lon0, lat0, lon1, lat1 = geom_to_wgs84(focus.buffer(300 if initial is not None else 0)).bounds
-drawn = drawmap.draw_polygon(
-    f"op_pl_map_{how}_{pick}",
-    outlines,
-    (lon0, lat0, lon1, lat1),
-    initial=mapping(geom_to_wgs84(initial)) if initial is not None else None,
-    lang=lang(),
-    tiles=drawmap.tile_url(),
-)
+drawn = oui.draw_target(districts, f"op_pl_map_{how}_{pick}", initial)
 
 if drawn is None:
     st.info(t("op_plan_none"))
@@ -90,4 +78,16 @@ target = shapely.make_valid(geom_from_wgs84(shape(drawn)))
 if how == "polygon":
     st.caption(t("op_plan_drawn", km2=fmt.num(target.area / 1e6, lang(), 2)))
 oui.profile_view(oui.target_profile(user, target))
-oui.plan_form(groups, drawn, how, kinds, today())
+oui.notice()
+oui.entry_form(
+    "plan",
+    police=True,
+    owner=oui.DEFAULT_OWNER["police_analyst"],
+    groups=groups,
+    today=today(),
+    length_days=14,
+    submit=t("op_plan_save"),
+    drawn=drawn,
+    target_kind=how,
+    types=kinds,
+)

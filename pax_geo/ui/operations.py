@@ -13,6 +13,7 @@ import altair as alt
 import pandas as pd
 import shapely
 import streamlit as st
+from shapely.geometry import mapping
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
@@ -26,8 +27,10 @@ from pax_geo.operations import evaluate as evm
 from pax_geo.operations import profile, register, targets
 from pax_geo.pages import may_open
 from pax_geo.ui import analysis_data as ad
+from pax_geo.ui import drawmap
 from pax_geo.ui.downloads import csv_download
 from pax_geo.ui.session import User, lang, reader, t
+from pax_geo.wgs84 import geom_to_wgs84
 
 PAGE = "insatser"
 T = TypeVar("T")
@@ -44,8 +47,14 @@ def status_label(status: str) -> str:
     return t(f"op_status_{status}")
 
 
-def verdict_label(verdict: str | None) -> str:
-    return t(f"ev_label_{verdict}") if verdict else "–"
+def verdict_of(value: object) -> str | None:
+    """A stored verdict, or None (pandas reads a missing one as NaN)."""
+    return value if isinstance(value, str) and value else None
+
+
+def verdict_label(verdict: object) -> str:
+    v = verdict_of(verdict)
+    return t(f"ev_label_{v}") if v else "–"
 
 
 def type_label(kind: str) -> str:
@@ -139,7 +148,7 @@ def register_table(df: pd.DataFrame, groups: dict[str, str]) -> pd.DataFrame:
             t("op_col_group"): df["group_key"].map(lambda g: groups.get(g, "–") if g else "–"),
             t("op_col_areas"): df["area_names"].map(lambda a: ", ".join(a) or "–"),
             t("op_col_start"): df["starts_at"].map(fmt.local_date),
-            t("op_col_end"): df["ends_at"].map(fmt.local_date),
+            t("op_col_end"): df["ends_at"].map(lambda e: fmt.local_date(end_date(e))),
             t("op_col_status"): df["status"].map(status_label),
             t("op_col_police"): df["is_police"].map(lambda p: "✓" if p else ""),
             t("op_col_verdict"): df["verdict"].map(verdict_label),
@@ -169,25 +178,52 @@ DEFAULT_OWNER = {
 }
 
 
-def action_form(
-    user: User,
+def end_date(ends_at: datetime) -> date:
+    """The last day of an entry: its end is exclusive (the register's forms save midnight after
+    the last day), so an end at midnight belongs to the day before."""
+    return local(ends_at - timedelta(microseconds=1)).date()
+
+
+def dates_text(starts_at: datetime, ends_at: datetime) -> str:
+    return f"{fmt.local_date(starts_at)}–{fmt.local_date(end_date(ends_at))}"
+
+
+def notice() -> None:
+    """The confirmation of the last save, shown once after the rerun that cleared the form."""
+    msg = st.session_state.pop("op_notice", None)
+    if msg:
+        st.success(msg)
+
+
+def entry_form(
+    name: str,
+    *,
+    police: bool,
+    owner: str,
     groups: dict[str, str],
-    districts: dict[int, str],
     today: date,
+    length_days: int,
+    submit: str,
+    districts: dict[int, str] | None = None,
     drawn: dict | None = None,
+    target_kind: str = "polygon",
+    types: list[str] | None = None,
 ) -> int | None:
-    """The partners' action form (any record_action role); returns the saved id."""
-    with st.form("op_action", border=True):
-        name = st.text_input(t("op_form_name"), max_chars=200)
+    """One form for both a planned police operation and a partner's action. The target is the
+    districts picked in the form or else ``drawn`` (WGS84 GeoJSON). The form is saved once per
+    form key (a retry after a dropped connection saves nothing twice); after a save the form
+    starts empty and the confirmation is shown above it."""
+    gen = st.session_state.setdefault(f"op_gen_{name}", 0)
+    kinds = (
+        list(register.KINDS)
+        if police
+        else [k for k in register.KINDS if k not in ("patrol", "presence")]
+    )
+    with st.form(f"op_{name}_{gen}", border=True):
+        title = st.text_input(t("op_form_name"), max_chars=200)
         c1, c2 = st.columns(2)
-        kind = c1.selectbox(
-            t("op_form_kind"),
-            [k for k in register.KINDS if k not in ("patrol", "presence")],
-            format_func=kind_label,
-        )
-        owner = c2.text_input(
-            t("op_form_owner"), value=DEFAULT_OWNER.get(user.role, ""), max_chars=120
-        )
+        kind = c1.selectbox(t("op_form_kind"), kinds, format_func=kind_label)
+        org = c2.text_input(t("op_form_owner"), value=owner, max_chars=120)
         group = st.selectbox(
             t("op_form_group"),
             [None, *groups],
@@ -196,17 +232,24 @@ def action_form(
         c3, c4 = st.columns(2)
         first = c3.date_input(t("op_form_start"), value=today, format="YYYY-MM-DD")
         last = c4.date_input(
-            t("op_form_end"), value=today + timedelta(days=30), format="YYYY-MM-DD"
+            t("op_form_end"), value=today + timedelta(days=length_days), format="YYYY-MM-DD"
         )
-        areas = st.multiselect(
-            t("op_form_areas"), list(districts), format_func=districts.__getitem__
+        areas = (
+            st.multiselect(t("op_form_areas"), list(districts), format_func=districts.__getitem__)
+            if districts is not None
+            else []
         )
-        purpose = st.text_area(t("op_form_purpose"), max_chars=1000, help=t("op_form_pii"))
+        aimed = (
+            st.multiselect(t("op_form_types"), types, default=types, format_func=type_label)
+            if types
+            else []
+        )
+        purpose = st.text_area(t("op_form_purpose"), max_chars=1000)
         st.caption(t("op_form_pii"))
-        pressed = st.form_submit_button(t("op_form_save"), type="primary")
+        pressed = st.form_submit_button(submit, type="primary")
     if not pressed:
         return None
-    if not name.strip():
+    if not title.strip():
         st.error(t("op_form_need_name"))
         return None
     if not areas and not drawn:
@@ -217,23 +260,26 @@ def action_form(
         return None
     start, end = local_span(first, last)
     draft = register.Draft(
-        name=name,
+        name=title,
         kind=kind,
-        owner_org=owner,
-        police=False,
+        owner_org=org,
+        police=police,
         starts_at=start,
         ends_at=end,
         group_key=group,
-        geojson=drawn if not areas else None,
+        geojson=None if areas else drawn,
         area_ids=tuple(int(a) for a in areas),
-        target_kind="area" if areas else "polygon",
+        target_kind="area" if areas else target_kind,
+        target_types=tuple(aimed) or INCIDENT_KINDS,
         purpose=purpose or None,
     )
-    key = form_key("action")
+    key = form_key(name)
     new_id = write(lambda c: register.save(c, draft, key))
     if new_id is not None:
-        form_saved("action")
-        st.success(t("op_saved", name=name.strip()))
+        form_saved(name)
+        st.session_state[f"op_gen_{name}"] = gen + 1  # the next entry starts from an empty form
+        st.session_state["op_notice"] = t("op_saved", name=title.strip())
+        st.rerun()
     return new_id
 
 
@@ -522,7 +568,7 @@ def profile_view(p: profile.Profile) -> None:
                     t("op_col_name"): e["name"],
                     t("op_col_kind"): e["kind"].map(kind_label),
                     t("op_col_start"): e["starts_at"].map(fmt.local_date),
-                    t("op_col_end"): e["ends_at"].map(fmt.local_date),
+                    t("op_col_end"): e["ends_at"].map(lambda x: fmt.local_date(end_date(x))),
                     t("op_col_status"): e["status"].map(status_label),
                     t("op_col_verdict"): e["verdict"].map(verdict_label),
                 }
@@ -532,61 +578,6 @@ def profile_view(p: profile.Profile) -> None:
         )
     else:
         st.caption(t("op_plan_earlier_none"))
-
-
-def plan_form(
-    groups: dict[str, str], target_geojson: dict, target_kind: str, kinds: list[str], today: date
-) -> int | None:
-    """Save the plan as a police operation (status planned)."""
-    with st.form("op_plan", border=True):
-        name = st.text_input(t("op_form_name"), max_chars=200)
-        c1, c2 = st.columns(2)
-        kind = c1.selectbox(t("op_form_kind"), list(register.KINDS), format_func=kind_label)
-        owner = c2.text_input(
-            t("op_form_owner"), value=DEFAULT_OWNER["police_analyst"], max_chars=120
-        )
-        group = st.selectbox(
-            t("op_form_group"),
-            [None, *groups],
-            format_func=lambda g: t("op_no_group") if g is None else groups[g],
-        )
-        c3, c4 = st.columns(2)
-        first = c3.date_input(t("op_form_start"), value=today, format="YYYY-MM-DD")
-        last = c4.date_input(
-            t("op_form_end"), value=today + timedelta(days=14), format="YYYY-MM-DD"
-        )
-        types = st.multiselect(t("op_form_types"), kinds, default=kinds, format_func=type_label)
-        purpose = st.text_area(t("op_form_purpose"), max_chars=1000)
-        st.caption(t("op_form_pii"))
-        pressed = st.form_submit_button(t("op_plan_save"), type="primary")
-    if not pressed:
-        return None
-    if not name.strip():
-        st.error(t("op_form_need_name"))
-        return None
-    if last < first:
-        st.error(t("op_form_dates"))
-        return None
-    start, end = local_span(first, last)
-    draft = register.Draft(
-        name=name,
-        kind=kind,
-        owner_org=owner,
-        police=True,
-        starts_at=start,
-        ends_at=end,
-        group_key=group,
-        geojson=target_geojson,
-        target_kind=target_kind,
-        target_types=tuple(types) or tuple(kinds),
-        purpose=purpose or None,
-    )
-    key = form_key("plan")
-    new_id = write(lambda c: register.save(c, draft, key))
-    if new_id is not None:
-        form_saved("plan")
-        st.success(t("op_saved", name=name.strip()))
-    return new_id
 
 
 # --- the register elsewhere: Här och nu, the area card, the trend charts ------------------------
@@ -626,7 +617,7 @@ def entry_line(r) -> str:
     areas = ", ".join(r.area_names) or "–"
     return (
         f"**{r.name}** · {kind_label(r.kind)} · {areas} · "
-        f"{fmt.local_date(r.starts_at)}–{fmt.local_date(r.ends_at)} · {status_label(r.status)}"
+        f"{dates_text(r.starts_at, r.ends_at)} · {status_label(r.status)}"
     )
 
 
@@ -661,7 +652,7 @@ def card_section(user: User, area_id: int, now_: datetime) -> None:
         st.caption(t("op_card_none"))
         return
     for r in rows.itertuples():
-        verdict = f" · {verdict_label(r.verdict)}" if r.verdict else ""
+        verdict = f" · {verdict_label(r.verdict)}" if verdict_of(r.verdict) else ""
         st.markdown("- " + entry_line(r) + verdict)
 
 
@@ -678,3 +669,23 @@ def trend_markers(
             if r.starts_at >= start:
                 rows.append({"panel": panel, "day": local(r.starts_at).date(), "name": r.name})
     return pd.DataFrame(rows, columns=["panel", "day", "name"])
+
+
+def draw_target(districts, key: str, initial) -> dict | None:
+    """The draw map over the districts (EPSG:3006 GeoDataFrame), opened on ``initial`` (a
+    shapely geometry in EPSG:3006, shown and editable) or on the whole municipality; returns
+    the area on the map as WGS84 GeoJSON, or None."""
+    outlines = [
+        (str(r.name), mapping(geom_to_wgs84(r.geometry, tolerance=10)))
+        for r in districts.itertuples()
+    ]
+    focus = initial if initial is not None else shapely.union_all(list(districts.geometry))
+    lon0, lat0, lon1, lat1 = geom_to_wgs84(focus.buffer(300 if initial is not None else 0)).bounds
+    return drawmap.draw_polygon(
+        key,
+        outlines,
+        (lon0, lat0, lon1, lat1),
+        initial=mapping(geom_to_wgs84(initial)) if initial is not None else None,
+        lang=lang(),
+        tiles=drawmap.tile_url(),
+    )
