@@ -85,9 +85,12 @@ def incident_times(
     conn: Connection, target: BaseGeometry, start: datetime, end: datetime, kinds: tuple[str, ...]
 ) -> pd.DataFrame:
     """The target's incidents in [start, end): kind, occurred_at, occurred_from, occurred_to."""
+    # epoch seconds, not datetimes: a frame of 60,000 aware datetimes built from row objects
+    # took about 1 s (bench_operations), from float arrays a few milliseconds
     res = conn.execute(
         text(
-            "select kind, occurred_at, occurred_from, occurred_to "
+            "select kind, extract(epoch from occurred_at)::float8, "
+            "extract(epoch from occurred_from)::float8, extract(epoch from occurred_to)::float8 "
             "from pax_api.zone_incident_times(:wkt, :a, :b, cast(:kinds as text[]))"
         ),
         {
@@ -97,4 +100,17 @@ def incident_times(
             "kinds": list(kinds),
         },
     )
-    return pd.DataFrame(res.all(), columns=["kind", "occurred_at", "occurred_from", "occurred_to"])
+    rows = res.all()
+    cols = list(zip(*rows, strict=True)) if rows else [(), (), (), ()]
+
+    def times(values) -> pd.Series:
+        return pd.to_datetime(pd.Series(values, dtype="float64"), unit="s", utc=True)
+
+    return pd.DataFrame(
+        {
+            "kind": pd.Series(cols[0], dtype="object"),
+            "occurred_at": times(cols[1]),
+            "occurred_from": times(cols[2]),
+            "occurred_to": times(cols[3]),
+        }
+    )

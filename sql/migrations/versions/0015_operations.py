@@ -18,7 +18,8 @@
   (an operation's target, its buffer ring, a comparison area), for the evaluation and the
   planning profile; ``zone_incident_times`` the target's incident times (the aoristic pattern).
   Both need exact precision for every type asked for: they are the police's own data, counted in
-  the database instead of shipped as points.
+  the database instead of shipped as points. The incidents' location index gains the time
+  (btree_gist), so a polygon and a period are found together.
 
 Revision ID: 0015
 Revises: 0014
@@ -33,6 +34,14 @@ branch_labels = None
 depends_on = None
 
 SQL = r"""
+-- Incidents inside a polygon *and* a period: the location index alone made the evaluation read
+-- every incident of the comparison area over all years and drop all but the period's (4.3 s at
+-- 1M incidents, bench/bench_operations.py); with the time in the same GiST index, 0.6 s. A
+-- location-only query uses the first column as before.
+create extension if not exists btree_gist with schema public;
+drop index if exists pax_data.incident_geom_gix;
+create index incident_geom_time_gix on pax_data.incident using gist (geom, occurred_at);
+
 create table pax_data.collab_group (
     key text primary key check (key ~ '^[a-z_]{2,40}$'),
     label_sv text not null,
