@@ -24,6 +24,7 @@ from streamlit_folium import st_folium
 
 from pax_geo import basemap
 from pax_geo.config import Settings, settings
+from pax_geo.i18n import catalogue, t
 from pax_geo.ui.vendor_routes import LEAFLET_CSS, LEAFLET_DRAW_CSS, LEAFLET_DRAW_JS, LEAFLET_JS
 
 OUTLINE_STYLE: dict[str, Any] = {
@@ -34,55 +35,21 @@ OUTLINE_STYLE: dict[str, Any] = {
 }
 SHAPE_STYLE: dict[str, Any] = {"color": "#c0392b", "weight": 3, "opacity": 0.9, "fillOpacity": 0.15}
 
-#: the draw toolbar's texts (Leaflet.draw's L.drawLocal); its own defaults are English
-DRAW_TEXT: dict[str, dict[str, Any]] = {
-    "sv": {
-        "draw": {
-            "toolbar": {
-                "actions": {"title": "Avbryt ritningen", "text": "Avbryt"},
-                "finish": {"title": "Avsluta ritningen", "text": "Klar"},
-                "undo": {"title": "Ta bort den senaste punkten", "text": "Ta bort senaste punkten"},
-                "buttons": {"polygon": "Rita ett område", "rectangle": "Rita en rektangel"},
-            },
-            "handlers": {
-                "polygon": {
-                    "tooltip": {
-                        "start": "Klicka för att börja rita området.",
-                        "cont": "Klicka för att fortsätta rita.",
-                        "end": "Klicka på första punkten för att stänga området.",
-                    }
-                },
-                "polyline": {"error": "<strong>Fel:</strong> kanterna får inte korsa varandra!"},
-                "rectangle": {"tooltip": {"start": "Klicka och dra för att rita en rektangel."}},
-                "simpleshape": {"tooltip": {"end": "Släpp musknappen för att avsluta."}},
-            },
-        },
-        "edit": {
-            "toolbar": {
-                "actions": {
-                    "save": {"title": "Spara ändringarna", "text": "Spara"},
-                    "cancel": {"title": "Avbryt och ångra ändringarna", "text": "Avbryt"},
-                    "clearAll": {"title": "Ta bort allt ritat", "text": "Ta bort allt"},
-                },
-                "buttons": {
-                    "edit": "Ändra området",
-                    "editDisabled": "Inget område att ändra",
-                    "remove": "Ta bort området",
-                    "removeDisabled": "Inget område att ta bort",
-                },
-            },
-            "handlers": {
-                "edit": {
-                    "tooltip": {
-                        "text": "Dra i hörnen för att ändra området.",
-                        "subtext": "Klicka på Avbryt för att ångra.",
-                    }
-                },
-                "remove": {"tooltip": {"text": "Klicka på området för att ta bort det."}},
-            },
-        },
-    }
-}
+
+def draw_text(lang: str) -> dict[str, Any]:
+    """The draw toolbar's texts (Leaflet.draw's ``L.drawLocal``) from the string catalogue:
+    each ``dm_`` key is a path into that object, ``__`` between its parts."""
+    out: dict[str, Any] = {}
+    for key in catalogue():
+        if not key.startswith("dm_"):
+            continue
+        *parents, leaf = key.removeprefix("dm_").split("__")
+        node = out
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = t(key, lang)
+    return out
+
 
 _LABEL_CSS = """<style>
 .leaflet-container { background: %s; }
@@ -212,8 +179,7 @@ def build_map(
     for rings in _polygons(initial) if initial else []:
         latlngs = [[[lat, lon] for lon, lat, *_ in ring] for ring in rings]
         folium.Polygon(latlngs, fill=True, **SHAPE_STYLE).add_to(drawn)
-    if lang in DRAW_TEXT:
-        _DrawText(DRAW_TEXT[lang]).add_to(m)
+    _DrawText(draw_text(str(lang))).add_to(m)
     draw = Draw(
         feature_group=drawn,
         show_geometry_on_click=False,
