@@ -23,7 +23,9 @@ AVAILABLE = [p for p in PAGES if (ROOT / p.path).is_file()]
 claimed = session.current_user()
 st.set_page_config(
     page_title="Pax lägesbild",
-    page_icon=":material/shield:",
+    # an emoji: the browser draws it locally (a Material icon is fetched from Google's font
+    # server on every page, which a closed network refuses)
+    page_icon="🛡️",
     layout="wide",
     # field roles work on tablets and phones: their menu stays folded until asked for (an open
     # sidebar lies over the page at 820 px and takes the taps meant for it)

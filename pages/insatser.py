@@ -88,7 +88,9 @@ if evaluator:
             f" · {oui.status_label(r.status)}"
             for r in started.itertuples()
         }
-        op_id = st.selectbox(t("op_ev_pick"), list(labels), format_func=labels.__getitem__)
+        op_id = st.selectbox(
+            t("op_ev_pick"), list(labels), format_func=labels.__getitem__, key="op_ev_pick"
+        )
         op = started.loc[started["id"] == op_id].iloc[0]
         kinds = oui.kinds_for(prec)
         c1, c2, c3 = st.columns(3)

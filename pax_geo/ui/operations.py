@@ -4,6 +4,7 @@ these and the core (:mod:`pax_geo.operations`)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
@@ -27,7 +28,7 @@ from pax_geo.operations import evaluate as evm
 from pax_geo.operations import profile, register, targets
 from pax_geo.pages import may_open
 from pax_geo.ui import analysis_data as ad
-from pax_geo.ui import drawmap
+from pax_geo.ui import charts, drawmap
 from pax_geo.ui.downloads import csv_download
 from pax_geo.ui.session import User, lang, reader, t
 from pax_geo.wgs84 import geom_to_wgs84
@@ -75,8 +76,11 @@ def db_error_text(exc: DBAPIError) -> str:
     code = getattr(exc.orig, "sqlstate", None)
     if code == "42501":
         return t("op_not_allowed")
+    first = str(exc.orig).splitlines()[0]
+    pii = re.search(r"contains a (.+?) \(personal data", first)
+    if pii:  # the database's own check (pax_data.personal_data_kind), in the interface language
+        return t("op_err_pii", what=t(f"op_pii_{pii.group(1).replace(' ', '_')}"))
     if code in ("22023", "22001", "23505"):
-        first = str(exc.orig).splitlines()[0]
         return t("op_refused", reason=first)
     return t("op_save_failed")
 
@@ -336,8 +340,9 @@ def evaluation_figures(r: evm.Run) -> None:
     res = r.result
     rr = res.rate_ratio
     lg = lang()
-    c1, c2, c3 = st.columns(3)
-    c1.metric(t("op_col_verdict"), verdict_label(res.verdict))
+    # the verdict on a row of its own: its words must not be cut on a tablet
+    st.metric(t("op_col_verdict"), verdict_label(res.verdict))
+    c2, c3 = st.columns(2)
     if rr.rr is not None and rr.ci_low is not None and rr.ci_high is not None:
         c2.metric(
             t("op_ev_rr"),
@@ -370,27 +375,32 @@ def evaluation_figures(r: evm.Run) -> None:
         st.markdown(f"- {s}")
 
 
-def weekly_chart(r: evm.Run, ends_at: datetime) -> alt.VConcatChart:
-    """Three small panels (target, buffer, comparison), each on its own scale, with the
-    operation's days shaded."""
+def weekly_charts(r: evm.Run, ends_at: datetime) -> list[tuple[str, charts.AltairChart]]:
+    """Three small charts (target, buffer, comparison), each on its own scale and as wide as
+    its column, with the operation's days shaded; dates in the interface language."""
+    lg = lang()
     d = r.weekly.copy()
     d["start"] = pd.to_datetime(d["start"])
-    d["zone_label"] = d["zone"].map(lambda z: t(f"op_zone_{z}"))
     shade = pd.DataFrame(
         {
             "a": [pd.Timestamp(r.periods.first_day)],
             "b": [pd.Timestamp(min(local(ends_at).date(), r.periods.after_end))],
         }
     )
-    panels = []
+    x_axis = alt.Axis(format="%-d %b", labelOverlap=True, grid=False)
+    out = []
     for z in ("target", "buffer", "comparison"):
         one = d.loc[d["zone"] == z]
-        band = alt.Chart(shade).mark_rect(opacity=0.15, color="#785ef0").encode(x="a:T", x2="b:T")
+        band = (
+            alt.Chart(shade)
+            .mark_rect(opacity=0.15, color=charts.MARKER_COLOR)
+            .encode(x=alt.X("a:T", axis=x_axis, title=None), x2="b:T")
+        )
         line = (
             alt.Chart(one)
             .mark_line(point=True)
             .encode(
-                x=alt.X("start:T", title=t("op_ev_week")),
+                x=alt.X("start:T", title=None, axis=x_axis),
                 y=alt.Y("n:Q", title=t("op_ev_n"), scale=alt.Scale(zero=True)),
                 tooltip=[
                     alt.Tooltip("start:T", title=t("op_ev_week"), format="%Y-%m-%d"),
@@ -398,10 +408,9 @@ def weekly_chart(r: evm.Run, ends_at: datetime) -> alt.VConcatChart:
                 ],
             )
         )
-        panels.append(
-            alt.layer(band, line).properties(title=t(f"op_zone_{z}"), height=110, width="container")
-        )
-    return alt.vconcat(*panels)
+        chart = alt.layer(band, line).properties(height=150, width="container")
+        out.append((t(f"op_zone_{z}"), charts.finish(chart, lg)))
+    return out
 
 
 def kinds_for(prec: dict[str, str]) -> list[str]:
@@ -476,7 +485,9 @@ def evaluation_view(r: evm.Run, op: pd.Series) -> None:
     )
     evaluation_figures(r)
     st.caption(t("op_ev_chart"))
-    st.altair_chart(weekly_chart(r, op["ends_at"]), width="stretch")
+    for title, chart in weekly_charts(r, op["ends_at"]):
+        st.markdown(f"**{title}**")
+        st.altair_chart(chart, width="stretch", height=150)
 
 
 # --- planning -----------------------------------------------------------------------------------

@@ -11,10 +11,6 @@ drawings, so :func:`pax_geo.ui.drawmap.drawn_geometry` returns the map's ``initi
 district path ("Område") sets ``initial`` to the districts' outline, so the plan is saved from
 it exactly as it is in a browser before the user edits the outline. Drawing by hand is covered
 by tests/operations/test_operations_browser.py.
-
-Tests marked ``xfail(strict=True)`` pin product bugs found while writing these tests: each
-reason names the bug; when it is fixed the test passes and the strict marker makes it fail, so
-the marker is removed with the fix.
 """
 
 from __future__ import annotations
@@ -231,6 +227,10 @@ def test_staff_record_an_action_through_the_form(owner_engine):
     mark = audit_mark(owner_engine)
     click(at, tr("op_form_save"))
     assert_clean(at)
+    # the page reran: the confirmation above an empty form
+    assert [s.value for s in at.success] == [tr("op_saved", name=ACTION)]
+    assert widget(at, "text_input", tr("op_form_name")).value == ""
+    assert widget(at, "multiselect", tr("op_form_areas")).value == []
 
     rows = entries(owner_engine, ACTION)
     assert len(rows) == 1
@@ -257,6 +257,7 @@ def test_staff_record_an_action_through_the_form(owner_engine):
     assert shown[tr("op_col_areas")] == "Ronna"
     assert shown[tr("op_col_status")] == tr("op_status_planned")
     assert shown[tr("op_col_start")] == first.isoformat()
+    assert shown[tr("op_col_end")] == last.isoformat()  # the last day, not the exclusive end
     assert shown[tr("op_col_kind")] == tr("op_kind_lighting")
     assert shown[tr("op_col_police")] == ""
     assert shown[tr("op_col_purpose")] == "Nya armaturer längs gångvägen."
@@ -293,58 +294,29 @@ def test_a_retried_save_with_the_same_form_key_is_one_save(owner_engine):
     assert "op_key_action" not in at.session_state  # saved: the next entry gets a new key
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: after a save the form keeps its values and form_saved() drops the key, so a "
-    "second press of Spara saves a second, identical entry (pages/insatser.py, "
-    "pax_geo/ui/operations.py action_form)",
-)
-def test_pressing_save_again_makes_no_second_entry(owner_engine):
+def test_pressing_save_again_after_a_save_makes_no_second_entry(owner_engine):
+    """After a save the form starts empty: a second press of Spara (the same session) saves
+    nothing and asks for a name."""
     ronna = district_id(owner_engine, "Ronna")
     at = open_as(INSATSER, "kommun")
     fill_action(at, ACTION, ronna, "Nya armaturer.")
     click(at, tr("op_form_save"))
     assert len(entries(owner_engine, ACTION)) == 1
-    click(at, tr("op_form_save"))  # the same form, as it still shows after the save
-    assert_clean(at)
-    assert len(entries(owner_engine, ACTION)) == 1
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: pages/insatser.py calls st.rerun() right after action_form() returns, which "
-    "wipes the st.success('Sparad: …') the form has just shown: the user sees no confirmation",
-)
-def test_the_saved_action_is_confirmed_on_the_page(owner_engine):
-    ronna = district_id(owner_engine, "Ronna")
-    at = open_as(INSATSER, "kommun")
-    fill_action(at, ACTION, ronna)
+    mark = audit_mark(owner_engine)
     click(at, tr("op_form_save"))
+    assert not at.exception
+    assert [e.value for e in at.error] == [tr("op_form_need_name")]
     assert len(entries(owner_engine, ACTION)) == 1
-    assert tr("op_saved", name=ACTION) in [s.value for s in at.success]
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the register shows fmt.local_date(ends_at), but ends_at is the exclusive end "
-    "(midnight after the last day), so 'Slut' is one day after the last day entered "
-    "(pax_geo/ui/operations.py register_table and the evaluation's labels)",
-)
-def test_the_register_shows_the_last_day_entered_as_the_end(owner_engine):
-    ronna = district_id(owner_engine, "Ronna")
-    at = open_as(INSATSER, "kommun")
-    first, last = today() + timedelta(days=2), today() + timedelta(days=12)
-    fill_action(at, ACTION, ronna, first=first, last=last)
-    click(at, tr("op_form_save"))
-    df = table(at)
-    assert df.loc[df[tr("op_col_name")] == ACTION, tr("op_col_end")].iloc[0] == last.isoformat()
+    assert audits(owner_engine, mark, "operation_save") == []
+    at.run()  # the confirmation is shown once
+    assert not at.success
 
 
 @pytest.mark.parametrize(
     ("name", "purpose", "reason"),
     [
         ("Trygghetsvandring Geneta (test)", "Ring 070-123 45 67 vid frågor", "phone"),
-        ("Insats 19121212-1212", "Kvällsnärvaro", "personal"),
+        ("Insats 19121212-1212", "Kvällsnärvaro", "personnummer"),
     ],
     ids=["phone-in-purpose", "personal-number-in-name"],
 )
@@ -359,8 +331,8 @@ def test_personal_data_is_refused_with_the_reason_and_nothing_saved(
     assert not at.exception
     errors = [e.value for e in at.error]
     assert len(errors) == 1, errors
-    prefix = tr("op_refused", reason="")
-    assert errors[0].startswith(prefix) and reason in errors[0], errors
+    # the database's refusal, told in Swedish
+    assert errors == [tr("op_err_pii", what=tr(f"op_pii_{reason}"))], errors
     shown = page_text(at)
     assert not any(m in shown for m in LEAK_MARKERS), shown
     assert entries(owner_engine, name) == []
@@ -538,11 +510,12 @@ def test_police_evaluate_an_ended_operation_and_save_it(owner_engine):
     # the sentences, in plain Swedish
     sentences = [m.value for m in at.markdown if m.value.startswith("- ")]
     assert len(sentences) >= 2 and sentences[0].startswith("- Insatsområdet hade")
-    # the weekly chart: three panels (target, buffer, comparison)
+    # the weekly charts: three panels (target, buffer, comparison), the operation shaded
     charts = at.get("vega_lite_chart")
-    assert len(charts) == 1
-    spec = json.loads(charts[0].proto.spec)
-    assert len(spec["vconcat"]) == 3
+    assert len(charts) == 3
+    for chart in charts:
+        marks = [layer["mark"]["type"] for layer in json.loads(chart.proto.spec)["layer"]]
+        assert marks == ["rect", "line"], marks
 
     mark = audit_mark(owner_engine)
     click(at, tr("op_ev_save"))
@@ -566,15 +539,8 @@ def test_police_evaluate_an_ended_operation_and_save_it(owner_engine):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: with pandas 3 the register's 'verdict' column is a str column whose missing "
-    "values are NaN, not None; verdict_label(NaN) looks up 'ev_label_nan' and raises "
-    "CatalogueError, so once any operation is evaluated the Insatser page (and the planning "
-    "profile's earlier operations) crash (pax_geo/ui/operations.py verdict_label)",
-)
 def test_an_evaluated_operation_is_shown_frozen(owner_engine):
-    op_id, _ = ended_demo_operation(owner_engine)
+    op_id, op_name = ended_demo_operation(owner_engine)
     at = evaluate(open_as(INSATSER, "polis"), op_id)
     click(at, tr("op_ev_save"))
     assert_clean(at)
@@ -583,21 +549,22 @@ def test_an_evaluated_operation_is_shown_frozen(owner_engine):
     evaluate(at, op_id)
     assert not [b for b in at.button if b.label == tr("op_ev_save")]
     with owner_engine.connect() as c:
-        ends = c.execute(
-            text("select ends_at from pax_data.operation where id = :i"), {"i": op_id}
+        verdict = c.execute(
+            text("select evaluation ->> 'verdict' from pax_data.operation where id = :i"),
+            {"i": op_id},
         ).scalar_one()
-    assert tr("op_ev_frozen", date=fmt.local_date(ends)) in [c.value for c in at.caption]
-    # a new session shows it frozen too, and the register its verdict
+    frozen = tr("op_ev_frozen", verdict=tr(f"ev_label_{verdict}"))
+    assert frozen in [c.value for c in at.caption]
+    # a new session shows it frozen too, and the register its verdict beside the others' "–"
     again = evaluate(open_as(INSATSER, "polis"), op_id)
     assert not [b for b in again.button if b.label == tr("op_ev_save")]
+    assert frozen in [c.value for c in again.caption]
+    df = table(again).set_index(tr("op_col_name"))
+    assert df.loc[op_name, tr("op_col_verdict")] == tr(f"ev_label_{verdict}")
+    assert df.loc[df.index != op_name, tr("op_col_verdict")].eq("–").all()
+    assert df.loc[op_name, tr("op_col_status")] == tr("op_status_evaluated")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the 'Insats att utvärdera' selectbox has no key and its labels include the "
-    "status, so any status change (or a saved evaluation) gives it a new widget id and the "
-    "selection jumps back to the first operation (pages/insatser.py)",
-)
 def test_the_evaluation_keeps_its_operation_after_a_status_change(owner_engine):
     op_id, _ = ended_demo_operation(owner_engine)
     ronna = district_id(owner_engine, "Ronna")
@@ -620,6 +587,14 @@ def test_the_evaluation_keeps_its_operation_after_a_status_change(owner_engine):
     assert_clean(at)
     assert entries(owner_engine, STARTED_POLICE)[0]["status"] == "ongoing"
     assert widget(at, "selectbox", tr("op_ev_pick")).value == op_id
+
+
+def test_the_weekly_chart_speaks_the_interface_language(owner_engine):
+    op_id, _ = ended_demo_operation(owner_engine)
+    at = evaluate(open_as(INSATSER, "polis"), op_id)
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    time_locale = spec.get("config", {}).get("locale", {}).get("time", {})
+    assert time_locale.get("shortDays", [None])[0] == "sön", spec.get("config")
 
 
 # --- planning (police) ----------------------------------------------------------------------
@@ -662,7 +637,8 @@ def test_plan_an_operation_on_a_district(owner_engine):
     mark = audit_mark(owner_engine)
     click(at, tr("op_plan_save"))
     assert_clean(at)
-    assert tr("op_saved", name=PLAN) in [s.value for s in at.success]
+    assert [s.value for s in at.success] == [tr("op_saved", name=PLAN)]
+    assert widget(at, "text_input", tr("op_form_name")).value == ""  # ready for the next
 
     rows = entries(owner_engine, PLAN)
     assert len(rows) == 1
