@@ -18,30 +18,18 @@ No figure is asserted: the script prints what it measures.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from support import best
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from pax_geo.analysis import density, getis, hexgrid, nearrepeat  # noqa: E402
+from pax_geo.analysis import density, getis, hexgrid, nearrepeat
 
 warnings.filterwarnings("ignore")
 ROWS: list[dict] = []
-
-
-def best(fn, repeat: int = 3) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def once(fn) -> float:

@@ -17,63 +17,28 @@ Best of a few runs after one warm-up. No figure is asserted: the script prints w
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import sys
-import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from support import best, scratch_arguments, scratch_database, signed_in
+
+from pax_geo.board import figures, periods, slides
+from pax_geo.board.pdf_export import to_pdf
+from pax_geo.board.pptx_export import to_pptx
+from pax_geo.clock import now as clock_now
+from pax_geo.clock import today
 
 DB = "pax_bench_board"
 
 
-def best(fn, repeat: int = 3) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--incidents", type=int, default=1_000_000)
-    ap.add_argument("--keep", action="store_true", help="keep the benchmark database")
-    args = ap.parse_args()
+    args = scratch_arguments(1_000_000)
+    with scratch_database(DB, args.incidents, keep=args.keep) as s:
+        print(s.loaded)
+        measure()
+    return 0
 
-    os.environ["PAX_DB_NAME"] = DB
-    from pax_geo import config
 
-    config.settings.cache_clear()
-    from sqlalchemy import create_engine
-
-    from pax_geo import auth, cluster, db, migrate
-    from pax_geo.board import figures, periods, slides
-    from pax_geo.board.pdf_export import to_pdf
-    from pax_geo.board.pptx_export import to_pptx
-    from pax_geo.clock import now as clock_now
-    from pax_geo.clock import today
-    from pax_geo.demo import load_demo
-
-    cfg = config.settings()
-    if cfg.embedded:
-        cluster.start(cfg)
-    db.drop_database(DB, cfg)
-    url = db.ensure_database(cfg, DB)
-    migrate.upgrade(url, cfg)
-    eng = create_engine(url)
-    t0 = time.perf_counter()
-    with eng.begin() as conn:
-        summary = load_demo(conn, incidents=args.incidents, seed=11)
-    print(f"loaded {summary['incidents']:,} incidents in {time.perf_counter() - t0:.1f} s")
-    eng.dispose()
-
-    res = auth.authenticate(auth.DEMO_ACCOUNTS["police_analyst"], auth.DEMO_PASSWORD)
-    assert res.ok
+def measure() -> None:
     now = clock_now()
     y, t = periods.recent_tertials(today())[0]
     cases = {
@@ -81,7 +46,7 @@ def main() -> int:
         f"tertial {y} T{t}": periods.of_days(*periods.clip_to(*periods.tertial(y, t), today())),
     }
     rows = []
-    with auth.reader_connection("police_analyst", str(res.token), res.account.username) as c:
+    with signed_in("police_analyst") as c:
         for name, ps in cases.items():
             fig = figures.build(c, ps, now)
             comments = {"maps": "Kommentar", "assessment": "Bedömning", "next_steps": "Steg"}
@@ -117,9 +82,6 @@ def main() -> int:
     print(f"{'period':<18} {'what':<52} {'seconds':>8}")
     for name, what, secs in rows:
         print(f"{name:<18} {what:<52} {secs:>8.3f}" if secs else f"{name:<18} {what}")
-    if not args.keep:
-        db.drop_database(DB, cfg)
-    return 0
 
 
 if __name__ == "__main__":

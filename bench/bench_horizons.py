@@ -19,62 +19,30 @@ Best of a few runs after one warm-up. No figure is asserted: the script prints w
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import sys
-import time
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from support import best, scratch_arguments, scratch_database
+
+from pax_geo import db, queries
+from pax_geo.horizons import card, long, medium
+from pax_geo.horizons import queries as hq
+from pax_geo.ui import charts
 
 DB = "pax_bench_horizons"
 TZ = ZoneInfo("Europe/Stockholm")
 
 
-def best(fn, repeat: int = 3) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--incidents", type=int, default=200_000)
-    ap.add_argument("--keep", action="store_true", help="keep the benchmark database")
-    args = ap.parse_args()
+    args = scratch_arguments(200_000)
+    with scratch_database(DB, args.incidents, keep=args.keep) as s:
+        print(s.loaded)
+        measure()
+    return 0
 
-    os.environ["PAX_DB_NAME"] = DB
-    from pax_geo import config
 
-    config.settings.cache_clear()
-    from sqlalchemy import create_engine
-
-    from pax_geo import cluster, db, migrate, queries
-    from pax_geo.demo import load_demo
-    from pax_geo.horizons import card, long, medium
-    from pax_geo.horizons import queries as hq
-    from pax_geo.ui import charts
-
-    cfg = config.settings()
-    if cfg.embedded:
-        cluster.start(cfg)
-    db.drop_database(DB, cfg)
-    url = db.ensure_database(cfg, DB)
-    migrate.upgrade(url, cfg)
-    eng = create_engine(url)
-    t0 = time.perf_counter()
-    with eng.begin() as conn:
-        summary = load_demo(conn, incidents=args.incidents, seed=11)
-    print(f"loaded {summary['incidents']:,} incidents in {time.perf_counter() - t0:.1f} s")
-    eng.dispose()
-
+def measure() -> None:
     now = datetime.now(TZ).replace(second=0, microsecond=0)
     rows = []
     for role in ("police_analyst", "field_worker"):
@@ -139,8 +107,6 @@ def main() -> int:
     with db.reader_engine("board_viewer").connect() as c:
         view = long.indicator_view(c, "employment_rate")
         simplified = long.area_shapes(c)
-        from pax_geo import queries
-
         raw = queries.areas(c, ("district",)).to_crs(4326)[["id", "name", "population", "geometry"]]
     labels = [f"{a:.1f}–{b:.1f}" for a, b in view.classes.bounds()]
     colors = charts.class_colors(view.classes.k, True)
@@ -161,9 +127,6 @@ def main() -> int:
         f"choropleth spec sent to the browser: {size(simplified) / 1024:,.0f} KiB simplified (15 m), "
         f"{size(raw) / 1024:,.0f} KiB unsimplified"
     )
-    if not args.keep:
-        db.drop_database(DB, cfg)
-    return 0
 
 
 if __name__ == "__main__":

@@ -25,15 +25,21 @@ Best of 3 after one warm-up. No figure is asserted: the script prints what it me
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import shapely
+from sqlalchemy import Engine, text
+from support import best, scratch_arguments, scratch_database, signed_in
+
+from pax_geo import queries
+from pax_geo.analysis import evaluation as ev
+from pax_geo.clock import now as clock_now
+from pax_geo.layers import INCIDENT_KINDS
+from pax_geo.operations import evaluate as evm
+from pax_geo.operations import profile, register
+from pax_geo.operations import zones as zn
 
 DB = "pax_bench_operations"
 PLAN_LINES = 28
@@ -57,66 +63,25 @@ ZONE_DAY_COUNTS = """
 """
 
 
-def best(fn, repeat: int = 3) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--incidents", type=int, default=1_000_000)
-    ap.add_argument("--keep", action="store_true", help="keep the benchmark database")
-    args = ap.parse_args()
+    args = scratch_arguments(1_000_000)
+    with scratch_database(DB, args.incidents, keep=args.keep) as s:
+        t0 = time.perf_counter()
+        with s.owner.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("vacuum (analyze) pax_data.incident"))
+        print(f"{s.loaded} (+ vacuum analyze {time.perf_counter() - t0:.1f} s)")
+        measure(s.owner)
+    return 0
 
-    os.environ["PAX_DB_NAME"] = DB
-    from pax_geo import config
 
-    config.settings.cache_clear()
-    import shapely
-    from sqlalchemy import create_engine, text
-
-    from pax_geo import auth, cluster, db, migrate, queries
-    from pax_geo.analysis import evaluation as ev
-    from pax_geo.clock import now as clock_now
-    from pax_geo.demo import load_demo
-    from pax_geo.layers import INCIDENT_KINDS
-    from pax_geo.operations import evaluate as evm
-    from pax_geo.operations import profile, register
-    from pax_geo.operations import zones as zn
-
-    cfg = config.settings()
-    if cfg.embedded:
-        cluster.start(cfg)
-    db.drop_database(DB, cfg)
-    url = db.ensure_database(cfg, DB)
-    migrate.upgrade(url, cfg)
-    owner = create_engine(url)
-    t0 = time.perf_counter()
-    with owner.begin() as conn:
-        summary = load_demo(conn, incidents=args.incidents, seed=11)
-    t_load = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    with owner.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("vacuum (analyze) pax_data.incident"))
-    print(
-        f"loaded {summary['incidents']:,} incidents in {t_load:.1f} s "
-        f"(+ vacuum analyze {time.perf_counter() - t0:.1f} s)"
-    )
-
-    res = auth.authenticate(auth.DEMO_ACCOUNTS["police_analyst"], auth.DEMO_PASSWORD)
-    assert res.ok
+def measure(owner: Engine) -> None:
     now = clock_now()
     rows: list[tuple[str, str, float | None]] = []
     breakdown: list[tuple[str, str, float]] = []
     sizes: list[tuple[str, int]] = []
     explain_args: dict | None = None
 
-    with auth.reader_connection("police_analyst", str(res.token), res.account.username) as c:
+    with signed_in("police_analyst") as c:
         reg = register.listing(c)
         rows.append(
             ("register", f"register.listing ({len(reg)} rows)", best(lambda: register.listing(c)))
@@ -207,8 +172,9 @@ def main() -> int:
                 weekly = evm.weekly_from_days(
                     days.groupby(["zone", "day"], as_index=False)["n"].sum(), p
                 )
-                hist = zn.day_counts(c, [("target", z.target)], h0, h1, kinds)
-                history = ev.History(count=int(hist["n"].sum()), days=float(evm.HISTORY_DAYS))
+                history = ev.History(
+                    count=zn.count(c, z.target, h0, h1, kinds), days=float(evm.HISTORY_DAYS)
+                )
                 key = f"{label} vs {comp_label}"
                 breakdown.append(
                     (
@@ -238,8 +204,8 @@ def main() -> int:
                         key,
                         f"history: target, 365 d ({history.count} incidents)",
                         best(
-                            lambda z=z, h0=h0, h1=h1, kinds=kinds: zn.day_counts(
-                                c, [("target", z.target)], h0, h1, kinds
+                            lambda z=z, h0=h0, h1=h1, kinds=kinds: zn.count(
+                                c, z.target, h0, h1, kinds
                             )
                         ),
                     )
@@ -354,11 +320,6 @@ def main() -> int:
                         if line.startswith(("Planning Time", "Execution Time")):
                             print(f"  {line}")
             oc.rollback()
-
-    owner.dispose()
-    if not args.keep:
-        db.drop_database(DB, cfg)
-    return 0
 
 
 if __name__ == "__main__":

@@ -16,56 +16,29 @@ Best of a few runs after one warm-up for times. Nothing is asserted.
 
 from __future__ import annotations
 
-import argparse
-import os
 import statistics
-import sys
-import time
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from sqlalchemy import create_engine, text
+from support import best, scratch_arguments, scratch_database
+
+from pax_geo import db
 
 DB = "pax_bench_release"
 TZ = ZoneInfo("Europe/Stockholm")
 
 
-def best(fn, repeat: int = 3) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--incidents", type=int, default=200_000)
-    ap.add_argument("--keep", action="store_true", help="keep the benchmark database")
-    args = ap.parse_args()
+    args = scratch_arguments(200_000)
+    with scratch_database(DB, args.incidents, keep=args.keep) as s:
+        with s.owner.begin() as c:
+            c.execute(text("analyze"))
+        measure(args.incidents)
+    return 0
 
-    os.environ["PAX_DB_NAME"] = DB
-    from pax_geo import config
 
-    config.settings.cache_clear()
-    from sqlalchemy import create_engine, text
-
-    from pax_geo import cluster, db, migrate
-    from pax_geo.demo import load_demo
-
-    cfg = config.settings()
-    if cfg.embedded:
-        cluster.start(cfg)
-    db.drop_database(DB, cfg)
-    url = db.ensure_database(cfg, DB)
-    migrate.upgrade(url, cfg)
-    owner = create_engine(url)
-    with owner.begin() as c:
-        load_demo(c, incidents=args.incidents, seed=11)
-        c.execute(text("analyze"))
+def measure(incidents: int) -> None:
     board = create_engine(db.reader_url("board_viewer", database=DB))
     field = create_engine(db.reader_url("field_worker", database=DB))
     police = create_engine(db.reader_url("police_analyst", database=DB))
@@ -84,7 +57,7 @@ def main() -> int:
         "1 year": (now - timedelta(days=365), now),
     }
     sql = text("select area_id, kind, n, suppressed from pax_api.incident_counts(:a, :b)")
-    print(f"demo data: {args.incidents} incidents; release_alpha 0.3 (default)")
+    print(f"demo data: {incidents} incidents; release_alpha 0.3 (default)")
     print("window        | area MAE | area p95 | municipality |error| per kind")
     for name, (a, b) in windows.items():
         with police.connect() as c:
@@ -132,11 +105,8 @@ def main() -> int:
             )
         print(f"  {label:24} 365 x 24 h     {t * 1000:8.1f} ms  (the area card's baseline)")
 
-    for e in (board, field, police, owner):
+    for e in (board, field, police):
         e.dispose()
-    if not args.keep:
-        db.drop_database(DB, cfg)
-    return 0
 
 
 if __name__ == "__main__":

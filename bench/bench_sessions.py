@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import re
 import sys
 import tempfile
@@ -42,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_field import CHROMIUM, serve  # noqa: E402
+from support import scratch_database  # noqa: E402
 
 DB = "pax_bench_sessions"
 ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-dev-shm-usage"]
@@ -175,30 +175,6 @@ async def drive(url: str, n: int, clicks: int, pid: int, sessions_mix: list) -> 
     return out
 
 
-def prepare_database(incidents: int) -> None:
-    os.environ["PAX_DB_NAME"] = DB
-    from pax_geo import config
-
-    config.settings.cache_clear()
-    from sqlalchemy import create_engine
-
-    from pax_geo import cluster, db, migrate
-    from pax_geo.demo import load_demo
-
-    cfg = config.settings()
-    if cfg.embedded:
-        cluster.start(cfg)
-    db.drop_database(DB, cfg)
-    url = db.ensure_database(cfg, DB)
-    migrate.upgrade(url, cfg)
-    eng = create_engine(url)
-    t0 = time.perf_counter()
-    with eng.begin() as conn:
-        summary = load_demo(conn, incidents=incidents, seed=11)
-    eng.dispose()
-    print(f"loaded {summary['incidents']:,} incidents in {time.perf_counter() - t0:.1f} s")
-
-
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sessions", type=int, default=20)
@@ -207,9 +183,14 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--page", help="only the sessions of this page key (e.g. medellang)")
     args = ap.parse_args()
-    if args.incidents:
-        prepare_database(args.incidents)
+    if not args.incidents:
+        return run(args)
+    with scratch_database(DB, args.incidents, keep=args.keep) as s:
+        print(s.loaded)
+        return run(args)
 
+
+def run(args: argparse.Namespace) -> int:
     log = Path(tempfile.mkstemp(prefix="pax-bench-sessions-", suffix=".log")[1])
     server, url = serve(log)  # with the run log on: every run's page, role and ms
     try:
@@ -277,11 +258,6 @@ def main() -> int:
     for e in server_errors[:10]:
         print("  server:", e[:200])
     print(f"server log: {log}")
-    if args.incidents and not args.keep:
-        from pax_geo import db
-        from pax_geo.config import settings
-
-        db.drop_database(DB, settings())
     return 0
 
 

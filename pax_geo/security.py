@@ -93,6 +93,7 @@ OPERATION_FUNCTIONS: dict[str, str] = {
     "operation_evaluation_save(int4, jsonb)": "evaluate_operation",
     "zone_day_counts(text[], text[], timestamptz, timestamptz, text[])": "evaluate_operation",
     "zone_incident_times(text, timestamptz, timestamptz, text[])": "evaluate_operation",
+    "zone_count(text, timestamptz, timestamptz, text[])": "evaluate_operation",
     "operation_register()": "operation:exact|area",
     "collab_groups()": "operation:exact|area",
 }

@@ -130,10 +130,8 @@ def run(
     days = zn.day_counts(conn, z.items(), _midnight(p.before_start), _midnight(p.after_end), kinds)
     day_sum = days.groupby(["zone", "day"], as_index=False)["n"].sum()
     weekly = weekly_from_days(day_sum, p)
-    hist = zn.day_counts(
-        conn, [("target", z.target)], _midnight(p.history_start), _midnight(p.before_start), kinds
-    )
-    history = ev.History(count=int(hist["n"].sum()), days=float(HISTORY_DAYS))
+    hist = zn.count(conn, z.target, _midnight(p.history_start), _midnight(p.before_start), kinds)
+    history = ev.History(count=hist, days=float(HISTORY_DAYS))
     result = ev.evaluate(weekly, float(p.days), history)
     full = ev.buckets(weekly, float(p.days)).merge(week_starts(p)[["week", "start"]], on="week")
     return Run(

@@ -114,3 +114,20 @@ def incident_times(
             "occurred_to": times(cols[3]),
         }
     )
+
+
+def count(
+    conn: Connection, geom: BaseGeometry, start: datetime, end: datetime, kinds: tuple[str, ...]
+) -> int:
+    """How many incidents (with a position) lie inside geom in [start, end)."""
+    return int(
+        conn.execute(
+            text("select pax_api.zone_count(:wkt, :a, :b, cast(:kinds as text[]))"),
+            {
+                "wkt": shapely.to_wkt(geom, rounding_precision=3),
+                "a": start,
+                "b": end,
+                "kinds": list(kinds),
+            },
+        ).scalar_one()
+    )

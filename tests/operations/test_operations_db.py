@@ -241,6 +241,7 @@ def test_zone_counts_equal_an_independent_count_and_edges_count_once(signed, own
         )
     with signed["police_analyst"].connect() as c:
         got = zones.day_counts(c, z.items(), start, end, KINDS)
+        target_total = zones.count(c, z.target, start, end, KINDS)
     with owner_engine.connect() as c:
         rows = c.execute(
             text(
@@ -258,6 +259,7 @@ def test_zone_counts_equal_an_independent_count_and_edges_count_once(signed, own
                 expected[(name, kind, at.astimezone(TZ).date())] += 1
                 break
     assert Counter({(r.zone, r.kind, r.day): int(r.n) for r in got.itertuples()}) == expected
+    assert target_total == sum(n for (zn_, *_), n in expected.items() if zn_ == "target")
     edge_day = (end - timedelta(days=2)).astimezone(TZ).date()
     assert expected[("target", "car_fire", edge_day)] >= 1
     assert sum(n for (zn_, *_), n in expected.items() if zn_ == "buffer") > 0
