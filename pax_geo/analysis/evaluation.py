@@ -80,6 +80,7 @@ MIN_DF_FOR_DISPERSION = 10
 _Z = float(stats.norm.ppf(0.975))
 
 Verdict = Literal["too_few", "not_estimable", "drop", "rise", "no_clear_change"]
+VERDICTS: tuple[str, ...] = ("too_few", "not_estimable", "drop", "rise", "no_clear_change")
 WdqReading = Literal[
     "undefined",
     "no_success",

@@ -49,8 +49,9 @@ def status_label(status: str) -> str:
 
 
 def verdict_of(value: object) -> str | None:
-    """A stored verdict, or None (pandas reads a missing one as NaN)."""
-    return value if isinstance(value, str) and value else None
+    """A stored verdict, or None (pandas reads a missing one as NaN; the database accepts only
+    the known words, and anything else is not shown)."""
+    return value if isinstance(value, str) and value in ev.VERDICTS else None
 
 
 def verdict_label(verdict: object) -> str:

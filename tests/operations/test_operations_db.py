@@ -4,6 +4,7 @@ end-to-end evaluation of a synthetic operation that really worked."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -171,8 +172,9 @@ def test_bad_input_is_refused_with_the_reason(signed, owner_engine, field, value
 
 def test_targets_outside_the_municipality_or_unreadable_are_refused(signed):
     far = mapping(Point(18.5, 60.5).buffer(0.01))  # Uppland, far from Södertälje
+    huge = mapping(Point(17.62, 59.19).buffer(0.01, quad_segs=5000))  # 20,000 points
     with signed["police_analyst"].connect() as c:
-        for geojson in (far, {"type": "Point", "coordinates": [17.6, 59.2]}):
+        for geojson in (far, {"type": "Point", "coordinates": [17.6, 59.2]}, huge):
             with pytest.raises(DBAPIError) as err:
                 register.save(c, draft(True, geojson=geojson), uuid.uuid4())
             assert sqlstate(err.value) == "22023"
@@ -361,6 +363,15 @@ def test_a_real_drop_with_displacement_is_found_and_the_evaluation_freezes(signe
         assert res.rate_ratio.ci_high is not None and res.rate_ratio.ci_high < 1
         assert res.wdq.reading in ("displacement_net_gain", "displacement_exceeds")
         assert evm.save(c, op, run) == "evaluated"
+        # only a known verdict is stored (it is shown to other roles and the board)
+        for bad in ({"verdict": "<b>success</b>"}, {"no": "verdict"}):
+            with pytest.raises(DBAPIError) as err:
+                c.execute(
+                    text("select pax_api.operation_evaluation_save(:id, cast(:r as jsonb))"),
+                    {"id": op, "r": json.dumps(bad)},
+                )
+            assert sqlstate(err.value) == "22023"
+            c.rollback()
         with pytest.raises(DBAPIError) as err:  # frozen: no second evaluation, no edit
             evm.save(c, op, run)
         assert sqlstate(err.value) == "42501"

@@ -124,6 +124,10 @@ declare
     v_muni public.geometry;
 begin
     if p_geojson is not null and p_geojson <> '' then
+        if pg_catalog.length(p_geojson) > 200000 then
+            raise exception 'the target has too many points (at most 200,000 characters of GeoJSON)'
+                using errcode = '22023';
+        end if;
         begin
             v_geom := st_transform(st_setsrid(st_geomfromgeojson(p_geojson), 4326), 3006);
         exception when others then
@@ -311,6 +315,11 @@ begin
     end if;
     if pg_catalog.length(p_result::pg_catalog.text) > 20000 then
         raise exception 'the evaluation is too large to store' using errcode = '22001';
+    end if;
+    -- the verdict is shown to other roles and on the board's slide: one of the known words only
+    if (p_result ->> 'verdict') is null or (p_result ->> 'verdict') not in
+       ('too_few', 'not_estimable', 'drop', 'rise', 'no_clear_change') then
+        raise exception 'an evaluation needs a known verdict' using errcode = '22023';
     end if;
     select o.id, o.status, o.ends_at, o.starts_at into v_old
       from pax_data.operation o where o.id = p_id for update;
