@@ -42,7 +42,7 @@ if evaluator:
 tabs = dict(zip(names, st.tabs(names), strict=True))
 
 with tabs[t("op_tab_register")]:
-    flt = oui.register_filters(df, groups, districts)
+    flt = oui.register_filters(groups, districts)
     audit_page_view(PAGE, {k: list(v) for k, v in flt.items()})
     shown = register.filtered(df, **flt)
     if shown.empty:

@@ -21,6 +21,12 @@ def now() -> datetime:
     return datetime.now(TZ).replace(second=0, microsecond=0)
 
 
+def to_ten_minutes(t: datetime) -> datetime:
+    """t down to ten minutes: the time a cached reading is taken for, so reruns and saves
+    within the same ten minutes share one cache entry."""
+    return t.replace(minute=t.minute - t.minute % 10, second=0, microsecond=0)
+
+
 def today() -> date:
     """Today's date in Europe/Stockholm."""
     return now().date()

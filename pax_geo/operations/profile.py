@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 
 from pax_geo import queries
 from pax_geo.analysis import temporal
+from pax_geo.i18n import t
 from pax_geo.layers import INCIDENT_KINDS
 from pax_geo.operations import register, zones
 
@@ -38,13 +39,14 @@ class Profile:
     area_km2: float
 
 
-WEEKDAYS_SV = ("mån", "tis", "ons", "tor", "fre", "lör", "sön")
-WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+def weekday_names(lang: str = "sv") -> tuple[str, ...]:
+    """Monday first, short, from the catalogue (the Hotspots page's own names)."""
+    return tuple(t(f"an_weekday_{d}", lang) for d in range(7))
 
 
 def schedule_text(schedule: list[dict] | None, lang: str = "sv") -> str:
     """A route's schedule as "fre 20:00–00:00, lör 20:00–01:00"."""
-    names = WEEKDAYS_SV if lang == "sv" else WEEKDAYS_EN
+    names = weekday_names(lang)
     parts = [
         f"{names[int(s['weekday'])]} {s['start']}–{s['end']}"
         for s in schedule or []

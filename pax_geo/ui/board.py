@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from pax_geo import auth, pii
 from pax_geo.board import exports, figures, periods, slides, store
 from pax_geo.board.model import Deck, Slide
-from pax_geo.clock import local
+from pax_geo.clock import local, to_ten_minutes
 from pax_geo.horizons.fmt import local_date, local_time
 from pax_geo.ui.session import User, lang, reader, t
 
@@ -39,7 +39,7 @@ def live_figures(role: str, first: date, last: date, now: datetime, _token: str,
 def read_time(t: datetime) -> datetime:
     """The time a draft's figures are read for, to ten minutes: the periods end at midnight, so
     this only dates the reading, and a comment saved a minute later reuses the cached figures."""
-    return t.replace(minute=t.minute - t.minute % 10, second=0, microsecond=0)
+    return to_ten_minutes(t)
 
 
 def days_of(b: store.Briefing) -> tuple[date, date]:

@@ -20,8 +20,9 @@ from sqlalchemy.exc import DBAPIError
 
 from pax_geo import auth, queries
 from pax_geo.analysis import evaluation as ev
+from pax_geo.analysis import service
 from pax_geo.capabilities import CAPABILITIES
-from pax_geo.clock import TZ, local, now
+from pax_geo.clock import TZ, local, now, to_ten_minutes
 from pax_geo.horizons import fmt
 from pax_geo.layers import INCIDENT_KINDS, load_layers
 from pax_geo.operations import evaluate as evm
@@ -29,6 +30,7 @@ from pax_geo.operations import profile, register, targets
 from pax_geo.pages import may_open
 from pax_geo.ui import analysis_data as ad
 from pax_geo.ui import charts, drawmap
+from pax_geo.ui import horizons as hz
 from pax_geo.ui.downloads import csv_download
 from pax_geo.ui.session import User, lang, reader, t
 from pax_geo.wgs84 import geom_to_wgs84
@@ -59,8 +61,7 @@ def verdict_label(verdict: object) -> str:
     return t(f"ev_label_{v}") if v else "–"
 
 
-def type_label(kind: str) -> str:
-    return load_layers()[kind].label(lang())
+type_label = hz.kind_label  # the incident types' one label
 
 
 def group_labels(conn: Connection) -> dict[str, str]:
@@ -121,7 +122,7 @@ def local_span(first: date, last: date) -> tuple[datetime, datetime]:
 # --- the register -------------------------------------------------------------------------------
 
 
-def register_filters(df: pd.DataFrame, groups: dict[str, str], districts: dict[int, str]) -> dict:
+def register_filters(groups: dict[str, str], districts: dict[int, str]) -> dict:
     c1, c2, c3, c4 = st.columns(4)
     sel_groups = c1.multiselect(
         t("op_filter_group"), list(groups), format_func=groups.__getitem__, key="op_f_group"
@@ -325,18 +326,6 @@ def status_changer(df: pd.DataFrame, user: User) -> bool:
 # --- evaluation ---------------------------------------------------------------------------------
 
 
-def municipality(conn: Connection):
-    areas = queries.areas(conn, ("municipality",))
-    if areas.empty:
-        areas = queries.areas(conn, ("district",))
-    return shapely.union_all(list(areas.geometry))
-
-
-def district_geometry(conn: Connection, area_id: int):
-    areas = queries.areas(conn, ("district",))
-    return areas.loc[areas["id"] == area_id].geometry.iloc[0]
-
-
 def evaluation_figures(r: evm.Run) -> None:
     res = r.result
     rr = res.rate_ratio
@@ -415,7 +404,8 @@ def weekly_charts(r: evm.Run, ends_at: datetime) -> list[tuple[str, charts.Altai
 
 
 def kinds_for(prec: dict[str, str]) -> list[str]:
-    return [k for k in INCIDENT_KINDS if prec.get(k) == "exact"]
+    """The types the role may count inside its own polygons: those it sees exactly."""
+    return list(queries.kinds_at(prec, ("exact",)))
 
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=32)
@@ -433,7 +423,10 @@ def _run(
         op = register.get(conn, op_id)
         if op is None or op["geometry"] is None:
             raise KeyError(op_id)
-        comparison = district_geometry(conn, comparison_id) if comparison_id else None
+        comparison, comparison_name = None, "municipality"
+        if comparison_id:
+            row = queries.areas(conn, ("district",)).set_index("id").loc[comparison_id]
+            comparison, comparison_name = row.geometry, str(row["name"])
         return evm.run(
             conn,
             op["geometry"],
@@ -441,14 +434,10 @@ def _run(
             op["ends_at"],
             at,
             kinds,
-            municipality(conn),
+            service.study_region(conn),
             buffer_m=buffer_m,
             comparison=comparison,
-            comparison_name=(
-                queries.areas(conn, ("district",)).set_index("id").loc[comparison_id, "name"]
-                if comparison_id
-                else "municipality"
-            ),
+            comparison_name=comparison_name,
         )
 
 
@@ -456,8 +445,7 @@ def evaluation_run(
     user: User, op_id: int, buffer_m: float, comparison_id: int, kinds: tuple[str, ...]
 ) -> evm.Run:
     """One evaluation, computed once per ten minutes for the same settings."""
-    at = now()
-    at = at.replace(minute=at.minute - at.minute % 10)
+    at = to_ten_minutes(now())
     return _run(
         user.role,
         op_id,
@@ -504,8 +492,7 @@ def _profile(role: str, wkb: bytes, at: datetime, _token: str, _user: str) -> pr
 
 
 def target_profile(user: User, target) -> profile.Profile:
-    at = now()
-    at = at.replace(minute=at.minute - at.minute % 10)
+    at = to_ten_minutes(now())
     return _profile(user.role, shapely.to_wkb(target), at, str(user.session_token), user.username)
 
 
@@ -545,7 +532,7 @@ def profile_view(p: profile.Profile) -> None:
     st.dataframe(counts, width="stretch")
     st.markdown(f"**{t('op_plan_when')}**")
     grid = p.pattern.table()
-    names = profile.WEEKDAYS_SV if lg == "sv" else profile.WEEKDAYS_EN
+    names = profile.weekday_names(lg)
     grid["day"] = grid["weekday"].map(lambda d: names[d])
     heat = (
         alt.Chart(grid)
