@@ -551,10 +551,30 @@ def profile_view(p: profile.Profile) -> None:
         st.caption(t("op_plan_peak", day=names[d], hour=f"{h:02d}"))
     st.markdown(t("op_plan_cameras", n=len(p.cameras), pct=fmt.num(100 * p.camera_share, lg, 0)))
     if len(p.cameras):
-        st.dataframe(p.cameras, hide_index=True, width="stretch")
+        st.dataframe(
+            p.cameras.rename(
+                columns={
+                    "name": t("op_col_name"),
+                    "owner": t("op_col_owner"),
+                    "status": t("op_col_status"),
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
     st.markdown(f"**{t('op_plan_routes')}**")
     if len(p.routes):
-        st.dataframe(p.routes, hide_index=True, width="stretch")
+        st.dataframe(
+            p.routes.rename(
+                columns={
+                    "name": t("op_col_name"),
+                    "organisation": t("op_col_owner"),
+                    "when": t("op_col_when"),
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
     else:
         st.caption("–")
     st.markdown(t("op_plan_obs", n=len(p.observations)))

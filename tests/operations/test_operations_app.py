@@ -630,6 +630,10 @@ def test_plan_an_operation_on_a_district(owner_engine):
     counts = at.dataframe[0].value
     assert list(counts.columns) == [tr("op_plan_days", d=d) for d in (30, 90, 365)]
     assert len(counts) == 4 and (counts >= 0).all().all()
+    # every table of the profile speaks the interface language (no column names of the code)
+    code_names = {"name", "owner", "status", "organisation", "when", "kind", "starts_at"}
+    for table in at.dataframe:
+        assert not code_names & {str(c) for c in table.value.columns}, table.value.columns
 
     widget(at, "text_input", tr("op_form_name")).input(PLAN)
     widget(at, "selectbox", tr("op_form_kind")).set_value("presence")
