@@ -83,7 +83,8 @@ def pptx_texts(data: bytes) -> list[str]:
 
 
 def coordinate_like(s: str, points: list[tuple[float, float, float, float]]) -> list[str]:
-    found = re.findall(r"\b\d{6,7}(?:[.,]\d+)?\b", s)  # SWEREF 99 TM metres
+    # SWEREF 99 TM metres; not the decimals of a smaller number (a p-value 0.0078125 is not one)
+    found = re.findall(r"(?<![.,\d])\d{6,7}(?:[.,]\d+)?\b", s)
     found += re.findall(r"\b(?:1[5-9]|5[6-9])[.,]\d{4,}\b", s)  # WGS84 degrees (Sweden)
     for x, y, lon, lat in points:
         for v in (f"{x:.0f}", f"{y:.0f}", f"{lon:.4f}", f"{lat:.4f}"):
