@@ -20,6 +20,8 @@ LANDED = "_pax_landed"  # the user whose start page has been shown in this brows
 # (tests/test_auth_app.py checks that every registered page file exists).
 AVAILABLE = [p for p in PAGES if (ROOT / p.path).is_file()]
 
+# a sign-in on the plain login page (/login) becomes this session's user before anything else
+session.adopt_handoff()
 claimed = session.current_user()
 st.set_page_config(
     page_title="Pax lägesbild",

@@ -19,6 +19,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from pax_geo.basemap import routes
 from pax_geo.field.live import live
 from pax_geo.pages import FIELD_ROLES
+from pax_geo.ui.login_page import routes as login_routes
 from pax_geo.ui.vendor_routes import routes as vendor_routes
 from pax_geo.ui.web import SecurityMiddleware
 
@@ -35,7 +36,8 @@ live().start(FIELD_ROLES)
 app = st.App(
     "app.py",
     # the street map's style (and MBTiles tiles) for every map: pax_geo.basemap
-    routes=[*routes(), *vendor_routes()],
+    # and the plain login page every first page load is sent to (pax_geo.ui.login_page)
+    routes=[*routes(), *vendor_routes(), *login_routes()],
     middleware=[
         Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6),
         Middleware(SecurityMiddleware),

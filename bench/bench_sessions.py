@@ -107,10 +107,9 @@ async def session(browser, url: str, role: str, key: str, clicks: int, out: dict
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     try:
-        # before signing in Här och nu is the default page, at "/" (it has no path of its own)
-        await page.goto(f"{url}/{'' if key == 'har_och_nu' else key}", timeout=180_000)
+        # the gate sends the first visit to the plain login page and, signed in, on to the page
+        await page.goto(f"{url}/{key}", timeout=180_000)
         await page.get_by_label("Användarnamn").wait_for(timeout=300_000)
-        await idle(page)
         await page.get_by_label("Användarnamn").fill(auth.DEMO_ACCOUNTS[role], timeout=120_000)
         await page.get_by_label("Lösenord").fill(auth.DEMO_PASSWORD, timeout=120_000)
         await page.get_by_role("button", name="Logga in").click()

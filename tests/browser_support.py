@@ -169,8 +169,8 @@ def login(page, app_url: str, role: str, password: str | None = None) -> None:
     """Sign in through the login form as the demo account of a role."""
     from pax_geo.auth import DEMO_PASSWORD
 
-    page.goto(app_url)
-    wait_idle(page)
+    page.goto(app_url)  # the gate sends a first visit to the plain login page (/login)
+    page.get_by_label("Användarnamn").wait_for(timeout=90_000)
     page.get_by_label("Användarnamn").fill(DEMO_ACCOUNTS[role])
     page.get_by_label("Lösenord").fill(password or DEMO_PASSWORD)
     page.get_by_role("button", name="Logga in").click()

@@ -7,22 +7,15 @@ same text, and both count towards the lockout of that name.
 from __future__ import annotations
 
 import importlib.util
-import math
 from collections.abc import Mapping
-from datetime import UTC, datetime
 
 import streamlit as st
 
 from pax_geo import auth
+from pax_geo.auth.attempt import password_attempt
 from pax_geo.ui import dbstatus, session
 
 t = session.t
-
-
-def _minutes_left(until: datetime | None) -> int:
-    if until is None:
-        return 1
-    return max(1, math.ceil((until - datetime.now(UTC)).total_seconds() / 60))
 
 
 def _complete(result: auth.LoginResult, method: str) -> None:
@@ -48,30 +41,10 @@ def client_address() -> str | None:
 
 
 def _attempt(username: str, password: str) -> None:
-    name = auth.normalize_username(username)
-    if not name or not password:
-        st.error(t("login_missing"))
-        return
-    client = client_address()
-    result = auth.authenticate(name, password, client=client)
-    if result.ok:
-        _complete(result, "password")
-    base = {"client": client} if client else {}
-    if result.status == "throttled":
-        action = "login_throttled_start" if result.just_locked else "login_throttled"
-        auth.write_audit(action, None, {"method": "password", **base}, username=name[:64])
-        st.error(t("login_throttled", minutes=_minutes_left(result.locked_until)))
-    elif result.status == "locked":
-        action = "lockout" if result.just_locked else "login_locked"
-        detail = {"method": "password", **base, "scope": result.scope}
-        auth.write_audit(action, None, detail, username=name[:64])
-        st.error(t("login_locked", minutes=_minutes_left(result.locked_until)))
-    elif result.status == "disabled":
-        auth.write_audit("login_failed", None, {"reason": "disabled", **base}, username=name[:64])
-        st.error(t("login_disabled"))
-    else:
-        auth.write_audit("login_failed", None, {"reason": "invalid", **base}, username=name[:64])
-        st.error(t("login_invalid"))
+    attempt = password_attempt(username, password, client_address())
+    if attempt.ok and attempt.result is not None:
+        _complete(attempt.result, "password")
+    st.error(t(attempt.message or "login_invalid", minutes=attempt.minutes or 1))
 
 
 # --- single sign-on -------------------------------------------------------------------------

@@ -172,6 +172,21 @@ def _session_problem(user: User) -> str | None:
     return None
 
 
+def adopt_handoff() -> User | None:
+    """Take over a sign-in made on the plain login page (pax_geo.ui.login_page) by this
+    browser, once: the session then starts signed in, in the language chosen there."""
+    if current_user() is not None:
+        return None
+    handed = web.take_handoff(_client_cookie())
+    if handed is None:
+        return None
+    result, language = handed
+    st.session_state["lang"] = language
+    user = User.from_login(result, "password")
+    set_user(user)
+    return user
+
+
 def sign_in() -> User | None:
     """The signed-in user whose session is still live, or None: then the caller shows the login
     page (pax_geo.ui.login, which builds on this module; app.py joins the two)."""

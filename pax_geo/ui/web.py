@@ -15,9 +15,14 @@ hash of their content). :class:`SecurityMiddleware` closes both and sends the us
   belongs to a session the database still accepts (``pax_api.session_touch``); anything else
   gets 403. Every download (a response
   with ``Content-Disposition: attachment``) is audited (``export``, ``served: true``) through the signed-in
-  role's own login, bound to its session, with the file name.
+  role's own login, bound to its session, with the file name;
+* a browser that opens one of the app's pages (``/`` or ``/<page>``) without having just
+  signed in is sent to the plain login page ``/login`` (pax_geo.ui.login_page), which loads in
+  a second on a slow connection while Streamlit's own boot takes eight. A successful sign-in
+  there hands its session to this browser's next Streamlit session once
+  (:func:`hand_over`, :func:`take_handoff`), then sends the browser on to the page it asked for.
 
-The registry is process-local, like Streamlit's sessions themselves.
+The registries are process-local, like Streamlit's sessions themselves.
 """
 
 from __future__ import annotations
@@ -29,10 +34,11 @@ import threading
 import time
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
-from urllib.parse import unquote
+from urllib.parse import parse_qs, quote, unquote
 
 from pax_geo import auth
 from pax_geo.config import settings
+from pax_geo.pages import PAGES
 
 CLIENT_COOKIE = "pax_client"
 _COOKIE_RE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
@@ -96,6 +102,111 @@ def forget_client(cookie: str | None, token: str | None) -> None:
                 _clients.pop(_h(str(cookie)), None)
 
 
+#: How long a sign-in on the plain login page waits for the browser's Streamlit session to take
+#: it over (Streamlit's first load on Slow 4G with an empty cache takes about ten seconds).
+HANDOFF_SECONDS = 180.0
+
+
+@dataclass
+class _Handoff:
+    result: auth.LoginResult
+    lang: str
+    until: float
+
+
+#: sha256(cookie) -> the sign-in waiting for this browser's next Streamlit session
+_handoffs: dict[str, _Handoff] = {}
+
+
+def hand_over(cookie: str | None, result: auth.LoginResult, lang: str) -> bool:
+    """Keep a successful sign-in of the plain login page for this browser's Streamlit session
+    (the next one to ask, once; a newer sign-in replaces an older one)."""
+    if not valid_cookie(cookie) or not result.ok:
+        return False
+    now = time.monotonic()
+    with _lock:
+        for key in [k for k, h in _handoffs.items() if h.until < now]:
+            del _handoffs[key]
+        _handoffs[_h(str(cookie))] = _Handoff(result, lang, now + HANDOFF_SECONDS)
+    return True
+
+
+def has_handoff(cookie: str | None) -> bool:
+    if not valid_cookie(cookie):
+        return False
+    with _lock:
+        handoff = _handoffs.get(_h(str(cookie)))
+    return handoff is not None and handoff.until >= time.monotonic()
+
+
+def take_handoff(cookie: str | None) -> tuple[auth.LoginResult, str] | None:
+    """The sign-in waiting for this browser, removed as it is taken; None if there is none or
+    it waited too long."""
+    if not valid_cookie(cookie):
+        return None
+    with _lock:
+        handoff = _handoffs.pop(_h(str(cookie)), None)
+    if handoff is None or handoff.until < time.monotonic():
+        return None
+    return handoff.result, handoff.lang
+
+
+def _base_path() -> str:
+    from streamlit import config as st_config
+
+    base = str(st_config.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}" if base else ""
+
+
+def page_path(path: str, base: str | None = None) -> bool:
+    """True for the URLs Streamlit answers with the app itself: ``/`` and ``/<page key>``."""
+    base = _base_path() if base is None else base
+    if base and not path.startswith(base):
+        return False
+    rest = path[len(base) :].strip("/")
+    return rest == "" or rest in {p.key for p in PAGES}
+
+
+def safe_next(value: str | None, base: str | None = None) -> str:
+    """Where to go after signing in: one of the app's own pages (with its query), else home.
+    Never another site: no scheme, no host, no ``//``."""
+    base = _base_path() if base is None else base
+    home = base + "/"
+    if not value:
+        return home
+    target = str(value)
+    path, _, query = target.partition("?")
+    if not path.startswith("/") or path.startswith("//") or "\\" in target:
+        return home
+    if any(ord(ch) < 33 or ord(ch) > 126 for ch in target):
+        return home
+    if not page_path(path, base):
+        return home
+    return path + (f"?{query}" if query else "")
+
+
+def _login_redirect(scope) -> str | None:
+    """The login page's URL for a request that must sign in first, or None to let it through:
+    only GET/HEAD of an app page, without a sign-in waiting for this browser, outside the
+    single sign-on flow (``?sso=1`` and Streamlit's own identity cookie pass)."""
+    if scope.get("method") not in ("GET", "HEAD"):
+        return None
+    base = _base_path()
+    path = scope.get("path", "")
+    if not page_path(path, base):
+        return None
+    query = (scope.get("query_string") or b"").decode("latin-1")
+    if "1" in parse_qs(query).get("sso", []):
+        return None
+    names = {n for n, _ in _cookies(list(scope.get("headers") or []))}
+    if "_streamlit_user" in names:
+        return None
+    if has_handoff(_cookie(list(scope.get("headers") or []))):
+        return None
+    target = path + (f"?{query}" if query else "")
+    return f"{base}/login?next={quote(target, safe='')}"
+
+
 def is_media_path(path: str, base_url_path: str | None = None) -> bool:
     """True for Streamlit's download endpoint ``[/<base>]/media/<file>`` only: its own static
     assets (``/static/media/…``: fonts, images) are public and must not be gated."""
@@ -125,7 +236,8 @@ def live_grant(cookie: str | None) -> _Grant | None:
     return None
 
 
-def _cookie(headers: list[tuple[bytes, bytes]]) -> str | None:
+def _cookies(headers: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
     for name, value in headers:
         if name == b"cookie":
             jar = SimpleCookie()
@@ -133,9 +245,12 @@ def _cookie(headers: list[tuple[bytes, bytes]]) -> str | None:
                 jar.load(value.decode("latin-1"))
             except Exception:
                 continue
-            if CLIENT_COOKIE in jar:
-                return jar[CLIENT_COOKIE].value
-    return None
+            found.extend((k, m.value) for k, m in jar.items())
+    return found
+
+
+def _cookie(headers: list[tuple[bytes, bytes]]) -> str | None:
+    return next((v for k, v in _cookies(headers) if k == CLIENT_COOKIE), None)
 
 
 def _attachment_name(headers: list[tuple[bytes, bytes]]) -> str | None:
@@ -186,6 +301,19 @@ class SecurityMiddleware:
 
         if re.search(r"/_stcore/metrics/?$", path):
             await refuse(404, b"Not found\n")
+            return
+        # the plain login page needs this browser's cookie, also on its very first visit
+        scope["pax_client"] = cookie if new_cookie is None else new_cookie
+        scope["pax_cookie_sent"] = new_cookie is None
+        login_url = _login_redirect(scope)
+        if login_url is not None:
+            hdrs = [
+                (b"location", login_url.encode("latin-1")),
+                (b"content-length", b"0"),
+                (b"cache-control", b"no-store"),
+            ]
+            await send({"type": "http.response.start", "status": 303, "headers": decorate(hdrs)})
+            await send({"type": "http.response.body", "body": b""})
             return
         grant = None
         # the street map's style and own tiles (pax_geo.basemap): only for signed-in browsers,

@@ -72,8 +72,8 @@ def new_page(browser, size_name: str, **ctx_args):
 def login(page, app_url: str, role: str = "field_worker") -> None:
     """browser_support.login with a longer wait: Mitt område (the field worker's start page)
     builds its status per session, which takes more than a minute on a loaded machine."""
-    page.goto(app_url)
-    wait_idle(page, timeout=240)
+    page.goto(app_url)  # the plain login page (/login)
+    page.get_by_label("Användarnamn").wait_for(timeout=240_000)
     page.get_by_label("Användarnamn").fill(FIELD)
     page.get_by_label("Lösenord").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Logga in").click()

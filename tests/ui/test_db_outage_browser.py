@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from pax_geo import cluster, db, migrate
+from pax_geo.auth import DEMO_ACCOUNTS, DEMO_PASSWORD
 from pax_geo.config import Settings
 from tests.browser_support import (
     ARTIFACTS,
@@ -183,6 +184,18 @@ def test_database_stops_and_comes_back(browser, own_cluster: Settings, own_app: 
         assert "senaste försöket" in text
         shot(page, "db-outage-2-retry-still-down")
 
+        # Someone signing in meanwhile, on the plain login page, is told so (and nothing of
+        # it counts as a failed attempt); the same form works once the database is back.
+        other = browser.new_context(viewport=DESKTOP, locale="sv-SE").new_page()
+        other.goto(own_app)
+        other.get_by_label("Användarnamn").fill(DEMO_ACCOUNTS["security_chief"])
+        other.get_by_label("Lösenord").fill(DEMO_PASSWORD)
+        other.get_by_role("button", name="Logga in").click()
+        alert = other.get_by_role("alert")
+        alert.wait_for(timeout=60_000)
+        assert f"Databasen {where} går inte att nå" in alert.inner_text()
+        assert "Traceback" not in other.content() and password not in other.content()
+
         cluster.start(own_cluster)
         page.get_by_role("button", name="Försök igen").click()
         wait_idle(page)
@@ -194,6 +207,13 @@ def test_database_stops_and_comes_back(browser, own_cluster: Settings, own_app: 
         assert "Inloggad som" in sidebar.inner_text()  # still signed in
         assert page.get_by_label("Lösenord").count() == 0
         shot(page, "db-outage-3-back")
+
+        other.get_by_label("Lösenord").fill(DEMO_PASSWORD)
+        other.get_by_role("button", name="Logga in").click()
+        other.get_by_label("Lösenord").wait_for(state="detached", timeout=60_000)
+        wait_idle(other)
+        assert "Inloggad som" in other.locator('[data-testid="stSidebar"]').inner_text()
+        other.context.close()
     finally:
         if not cluster.status(own_cluster).running:
             cluster.start(own_cluster)
