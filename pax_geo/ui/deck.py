@@ -203,17 +203,20 @@ def build_deck(
         )
 
     # Labels never overlap: deck.gl's collision filter draws, at every zoom, a label only where
-    # no label of higher priority covers its anchor. Priorities are distinct (larger areas
-    # first; equal priorities would hide neither), and the collision pass draws each label
-    # 3.4 times its size: a label then loses to any higher one it would touch, as long as the
-    # longer of the two is at most 2.4 times the shorter (the district labels are 4 to 13
-    # characters), and vertically whenever the boxes meet.
+    # no label of higher priority covers its anchor in the collision pass. Priorities are
+    # distinct (larger areas first; equal priorities would hide neither). In that pass each
+    # label is a solid box (its background) padded by half the widest label and a line: more
+    # than the Minkowski sum of the two boxes, so an anchor outside it means the two labels do
+    # not touch, whatever their lengths. (Scaling the glyphs instead left the gaps between letters
+    # and words open: an anchor in a gap kept two labels on top of each other.) The background
+    # is all but transparent in the drawn map: it exists only for the collision pass.
     ranked = sorted(data.districts, key=_label_area, reverse=True)
     priority = {d["id"]: 1000 - 1900 * i // max(len(ranked), 1) for i, d in enumerate(ranked)}
     labels = [
         {"c": d["c"], "s": f"{d['name']} {d['label']}".strip(), "pr": priority[d["id"]]}
         for d in data.districts
     ]
+    pad_x, pad_y = label_padding(max((len(x["s"]) for x in labels), default=0))
     layers.append(
         pdk.Layer(
             "TextLayer",
@@ -222,10 +225,12 @@ def build_deck(
             extensions=[{"@@type": "CollisionFilterExtension"}],
             collision_enabled=True,
             get_collision_priority="pr",
-            collision_test_props={"sizeScale": 3.4},
+            collision_test_props={"sizeScale": 1, "padding": [pad_x, pad_y, pad_x, pad_y]},
+            background=True,
+            get_background_color=[255, 255, 255, 1],
             get_position="c",
             get_text="s",
-            get_size=12,
+            get_size=LABEL_PX,
             line_height=1.0,
             size_units=_S("pixels"),
             get_color=[30, 30, 30, 255],
@@ -250,6 +255,20 @@ def build_deck(
             min(lons), min(lats), max(lons), max(lats), width=HAR_MAP_WIDTH_PX, height=height
         )
     return make_deck(layers, view, {"text": "{t}"}, basemap, height)
+
+
+#: The district labels' font size (px) and the widest a character of it draws (em), generous
+#: for bold capitals and Swedish letters in any of the fonts named.
+LABEL_PX = 12
+LABEL_EM_PER_CHAR = 0.68
+
+
+def label_padding(longest: int) -> tuple[int, int]:
+    """The padding (px) of a label's box in the collision pass: half the widest label across
+    and a few pixels to spare (the outline, rounding); a line and a third up and down, so that
+    two labels one above the other keep most of a line between them (at half a line apart,
+    read on the tablet's screenshots, two names read as one block)."""
+    return math.ceil(longest * LABEL_PX * LABEL_EM_PER_CHAR / 2) + 4, LABEL_PX + 4
 
 
 def _label_area(d: dict) -> float:
