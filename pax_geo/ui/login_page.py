@@ -210,8 +210,12 @@ def _outage(exc: BaseException) -> bool:
 
 
 async def _submit(request: Request) -> Response:
-    body = await request.body()
-    fields = {k: v[0] for k, v in parse_qs(body[:MAX_BODY].decode("utf-8", "replace")).items()}
+    body = b""
+    async for chunk in request.stream():  # read no more than a form can hold
+        body += chunk
+        if len(body) > MAX_BODY:
+            return Response(b"Too large\n", status_code=413, media_type="text/plain")
+    fields = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
     lang = _lang(fields.get("lang"))
     next_url = web.safe_next(fields.get("next"))
     cookie = str(request.scope.get("pax_client") or "")

@@ -189,6 +189,9 @@ def test_a_form_from_elsewhere_or_without_a_cookie_is_refused(app_url, owner_eng
     # no cookie at all (a cross-site POST: the cookie is SameSite=Strict)
     status, _, body = Browser().request(f"{app_url}/login", fields)
     assert status == 400 and i18n.t("login_cookies", "sv").split(".")[0] in body
+    # nor a body larger than a form
+    status, _, _ = b.request(f"{app_url}/login", {**fields, "password": "x" * 10_000})
+    assert status == 413
     assert len(_audit(owner_engine, name)) == before  # no attempt was made
     assert b.request(f"{app_url}/login", fields)[0] == 303
 
