@@ -40,6 +40,6 @@ app = st.App(
     routes=[*routes(), *vendor_routes(), *login_routes()],
     middleware=[
         Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6),
-        Middleware(SecurityMiddleware),
+        Middleware(SecurityMiddleware, login_page=True),
     ],
 )

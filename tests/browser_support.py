@@ -174,8 +174,16 @@ def login(page, app_url: str, role: str, password: str | None = None) -> None:
     page.get_by_label("Användarnamn").fill(DEMO_ACCOUNTS[role])
     page.get_by_label("Lösenord").fill(password or DEMO_PASSWORD)
     page.get_by_role("button", name="Logga in").click()
-    page.get_by_label("Lösenord").wait_for(state="detached", timeout=60_000)
-    wait_idle(page)
+    signed_in(page)
+
+
+def signed_in(page, timeout: float = 90) -> None:
+    """After "Logga in" on the plain login page: wait for the app's first run to have signed
+    the session in (its logout button exists, folded menu or not), then for the page to settle.
+    Streamlit's frame appears before its first run starts, so "idle" alone can come too early."""
+    page.get_by_label("Lösenord").wait_for(state="detached", timeout=timeout * 1000)
+    page.locator(".st-key-pax_logout").wait_for(state="attached", timeout=timeout * 1000)
+    wait_idle(page, timeout)
 
 
 def in_view(page, locator) -> bool:

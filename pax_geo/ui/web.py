@@ -267,10 +267,12 @@ def _attachment_name(headers: list[tuple[bytes, bytes]]) -> str | None:
 
 
 class SecurityMiddleware:
-    """Pure ASGI middleware (websockets pass through untouched)."""
+    """Pure ASGI middleware (websockets pass through untouched). With ``login_page`` (the app
+    mounts pax_geo.ui.login_page) page loads that have not just signed in go to ``/login``."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app, login_page: bool = False) -> None:
         self.app = app
+        self.login_page = login_page
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -305,7 +307,7 @@ class SecurityMiddleware:
         # the plain login page needs this browser's cookie, also on its very first visit
         scope["pax_client"] = cookie if new_cookie is None else new_cookie
         scope["pax_cookie_sent"] = new_cookie is None
-        login_url = _login_redirect(scope)
+        login_url = _login_redirect(scope) if self.login_page else None
         if login_url is not None:
             hdrs = [
                 (b"location", login_url.encode("latin-1")),

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, text
 
 from pax_geo import i18n
 from pax_geo.auth import DEMO_PASSWORD
-from tests.browser_support import ARTIFACTS, wait_idle
+from tests.browser_support import ARTIFACTS, signed_in, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -77,8 +77,7 @@ def login(page, app_url: str, role: str = "field_worker") -> None:
     page.get_by_label("Användarnamn").fill(FIELD)
     page.get_by_label("Lösenord").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Logga in").click()
-    page.get_by_label("Lösenord").wait_for(state="detached", timeout=120_000)
-    wait_idle(page, timeout=240)
+    signed_in(page, timeout=240)
 
 
 def shot(page, name: str):

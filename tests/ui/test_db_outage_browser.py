@@ -31,6 +31,7 @@ from tests.browser_support import (
     login,
     open_page,
     shot,
+    signed_in,
     wait_idle,
 )
 
@@ -210,8 +211,7 @@ def test_database_stops_and_comes_back(browser, own_cluster: Settings, own_app: 
 
         other.get_by_label("Lösenord").fill(DEMO_PASSWORD)
         other.get_by_role("button", name="Logga in").click()
-        other.get_by_label("Lösenord").wait_for(state="detached", timeout=60_000)
-        wait_idle(other)
+        signed_in(other)
         assert "Inloggad som" in other.locator('[data-testid="stSidebar"]').inner_text()
         other.context.close()
     finally:

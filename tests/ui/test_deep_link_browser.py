@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from sqlalchemy import text
 
 from pax_geo.auth import DEMO_ACCOUNTS, DEMO_PASSWORD
-from tests.browser_support import DESKTOP, serve_app, wait_idle
+from tests.browser_support import DESKTOP, serve_app, signed_in
 
 
 def test_a_deep_link_opened_first_signs_in_and_then_opens(
@@ -37,8 +37,7 @@ def test_a_deep_link_opened_first_signs_in_and_then_opens(
             page.get_by_label("Användarnamn").fill(DEMO_ACCOUNTS["board_viewer"])
             page.get_by_label("Lösenord").fill(DEMO_PASSWORD)
             page.get_by_role("button", name="Logga in").click()
-            page.get_by_label("Lösenord").wait_for(state="detached", timeout=60_000)
-            wait_idle(page)
+            signed_in(page)
             main = page.locator('[data-testid="stMain"]')
             expect(main).to_contain_text("Geneta", timeout=60_000)
             assert "/omradeskort" in page.url and f"area={area}" in page.url

@@ -9,7 +9,7 @@ import pytest
 from pax_geo import i18n
 from pax_geo.auth import DEMO_ACCOUNTS, DEMO_PASSWORD
 from pax_geo.ui.login_page import startup_files
-from tests.browser_support import ARTIFACTS, wait_idle
+from tests.browser_support import ARTIFACTS, signed_in
 
 SIZES = {"phone": (390, 844), "tablet": (820, 1180)}
 
@@ -80,7 +80,7 @@ def test_a_refusal_stays_on_the_page_and_english_carries_into_the_app(browser, a
         page.get_by_label(i18n.t("login_username", "en")).fill(DEMO_ACCOUNTS["security_chief"])
         page.get_by_label(i18n.t("login_password", "en")).fill(DEMO_PASSWORD)
         page.get_by_role("button", name=i18n.t("login_submit", "en")).click()
-        wait_idle(page)
+        signed_in(page)
         main = page.locator('[data-testid="stMain"]')
         main.get_by_role("heading", name=i18n.t("page_omradeskort", "en")).first.wait_for(
             timeout=90_000
