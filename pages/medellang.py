@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from pax_geo import i18n
+from pax_geo import clock, i18n
 from pax_geo.clock import TZ
 from pax_geo.horizons import fmt, medium
 from pax_geo.ui import charts
@@ -19,7 +19,10 @@ from pax_geo.ui.widgets import relabel_on_language_change
 PAGE = "medellang"
 user = require_page(PAGE)
 lg = lang()
-now = hz.now_minute()
+# Weeks and months: a reading taken to the ten minutes, so that every session of the same role
+# shares the cached trends for ten minutes instead of one (each new minute made every panel of
+# every session cold again)
+now = clock.to_ten_minutes(hz.now_minute())
 
 st.title(t("page_medellang"))
 st.caption(t("hz_medium_intro"))

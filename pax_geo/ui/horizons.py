@@ -83,23 +83,12 @@ def trend_grid_specs(
     markers: pd.DataFrame | None = None,
 ) -> list[dict]:
     """The Vega-Lite specification of each panel of a grid of trend charts (one per value of
-    ``frame["panel"]``, in ``order``), made and validated once per frame: building and
-    validating the 21 Altair charts of "per område" took about 3 s on every rerun.
-    ``markers`` (columns panel, day, name): operations and actions drawn on their panels."""
-    return [
-        charts.trend_chart(
-            frame[frame["panel"] == name],
-            bucket,
-            lang,
-            roll=roll,
-            height=height,
-            title=name,
-            legend=False,
-            y_title=y_title,
-            markers=None if markers is None else markers[markers["panel"] == name],
-        ).to_dict()
-        for name in order
-    ]
+    ``frame["panel"]``, in ``order``; charts.trend_panel_specs builds the chart once and gives
+    each panel its data). ``markers`` (columns panel, day, name): operations and actions
+    drawn on their panels."""
+    return charts.trend_panel_specs(
+        frame, order, bucket, lang, roll=roll, height=height, y_title=y_title, markers=markers
+    )
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
