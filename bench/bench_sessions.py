@@ -1,6 +1,7 @@
 """Benchmark: many signed-in sessions at once, each changing filters; server rerun times.
 
     .venv/bin/python bench/bench_sessions.py [--sessions 20] [--clicks 12] [--incidents N]
+                                             [--clients browser|ws]
 
 Serves the app with ``server.py`` (as ``pax serve`` does) with ``PAX_SLOW_RUN_MS=0``, so that
 the server logs every script run with its page, role and milliseconds (pax_geo.ui.runlog), and
@@ -10,6 +11,15 @@ URL, signs in, waits until the page has finished, and then presses the page's se
 controls and pills (period, layers, bucket, …) one after the other, ``--clicks`` times, waiting
 for each run to finish: every press changes a filter and reruns the page. All sessions run at
 the same time.
+
+With ``--clients ws`` each session is a websocket client instead of a browser: it signs in on
+the plain login page over HTTP (pax_geo.ui.login_page) and speaks Streamlit's own protocol
+(BackMsg/ForwardMsg protobufs on ``/_stcore/stream``) as the browser does: a rerun request with
+the page and the widget values, then every message until the run has finished. It presses the
+page's segmented controls and pills the same way (their ids and options come from the page's own
+messages). Twenty clients then cost the machine a few MB and almost no CPU, so on a small
+machine the server's figures are its own, not the browsers' (20 Chromium contexts on 2 cores
+measure mostly the browsers).
 
 Reported:
 
@@ -21,8 +31,8 @@ Reported:
 
 With ``--incidents N`` a scratch database (pax_bench_sessions) is loaded with the demo data set
 at N incidents (dropped afterwards unless ``--keep``); otherwise the configured database (the
-demo database of ``make run``) is used. The browser's own CPU use shares the machine with the
-server, so on a small machine the server times are upper bounds. Nothing is asserted.
+demo database of ``make run``) is used. With browsers, their own CPU use shares the machine with
+the server, so on a small machine the server times are upper bounds. Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -33,6 +43,9 @@ import re
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
@@ -114,6 +127,8 @@ async def session(browser, url: str, role: str, key: str, clicks: int, out: dict
         await page.get_by_label("Lösenord").fill(auth.DEMO_PASSWORD, timeout=120_000)
         await page.get_by_role("button", name="Logga in").click()
         await page.get_by_label("Lösenord").wait_for(state="detached", timeout=180_000)
+        # the app's first run has signed the session in (Streamlit's frame comes before it)
+        await page.locator(".st-key-pax_logout").wait_for(state="attached", timeout=180_000)
         await idle(page)
         out["signed_in"] += 1
         waits: list[float] = []
@@ -145,6 +160,166 @@ async def session(browser, url: str, role: str, key: str, clicks: int, out: dict
     finally:
         out["console_errors"].extend(f"{role}/{key}: {e[:160]}" for e in errors)
         out["contexts"].append(ctx)
+
+
+def http_sign_in(url: str, role: str) -> str:
+    """Sign in on the plain login page as the role's demo account; the Cookie header of this
+    client (the gate's cookie, whose Streamlit session takes the sign-in over)."""
+    from pax_geo import auth
+
+    jar: dict[str, str] = {}
+
+    class _Stay(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003
+            return None
+
+    opener = urllib.request.build_opener(_Stay)
+
+    def request(path: str, data: dict | None = None) -> tuple[int, str]:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())} if jar else {}
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        try:
+            resp = opener.open(urllib.request.Request(url + path, body, headers), timeout=300)
+        except urllib.error.HTTPError as e:
+            resp = e
+        for value in resp.headers.get_all("set-cookie") or []:
+            name, _, rest = value.partition("=")
+            jar[name.strip()] = rest.split(";", 1)[0]
+        return resp.status, resp.read().decode()
+
+    _, page = request("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', page)
+    if token is None:
+        raise RuntimeError("no login form")
+    fields = {"csrf": token.group(1), "next": "/", "lang": "sv"}
+    fields.update(username=auth.DEMO_ACCOUNTS[role], password=auth.DEMO_PASSWORD)
+    status, _ = request("/login", fields)
+    if status != 303:
+        raise RuntimeError(f"sign-in refused ({status})")
+    return "; ".join(f"{k}={v}" for k, v in jar.items())
+
+
+class StreamlitClient:
+    """One browser session as Streamlit's websocket protocol sees it."""
+
+    def __init__(self, ws, page_name: str) -> None:
+        self.ws = ws
+        self.page_name = page_name
+        self.page_hash = ""
+        #: the page's segmented controls and pills: id -> (options, multi-select)
+        self.groups: dict[str, tuple[list[str], bool]] = {}
+        self.values: dict[str, list[str]] = {}
+        self.exceptions = 0
+
+    async def run(self) -> float:
+        """Ask for a rerun with the current widget values; seconds until it has finished."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        msg = BackMsg()
+        state = msg.rerun_script
+        state.query_string = ""
+        state.page_name = self.page_name if not self.page_hash else ""
+        state.page_script_hash = self.page_hash
+        state.context_info.timezone = "Europe/Stockholm"
+        state.context_info.locale = "sv-SE"
+        for wid, values in self.values.items():
+            w = state.widget_states.widgets.add()
+            w.id = wid
+            w.string_array_value.data.extend(values)
+        t0 = time.perf_counter()
+        await self.ws.send(msg.SerializeToString())
+        while True:
+            fm = ForwardMsg()
+            fm.ParseFromString(await asyncio.wait_for(self.ws.recv(), timeout=300))
+            kind = fm.WhichOneof("type")
+            if kind == "navigation" and fm.navigation.page_script_hash:
+                self.page_hash = fm.navigation.page_script_hash  # the page st.navigation ran
+            elif kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
+                el = fm.delta.new_element
+                if el.WhichOneof("type") == "button_group" and not el.button_group.disabled:
+                    g = el.button_group
+                    options = [o.content for o in g.options]
+                    self.groups[g.id] = (options, g.click_mode == g.MULTI_SELECT)
+                    self.values.setdefault(g.id, [options[i] for i in g.default])
+                elif el.WhichOneof("type") == "exception":
+                    self.exceptions += 1
+            elif kind == "page_not_found":
+                raise RuntimeError(f"page not found: {self.page_name}")
+            elif kind == "script_finished" and fm.script_finished in (
+                ForwardMsg.FINISHED_SUCCESSFULLY,
+                ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
+            ):
+                return time.perf_counter() - t0
+
+    def press(self, i: int) -> None:
+        """Change one segmented control or pill, as the browser's press at (i * 7 + 3) does."""
+        ids = sorted(self.groups)
+        if not ids:
+            return
+        wid = ids[(i * 7 + 3) % len(ids)]
+        options, multi = self.groups[wid]
+        current = self.values.get(wid, [])
+        choice = options[(i * 5 + 1) % len(options)]
+        if multi:
+            self.values[wid] = [o for o in current if o != choice] + (
+                [] if choice in current else [choice]
+            )
+        else:
+            later = [o for o in options if o not in current]
+            self.values[wid] = [later[i % len(later)]] if later else current
+
+
+async def ws_session(url: str, role: str, key: str, clicks: int, out: dict) -> None:
+    import websockets
+
+    try:
+        cookie = await asyncio.to_thread(http_sign_in, url, role)
+        ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
+        async with websockets.connect(
+            ws_url,
+            subprotocols=["streamlit"],  # type: ignore[list-item]
+            additional_headers={"Cookie": cookie, "Origin": url},
+            max_size=None,
+            open_timeout=120,
+        ) as ws:
+            client = StreamlitClient(ws, "" if key == "har_och_nu" else key)
+            await client.run()
+            out["signed_in"] += 1
+            for i in range(clicks):
+                client.press(i)
+                out["waits"].append(await client.run())
+            out["exceptions"] += client.exceptions
+            out["open"].append(ws)
+            await out["done"].wait()  # stay connected until every session has finished
+    except Exception as exc:
+        out["failures"].append(f"{role}/{key}: {type(exc).__name__}: {str(exc)[:160]}")
+
+
+async def drive_ws(url: str, n: int, clicks: int, pid: int, sessions_mix: list) -> dict:
+    out: dict = {
+        "signed_in": 0,
+        "waits": [],
+        "exceptions": 0,
+        "failures": [],
+        "console_errors": [],
+        "open": [],
+        "done": asyncio.Event(),
+    }
+    mix = [sessions_mix[i % len(sessions_mix)] for i in range(n)]
+    out["rss_before_kib"] = rss_kib(pid)
+    tasks = []
+    for role, key in mix:
+        tasks.append(asyncio.create_task(ws_session(url, role, key, clicks, out)))
+        await asyncio.sleep(2.0)  # people do not all press "Logga in" in the same second
+    while len(out["open"]) + len(out["failures"]) < len(tasks):  # all signed in and done
+        await asyncio.sleep(0.5)
+    out["rss_all_kib"] = rss_kib(pid)
+    out["done"].set()
+    await asyncio.gather(*tasks)
+    out.pop("open")
+    out.pop("done")
+    return out
 
 
 async def drive(url: str, n: int, clicks: int, pid: int, sessions_mix: list) -> dict:
@@ -181,6 +356,9 @@ def main() -> int:
     ap.add_argument("--incidents", type=int, default=0, help="0: the configured database")
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--page", help="only the sessions of this page key (e.g. medellang)")
+    ap.add_argument(
+        "--clients", choices=["browser", "ws"], default="browser", help="Chromium or websocket"
+    )
     args = ap.parse_args()
     if not args.incidents:
         return run(args)
@@ -195,7 +373,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         t0 = time.perf_counter()
         mix = [m for m in MIX if args.page in (None, m[1])] or MIX
-        out = asyncio.run(drive(url, args.sessions, args.clicks, server.pid, mix))
+        driver = drive_ws if args.clients == "ws" else drive
+        out = asyncio.run(driver(url, args.sessions, args.clicks, server.pid, mix))
         wall = time.perf_counter() - t0
     finally:
         server.terminate()
@@ -217,7 +396,7 @@ def run(args: argparse.Namespace) -> int:
     server_errors = [ln for ln in text.splitlines() if " ERROR " in ln or "Traceback" in ln]
 
     print(
-        f"{args.sessions} sessions x {args.clicks} presses, {wall:.0f} s in all; "
+        f"{args.sessions} {args.clients} sessions x {args.clicks} presses, {wall:.0f} s in all; "
         f"signed in: {out['signed_in']}"
     )
     print("server run time per page, ms (first = sign-in to page; warm = the filter changes)")
