@@ -166,8 +166,8 @@ with tab_obs:
         if obs.frame.empty or obs.frame["hi"].sum() == 0:
             st.info(t("hz_no_observations"))
         else:
-            st.altair_chart(
-                charts.trend_chart(
+            st.vega_lite_chart(
+                charts.trend_spec(
                     obs.frame, bucket_o, lg, roll=roll_o, height=220, y_title=t("hz_axis_obs")
                 ),
                 width="stretch",

@@ -134,9 +134,8 @@ def _trend_section(card: AreaCard, role: str) -> None:
             card.threshold,
         )
     tr = card.weekly
-    st.altair_chart(
-        charts.trend_chart(tr.frame, tr.bucket, lg, roll=tr.roll, height=200),
-        width="stretch",
+    st.vega_lite_chart(
+        charts.trend_spec(tr.frame, tr.bucket, lg, roll=tr.roll, height=200), width="stretch"
     )
     with st.expander(t("hz_card_trend_by_kind")):
         rows = []

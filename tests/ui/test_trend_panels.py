@@ -1,5 +1,6 @@
 """The trend grid's panels (charts.trend_panel_specs: Altair builds one chart, each panel gets
-its data and title) are exactly the chart charts.trend_chart builds for that panel on its own,
+its data and title) and a single trend chart (charts.trend_spec, the observations' and the area
+card's) are exactly the chart charts.trend_chart builds for that data on its own,
 on the database's real trends (per area, a suppressing role's ranges and a police analyst's
 exact counts, with and without operation markers)."""
 
@@ -80,3 +81,17 @@ def test_each_panel_is_the_chart_of_its_own(signed, role, bucket):
     assert charts.MARKER_DATA not in specs[0]["datasets"]
     assert charts.MARKER_DATA not in specs[2]["datasets"]
     assert [s["title"]["text"] for s in specs] == order
+
+
+@pytest.mark.parametrize("role", ["board_viewer", "security_chief"])
+def test_a_single_trend_is_the_chart_of_its_own(signed, role):
+    with signed[role].connect() as conn:
+        tr = medium.incident_trend(conn, clock.now(), "week", None, None, (), roll=4)
+    spec = charts.trend_spec(tr.frame, "week", "en", roll=4, height=220, y_title="Obs")
+    alone = charts.trend_chart(tr.frame, "week", "en", roll=4, height=220, y_title="Obs")
+    assert resolved(spec) == resolved(alone.to_dict())
+    assert len(spec["datasets"][charts.TREND_DATA]) == len(tr.frame) > 20
+    # twice the same shape: one Altair chart, two independent specifications
+    again = charts.trend_spec(tr.frame.iloc[:5], "week", "en", roll=4, height=220, y_title="Obs")
+    assert len(again["datasets"][charts.TREND_DATA]) == 5
+    assert len(spec["datasets"][charts.TREND_DATA]) == len(tr.frame)
