@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import re
 import sys
 import tempfile
@@ -270,8 +271,12 @@ class StreamlitClient:
             self.values[wid] = [later[i % len(later)]] if later else current
 
 
-async def ws_session(url: str, role: str, key: str, clicks: int, out: dict) -> None:
+async def ws_session(
+    url: str, role: str, key: str, clicks: int, out: dict, think: float = 0.0
+) -> None:
     import websockets
+
+    from pax_geo.pages import home_for
 
     try:
         cookie = await asyncio.to_thread(http_sign_in, url, role)
@@ -283,10 +288,12 @@ async def ws_session(url: str, role: str, key: str, clicks: int, out: dict) -> N
             max_size=None,
             open_timeout=120,
         ) as ws:
-            client = StreamlitClient(ws, "" if key == "har_och_nu" else key)
+            # the role's start page is the app's root (Streamlit knows it by no other name)
+            client = StreamlitClient(ws, "" if key == home_for(role) else key)
             await client.run()
             out["signed_in"] += 1
             for i in range(clicks):
+                await asyncio.sleep(think * (0.5 + random.random()))  # reading the page
                 client.press(i)
                 out["waits"].append(await client.run())
             out["exceptions"] += client.exceptions
@@ -296,7 +303,9 @@ async def ws_session(url: str, role: str, key: str, clicks: int, out: dict) -> N
         out["failures"].append(f"{role}/{key}: {type(exc).__name__}: {str(exc)[:160]}")
 
 
-async def drive_ws(url: str, n: int, clicks: int, pid: int, sessions_mix: list) -> dict:
+async def drive_ws(
+    url: str, n: int, clicks: int, pid: int, sessions_mix: list, think: float = 0.0
+) -> dict:
     out: dict = {
         "signed_in": 0,
         "waits": [],
@@ -310,7 +319,7 @@ async def drive_ws(url: str, n: int, clicks: int, pid: int, sessions_mix: list) 
     out["rss_before_kib"] = rss_kib(pid)
     tasks = []
     for role, key in mix:
-        tasks.append(asyncio.create_task(ws_session(url, role, key, clicks, out)))
+        tasks.append(asyncio.create_task(ws_session(url, role, key, clicks, out, think)))
         await asyncio.sleep(2.0)  # people do not all press "Logga in" in the same second
     while len(out["open"]) + len(out["failures"]) < len(tasks):  # all signed in and done
         await asyncio.sleep(0.5)
@@ -359,6 +368,12 @@ def main() -> int:
     ap.add_argument(
         "--clients", choices=["browser", "ws"], default="browser", help="Chromium or websocket"
     )
+    ap.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="ws: mean seconds a user reads the page between presses (0: press at once)",
+    )
     args = ap.parse_args()
     if not args.incidents:
         return run(args)
@@ -373,8 +388,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         t0 = time.perf_counter()
         mix = [m for m in MIX if args.page in (None, m[1])] or MIX
-        driver = drive_ws if args.clients == "ws" else drive
-        out = asyncio.run(driver(url, args.sessions, args.clicks, server.pid, mix))
+        if args.clients == "ws":
+            out = asyncio.run(
+                drive_ws(url, args.sessions, args.clicks, server.pid, mix, args.think)
+            )
+        else:
+            out = asyncio.run(drive(url, args.sessions, args.clicks, server.pid, mix))
         wall = time.perf_counter() - t0
     finally:
         server.terminate()
@@ -396,7 +415,8 @@ def run(args: argparse.Namespace) -> int:
     server_errors = [ln for ln in text.splitlines() if " ERROR " in ln or "Traceback" in ln]
 
     print(
-        f"{args.sessions} {args.clients} sessions x {args.clicks} presses, {wall:.0f} s in all; "
+        f"{args.sessions} {args.clients} sessions x {args.clicks} presses "
+        f"(think {args.think:g} s), {wall:.0f} s in all; "
         f"signed in: {out['signed_in']}"
     )
     print("server run time per page, ms (first = sign-in to page; warm = the filter changes)")
