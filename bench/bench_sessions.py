@@ -303,18 +303,22 @@ async def ws_session(
         out["failures"].append(f"{role}/{key}: {type(exc).__name__}: {str(exc)[:160]}")
 
 
-async def drive_ws(
-    url: str, n: int, clicks: int, pid: int, sessions_mix: list, think: float = 0.0
-) -> dict:
-    out: dict = {
+def _tally(**extra: object) -> dict:
+    """What the sessions report, filled in as they go."""
+    return {
         "signed_in": 0,
         "waits": [],
         "exceptions": 0,
         "failures": [],
         "console_errors": [],
-        "open": [],
-        "done": asyncio.Event(),
+        **extra,
     }
+
+
+async def drive_ws(
+    url: str, n: int, clicks: int, pid: int, sessions_mix: list, think: float = 0.0
+) -> dict:
+    out = _tally(open=[], done=asyncio.Event())
     mix = [sessions_mix[i % len(sessions_mix)] for i in range(n)]
     out["rss_before_kib"] = rss_kib(pid)
     tasks = []
@@ -334,14 +338,7 @@ async def drive_ws(
 async def drive(url: str, n: int, clicks: int, pid: int, sessions_mix: list) -> dict:
     from playwright.async_api import async_playwright
 
-    out: dict = {
-        "signed_in": 0,
-        "waits": [],
-        "exceptions": 0,
-        "failures": [],
-        "console_errors": [],
-        "contexts": [],
-    }
+    out = _tally(contexts=[])
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         mix = [sessions_mix[i % len(sessions_mix)] for i in range(n)]
