@@ -86,6 +86,46 @@ class _DrawText(folium.MacroElement):
         self.text = text
 
 
+class _Declutter(folium.MacroElement):
+    """District names never lie on top of each other: after every zoom, move or resize the names
+    are placed largest district first, and a name that would touch one already shown is hidden
+    until the map is zoomed in far enough for it (a greedy placement on the drawn boxes)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function (map) {
+          function size(b) { return (b.getNorth() - b.getSouth()) * (b.getEast() - b.getWest()); }
+          function declutter() {
+            var tips = [];
+            map.eachLayer(function (l) {
+              var t = l.getTooltip && l.getTooltip();
+              if (t && t.options.className === "pax-district" && t._container && l.getBounds) {
+                tips.push({el: t._container, size: size(l.getBounds())});
+              }
+            });
+            tips.sort(function (a, b) { return b.size - a.size; });
+            var kept = [];
+            tips.forEach(function (t) {
+              t.el.style.visibility = "";
+              var r = t.el.getBoundingClientRect();
+              var clash = kept.some(function (k) {
+                return r.left < k.right + 4 && r.right + 4 > k.left &&
+                       r.top < k.bottom + 2 && r.bottom + 2 > k.top;
+              });
+              if (clash) { t.el.style.visibility = "hidden"; } else { kept.push(r); }
+            });
+          }
+          map.on("zoomend moveend resize", declutter);
+          map.whenReady(function () { setTimeout(declutter, 0); });
+        })({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "Declutter"
+
+
 class _OneShape(folium.MacroElement):
     """Keeps one drawn area: a newly drawn one replaces the ones before it."""
 
@@ -174,6 +214,7 @@ def build_map(
             on_each_feature=JsCode(_LABEL_JS),
             interactive=False,  # clicks go to the map (and the draw tool), not the outlines
         ).add_to(m)
+        _Declutter().add_to(m)
     drawn = folium.FeatureGroup(name="drawn", control=False)
     drawn.add_to(m)
     for rings in _polygons(initial) if initial else []:

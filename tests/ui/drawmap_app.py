@@ -1,5 +1,6 @@
 """The draw map alone (no database), for tests/ui/test_drawmap_browser.py: two square districts
-around Södertälje (with ``?initial=1`` also a first area); writes what comes back (type,
+around Södertälje (with ``?initial=1`` also a first area, with ``?many=1`` 24 small ones
+instead); writes what comes back (type,
 vertex count, geodesic area in m², extent)."""
 
 from __future__ import annotations
@@ -20,6 +21,15 @@ OUTLINES = [
     ("Centrum", square(17.56, 59.18, 17.62, 59.21)),
     ("Östertälje", square(17.62, 59.18, 17.68, 59.21)),
 ]
+if st.query_params.get("many"):  # ?many=1: 24 small districts with long names, close together
+    OUTLINES = [
+        (
+            f"Stadsdel nummer {i * 6 + j + 1}",
+            square(17.56 + j * 0.02, 59.18 + i * 0.01, 17.58 + j * 0.02, 59.19 + i * 0.01),
+        )
+        for i in range(4)
+        for j in range(6)
+    ]
 
 # ?initial=1: start from an area (a square over the two districts' border)
 initial = square(17.60, 59.19, 17.64, 59.20) if st.query_params.get("initial") else None

@@ -8,6 +8,7 @@ of the clicked points; a rectangle drawn next replaces it. Desktop (1440x900) an
 from __future__ import annotations
 
 import http.client
+import itertools
 import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
@@ -16,7 +17,7 @@ import pytest
 from pyproj import Geod
 from shapely.geometry import Polygon
 
-from tests.browser_support import DESKTOP, ROOT, TABLET, serve_script, shot, wait_idle
+from tests.browser_support import ARTIFACTS, DESKTOP, ROOT, TABLET, serve_script, shot, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -316,5 +317,48 @@ def test_initial_area_edited_then_deleted(browser, draw_url) -> None:
         assert frame.evaluate("() => drawnItems.getLayers().length") == 0
         assert not errors, errors
         assert not net.external, net.external
+    finally:
+        ctx.close()
+
+
+#: The district names shown (not hidden by the declutter), with their boxes in the iframe.
+VISIBLE_NAMES = """() => [...document.querySelectorAll('.leaflet-tooltip.pax-district')]
+  .filter((t) => getComputedStyle(t).visibility !== 'hidden')
+  .map((t) => { const r = t.getBoundingClientRect();
+                return [r.left, r.top, r.right, r.bottom, t.textContent]; })"""
+
+
+@pytest.mark.parametrize("size", [TABLET, DESKTOP], ids=["820", "1440"])
+def test_district_names_never_overlap(browser, draw_url, size) -> None:
+    """24 small districts with long names: at every zoom the names shown do not touch, names
+    are hidden only where they would, and zooming in shows more of them."""
+    ctx = browser.new_context(viewport=size, locale="sv-SE")
+    page = ctx.new_page()
+    try:
+        page.goto(draw_url + "/?many=1")
+        wait_idle(page)
+        iframe = page.locator('iframe[title="streamlit_folium.st_folium"]')
+        iframe.wait_for(timeout=60_000)
+        frame = iframe.element_handle().content_frame()
+        frame.wait_for_function(
+            "() => window.map && document.querySelectorAll('.pax-district').length === 24",
+            timeout=60_000,
+        )
+        shown = {}
+        for z in (10, 11, 12, 13, 14, 15):
+            frame.evaluate("(z) => map.setView([59.20, 17.62], z, {animate: false})", z)
+            frame.wait_for_timeout(400)
+            boxes = frame.evaluate(VISIBLE_NAMES)
+            for a, b in itertools.combinations(boxes, 2):
+                apart = a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+                assert apart, (z, a, b)
+            shown[z] = len(boxes)
+            if z in (10, 13):
+                frame.locator(".leaflet-container").screenshot(
+                    path=str(ARTIFACTS / f"drawmap-names-{size['width']}-z{z}.png")
+                )
+        assert 0 < shown[10] < 24, shown  # names that would overlap are hidden
+        assert shown[15] > shown[10], shown  # and come back as the map zooms in
+        assert all(shown[a] <= shown[b] for a, b in itertools.pairwise(sorted(shown))), shown
     finally:
         ctx.close()
