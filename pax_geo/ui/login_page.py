@@ -130,7 +130,8 @@ def render(
 
     other = "en" if lang == "sv" else "sv"
     nxt = html.escape(next_url)
-    switch = f"{PATH}?lang={other}&amp;next={html.escape(quote(next_url, safe=''))}"
+    base = html.escape(web.base_path())  # "" unless Streamlit serves under a path
+    switch = f"{base}{PATH}?lang={other}&amp;next={html.escape(quote(next_url, safe=''))}"
     alert = f'<p class="msg" role="alert">{html.escape(message)}</p>' if message else ""
     sso_link = (
         f'<a class="sso" href="{html.escape(web.safe_next(next_url))}'
@@ -139,7 +140,7 @@ def render(
         else ""
     )
     prefetch = "".join(
-        f'<link rel="prefetch" href="/{html.escape(f)}" crossorigin>' for f in startup_files()
+        f'<link rel="prefetch" href="{base}/{html.escape(f)}" crossorigin>' for f in startup_files()
     )
     return f"""<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8">
@@ -153,7 +154,7 @@ def render(
 <p class="sub">{t("app_subtitle")}</p>
 <a class="lang" href="{switch}" hreflang="{other}">{t("login_other_lang")}</a>
 {alert}
-<form method="post" action="{PATH}" autocomplete="on">
+<form method="post" action="{base}{PATH}" autocomplete="on">
 <h2>{t("login_heading")}</h2>
 <input type="hidden" name="csrf" value="{form_token(cookie)}">
 <input type="hidden" name="next" value="{nxt}">

@@ -151,7 +151,8 @@ def take_handoff(cookie: str | None) -> tuple[auth.LoginResult, str] | None:
     return handoff.result, handoff.lang
 
 
-def _base_path() -> str:
+def base_path() -> str:
+    """Streamlit's ``server.baseUrlPath`` as a path prefix ("" or "/<base>")."""
     from streamlit import config as st_config
 
     base = str(st_config.get_option("server.baseUrlPath") or "").strip("/")
@@ -160,7 +161,7 @@ def _base_path() -> str:
 
 def page_path(path: str, base: str | None = None) -> bool:
     """True for the URLs Streamlit answers with the app itself: ``/`` and ``/<page key>``."""
-    base = _base_path() if base is None else base
+    base = base_path() if base is None else base
     if base and not path.startswith(base):
         return False
     rest = path[len(base) :].strip("/")
@@ -170,7 +171,7 @@ def page_path(path: str, base: str | None = None) -> bool:
 def safe_next(value: str | None, base: str | None = None) -> str:
     """Where to go after signing in: one of the app's own pages (with its query), else home.
     Never another site: no scheme, no host, no ``//``."""
-    base = _base_path() if base is None else base
+    base = base_path() if base is None else base
     home = base + "/"
     if not value:
         return home
@@ -191,7 +192,7 @@ def _login_redirect(scope) -> str | None:
     single sign-on flow (``?sso=1`` and Streamlit's own identity cookie pass)."""
     if scope.get("method") not in ("GET", "HEAD"):
         return None
-    base = _base_path()
+    base = base_path()
     path = scope.get("path", "")
     if not page_path(path, base):
         return None
