@@ -11,7 +11,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 PORT ?= $(or $(PAX_PORT),8501)
 export PAX_PORT := $(PORT)
 
-SYSTEM_PACKAGES := postgresql postgresql-15-postgis-3
+SYSTEM_PACKAGES := postgresql postgresql-15-postgis-3 nginx
 TEST_PACKAGES := chromium fonts-dejavu-core poppler-utils
 
 .PHONY: run test deps test-deps venv venv-dev lint format bench clean help
@@ -37,6 +37,7 @@ deps:
 	  ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	  ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || missing="$$missing postgresql-15-postgis-3"; \
 	fi; \
+	[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing="$$missing nginx"; \
 	$(MAKE) --no-print-directory _apt PKGS="$$missing"
 
 test-deps:

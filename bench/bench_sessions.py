@@ -1,9 +1,10 @@
 """Benchmark: many signed-in sessions at once, each changing filters; server rerun times.
 
     .venv/bin/python bench/bench_sessions.py [--sessions 20] [--clicks 12] [--incidents N]
-                                             [--clients browser|ws]
+                                             [--clients browser|ws] [--think S] [--workers N]
 
-Serves the app with ``server.py`` (as ``pax serve`` does) with ``PAX_SLOW_RUN_MS=0``, so that
+Serves the app with ``server.py`` (as ``pax serve`` does; with ``--workers N``, N Streamlit
+processes behind nginx, pax_geo.frontdoor) with ``PAX_SLOW_RUN_MS=0``, so that
 the server logs every script run with its page, role and milliseconds (pax_geo.ui.runlog), and
 drives it from one Debian Chromium with one browser context per session (Playwright, desktop
 size). The sessions are a mix of roles and pages (:data:`MIX`). Each session opens its page by
@@ -48,6 +49,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,6 +58,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_field import CHROMIUM, serve  # noqa: E402
 from support import scratch_database  # noqa: E402
+
+from pax_geo import frontdoor  # noqa: E402
 
 DB = "pax_bench_sessions"
 ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-dev-shm-usage"]
@@ -94,12 +98,15 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def rss_kib(pid: int) -> int:
-    """Resident memory of a process and its children (streamlit runs in one process)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
+def rss_kib(pids: list[int]) -> int:
+    """Resident memory of the server's processes (one Streamlit process, or the workers and
+    nginx of ``--workers``)."""
+    total = 0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total
 
 
 async def idle(page, timeout: float = 180) -> None:
@@ -316,18 +323,18 @@ def _tally(**extra: object) -> dict:
 
 
 async def drive_ws(
-    url: str, n: int, clicks: int, pid: int, sessions_mix: list, think: float = 0.0
+    url: str, n: int, clicks: int, pids: list[int], sessions_mix: list, think: float = 0.0
 ) -> dict:
     out = _tally(open=[], done=asyncio.Event())
     mix = [sessions_mix[i % len(sessions_mix)] for i in range(n)]
-    out["rss_before_kib"] = rss_kib(pid)
+    out["rss_before_kib"] = rss_kib(pids)
     tasks = []
     for role, key in mix:
         tasks.append(asyncio.create_task(ws_session(url, role, key, clicks, out, think)))
         await asyncio.sleep(2.0)  # people do not all press "Logga in" in the same second
     while len(out["open"]) + len(out["failures"]) < len(tasks):  # all signed in and done
         await asyncio.sleep(0.5)
-    out["rss_all_kib"] = rss_kib(pid)
+    out["rss_all_kib"] = rss_kib(pids)
     out["done"].set()
     await asyncio.gather(*tasks)
     out.pop("open")
@@ -335,20 +342,20 @@ async def drive_ws(
     return out
 
 
-async def drive(url: str, n: int, clicks: int, pid: int, sessions_mix: list) -> dict:
+async def drive(url: str, n: int, clicks: int, pids: list[int], sessions_mix: list) -> dict:
     from playwright.async_api import async_playwright
 
     out = _tally(contexts=[])
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         mix = [sessions_mix[i % len(sessions_mix)] for i in range(n)]
-        out["rss_before_kib"] = rss_kib(pid)
+        out["rss_before_kib"] = rss_kib(pids)
         tasks = []
         for role, key in mix:
             tasks.append(asyncio.create_task(session(browser, url, role, key, clicks, out)))
             await asyncio.sleep(2.0)  # people do not all press "Logga in" in the same second
         await asyncio.gather(*tasks)
-        out["rss_all_kib"] = rss_kib(pid)
+        out["rss_all_kib"] = rss_kib(pids)
         for ctx in out.pop("contexts"):
             await ctx.close()
         await browser.close()
@@ -371,6 +378,12 @@ def main() -> int:
         default=0.0,
         help="ws: mean seconds a user reads the page between presses (0: press at once)",
     )
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="Streamlit processes behind nginx as pax serve runs them (1: one, no nginx)",
+    )
     args = ap.parse_args()
     if not args.incidents:
         return run(args)
@@ -379,22 +392,42 @@ def main() -> int:
         return run(args)
 
 
+def _serve(log: Path, workers: int) -> tuple[Callable[[], None], str, list[int]]:
+    """The app as ``pax serve`` runs it: one process, or ``workers`` behind nginx (front door);
+    a stop function, its URL and the processes whose memory counts."""
+    if workers <= 1:
+        server, url = serve(log)
+
+        def stop_one() -> None:
+            server.terminate()
+            server.wait(timeout=30)
+
+        return stop_one, url, [server.pid]
+    port = frontdoor.free_port()
+    front = frontdoor.start(
+        "127.0.0.1",
+        port,
+        workers,
+        Path(tempfile.mkdtemp(prefix="pax-bench-front-")),
+        env={"PAX_BASEMAP": "none", "PAX_SLOW_RUN_MS": "0", "PYTHONPATH": str(ROOT)},
+        worker_log=log,
+    )
+    return front.stop, f"http://127.0.0.1:{port}", [p.pid for p in front.procs]
+
+
 def run(args: argparse.Namespace) -> int:
     log = Path(tempfile.mkstemp(prefix="pax-bench-sessions-", suffix=".log")[1])
-    server, url = serve(log)  # with the run log on: every run's page, role and ms
+    stop, url, pids = _serve(log, args.workers)  # every run's page, role and ms in the log
     try:
         t0 = time.perf_counter()
         mix = [m for m in MIX if args.page in (None, m[1])] or MIX
         if args.clients == "ws":
-            out = asyncio.run(
-                drive_ws(url, args.sessions, args.clicks, server.pid, mix, args.think)
-            )
+            out = asyncio.run(drive_ws(url, args.sessions, args.clicks, pids, mix, args.think))
         else:
-            out = asyncio.run(drive(url, args.sessions, args.clicks, server.pid, mix))
+            out = asyncio.run(drive(url, args.sessions, args.clicks, pids, mix))
         wall = time.perf_counter() - t0
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop()
 
     text = log.read_text(errors="replace")
     # per page: the first run of each session there (sign-in to page, cold for the session)
@@ -412,7 +445,8 @@ def run(args: argparse.Namespace) -> int:
     server_errors = [ln for ln in text.splitlines() if " ERROR " in ln or "Traceback" in ln]
 
     print(
-        f"{args.sessions} {args.clients} sessions x {args.clicks} presses "
+        f"{args.sessions} {args.clients} sessions x {args.clicks} presses, "
+        f"{args.workers} worker(s) "
         f"(think {args.think:g} s), {wall:.0f} s in all; "
         f"signed in: {out['signed_in']}"
     )

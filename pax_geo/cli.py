@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from pax_geo import cluster, config, db, migrate
+from pax_geo import cluster, config, db, frontdoor, migrate
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -87,27 +87,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if cluster.port_in_use(port):
         raise CliError(f"Port {port} is in use. Stop what runs there or use PAX_PORT=8502 make run")
     migrate.check_current()
-    # server.py wraps app.py in Streamlit's st.App with the HTTP gate of pax_geo.ui.web
-    # (security headers, no /_stcore/metrics, downloads only for signed-in sessions).
-    app = str(config.PROJECT_ROOT / "server.py")
-    argv = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        app,
-        "--server.port",
-        str(port),
-        "--server.address",
-        cfg.listen_address,
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
+    workers = args.workers if args.workers is not None else frontdoor.worker_count(cfg)
+    if workers > 1 and frontdoor.nginx_binary() is None:
+        if cfg.workers or args.workers:
+            raise CliError(frontdoor.NGINX_MISSING)
+        print("nginx is not installed (make run installs it): serving one process", flush=True)
+        workers = 1
     shown = "localhost" if cfg.listen_address in ("127.0.0.1", "localhost") else cfg.listen_address
     print(f"Pax lägesbild on http://{shown}:{port} (listening on {cfg.listen_address})")
     sys.stdout.flush()
+    if workers > 1:
+        # several Streamlit processes behind nginx, sticky by browser (pax_geo.frontdoor)
+        print(f"{workers} workers behind nginx", flush=True)
+        try:
+            return frontdoor.run(cfg, port, workers)
+        except frontdoor.FrontError as exc:
+            raise CliError(str(exc)) from exc
+    # server.py wraps app.py in Streamlit's st.App with the HTTP gate of pax_geo.ui.web
+    # (security headers, no /_stcore/metrics, downloads only for signed-in sessions).
+    argv = frontdoor.streamlit_argv(port, cfg.listen_address)
     os.execv(sys.executable, argv)
     return 0  # pragma: no cover
 
@@ -136,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("serve", help="serve the app")
     s.add_argument("--port", type=int)
+    s.add_argument(
+        "--workers", type=int, help="Streamlit processes behind nginx (default: PAX_WORKERS)"
+    )
     s.set_defaults(func=cmd_serve)
 
     for register in _extensions():

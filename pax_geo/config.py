@@ -51,6 +51,8 @@ class Settings:
     app_port: int = field(default=8501, metadata=_env("PAX_PORT", lo=1, hi=65535))
     #: the address the app listens on; 127.0.0.1 unless configured (e.g. 0.0.0.0 behind a firewall)
     listen_address: str = field(default="127.0.0.1", metadata=_env("PAX_LISTEN_ADDRESS"))
+    #: Streamlit processes behind nginx (pax_geo.frontdoor); 0: one per core, 1: no nginx
+    workers: int = field(default=0, metadata=_env("PAX_WORKERS", lo=0, hi=64))
     grid_m: int = field(default=250, metadata=_env("PAX_GRID_M", lo=50, hi=5000))
     suppress_below: int = field(default=3, metadata=_env("PAX_SUPPRESS_BELOW", lo=2, hi=100))
     #: noise of the protected counts (0009): P(e) proportional to alpha^|e|

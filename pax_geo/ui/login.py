@@ -28,8 +28,10 @@ def _complete(result: auth.LoginResult, method: str) -> None:
 def client_address() -> str | None:
     """The client the per-client login limit counts: the browser connection's IP address as
     Streamlit saw it (st.context.ip_address, None for loopback, which is then '127.0.0.1').
-    Forwarded-for headers are not trusted: Pax has no proxy in front of it. None without a
-    browser connection (AppTest), where only the per-name lockout applies."""
+    Behind ``pax serve``'s nginx (pax_geo.frontdoor) this is the browser's own address:
+    uvicorn takes it from the X-Forwarded-For that nginx sets, and trusts that header from
+    127.0.0.1 only. None without a browser connection (AppTest), where only the per-name
+    lockout applies."""
     try:
         ip = st.context.ip_address
         connected = isinstance(st.context.headers.get("Host"), str)

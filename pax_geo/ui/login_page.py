@@ -23,7 +23,6 @@ import hashlib
 import hmac
 import html
 import re
-import secrets
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qs, quote
@@ -33,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from pax_geo import auth, i18n
+from pax_geo import auth, db, i18n
 from pax_geo.auth.attempt import password_attempt
 from pax_geo.pages import home_for
 from pax_geo.ui import web
@@ -41,14 +40,20 @@ from pax_geo.ui import web
 PATH = "/login"
 #: the largest form body read (a user name and a password of the allowed lengths fit easily)
 MAX_BODY = 8192
-#: per process: a server restart makes open forms ask again (login_stale), nothing worse
-_SECRET = secrets.token_bytes(32)
+
+
+@lru_cache(maxsize=1)
+def _form_key() -> bytes:
+    """The key of the form tokens, derived from the project secret: every server process of an
+    installation (``pax serve`` with several workers behind nginx) makes and accepts the same
+    tokens, also across a restart."""
+    return hmac.new(db.project_secret().encode(), b"pax-login-form", hashlib.sha256).digest()
 
 
 def form_token(cookie: str) -> str:
     """The form's token for this browser: an HMAC of its cookie, so a form posted from
     another site (which cannot read the page) fails."""
-    return hmac.new(_SECRET, cookie.encode(), hashlib.sha256).hexdigest()[:40]
+    return hmac.new(_form_key(), cookie.encode(), hashlib.sha256).hexdigest()[:40]
 
 
 @lru_cache(maxsize=1)
