@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
+from typing import Any
 
 import streamlit as st
 
@@ -79,6 +81,34 @@ def relabel_on_language_change(*keys: str) -> None:
         if key in st.session_state and st.session_state.get(marker, lg) != lg:
             st.session_state[key] = st.session_state[key]
         st.session_state[marker] = lg
+
+
+def lazy_tabs(keys: Sequence[str], state_key: str, keep: Sequence[str] = ()) -> Sequence[Any]:
+    """Tabs whose content runs only while open: one tab per catalogue key; draw a tab's
+    content only when its ``.open`` is true. ``keep``: the keys of the widgets inside the tabs,
+    whose values must survive while their tab is closed.
+
+    ``st.tabs`` by default runs and sends every tab's content on every rerun; a page with four
+    chart-filled tabs then pays four times for every filter change. With ``on_change="rerun"``
+    Streamlit tracks the open tab and a tab change reruns the page. The state holds the tab's
+    label, so after a language switch the same tab is selected again by its key.
+    """
+    # Streamlit forgets the value of a widget that a run did not draw; assigning it through
+    # the Session State API on every run keeps it (the documented way to keep widget state)
+    for key in keep:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+    lg = lang()
+    labels = [i18n.t(k, lg) for k in keys]
+    stored = st.session_state.get(state_key)
+    if stored is not None and stored not in labels:
+        for k in keys:
+            if stored in (i18n.t(k, other) for other in i18n.LANGS):
+                st.session_state[state_key] = i18n.t(k, lg)
+                break
+        else:
+            del st.session_state[state_key]
+    return st.tabs(labels, key=state_key, on_change="rerun")
 
 
 def builtin_texts_css(lg: str) -> str:

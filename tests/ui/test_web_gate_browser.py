@@ -149,7 +149,9 @@ def test_media_download_needs_the_session_and_is_audited(page, app_url, owner_en
     assert len(mine) >= 2 and mine[0].detail["file"].endswith(".csv")
     assert {r.db_login for r in served} == {"pax_field_worker"}
     views = [r.detail for r in rows if r.action == "page_view" and r.page == "medellang"]
-    assert views and views[0]["since"] and views[0]["bucket"] == "week"
+    # one row per tab opened, with that tab's filters (only the open tab runs)
+    assert [v["tab"] for v in views] == ["trends", "since"]
+    assert views[0]["bucket"] == "week" and views[1]["since"]
     # after signing out the same browser is refused too
     page.get_by_role("button", name="Logga ut").click()
     wait_idle(page)
