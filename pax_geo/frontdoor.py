@@ -183,7 +183,7 @@ class Front:
     def stop(self, timeout_s: float = 10) -> None:
         for p in self.procs:
             if p.poll() is None:
-                p.send_signal(signal.SIGTERM if p is not self.nginx else signal.SIGQUIT)
+                p.terminate()  # nginx: a fast stop (SIGQUIT would wait for open websockets)
         deadline = time.monotonic() + timeout_s
         for p in self.procs:
             try:
@@ -238,11 +238,13 @@ def start(
             _wait_healthy(worker_port, procs)
         conf = run_dir / "nginx.conf"
         conf.write_text(nginx_config(listen, port, ports, run_dir))
-        nginx = subprocess.Popen(
-            [binary, "-p", str(run_dir), "-c", str(conf), "-g", "daemon off;"],
-            cwd=run_dir,
-            env=child_env,
-            stderr=out,
+        procs.append(
+            subprocess.Popen(
+                [binary, "-p", str(run_dir), "-c", str(conf), "-g", "daemon off;"],
+                cwd=run_dir,
+                env=child_env,
+                stderr=out,
+            )
         )
     except BaseException:
         for proc in procs:
@@ -252,9 +254,9 @@ def start(
     finally:
         if out is not None:
             out.close()
-    front = Front(procs, ports, nginx, run_dir)
+    front = Front(procs[:-1], ports, procs[-1], run_dir)
     try:
-        _wait_listening(listen, port, nginx)
+        _wait_listening(listen, port, front.nginx)
     except BaseException:
         front.stop()
         raise
@@ -277,12 +279,17 @@ def _wait_listening(address: str, port: int, nginx: subprocess.Popen) -> None:
 
 def run(cfg: Settings, port: int, workers: int) -> int:
     """Serve until interrupted or until a process ends; the exit code."""
-    front = start(cfg.listen_address, port, workers, cfg.home / "front" / str(port))
 
     def _stop(signum: int, _frame: object) -> None:
-        front.stop()
         raise SystemExit(128 + signum)
 
+    # before anything starts: a stop that comes while starting still stops what has started
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    return front.wait()
+    front = start(cfg.listen_address, port, workers, cfg.home / "front" / str(port))
+    try:
+        return front.wait()
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        front.stop()

@@ -8,7 +8,9 @@ proxied websocket, and a worker that stops stops the whole service."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -154,3 +156,71 @@ def test_a_worker_that_stops_stops_the_service(pg_url, demo_loaded, tmp_path):
         front.stop()
     assert not any(p.poll() is None for p in front.procs)
     assert os.path.exists(front.run_dir / "nginx.conf")
+
+
+def _children(pid: int) -> set[int]:
+    """Every descendant of a process (from /proc)."""
+    parents: dict[int, int] = {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(
+                line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line
+            )
+        except OSError:
+            continue
+        parents[int(status.parent.name)] = int(fields.get("PPid", "0").strip())
+    out, todo = set(), [pid]
+    while todo:
+        p = todo.pop()
+        kids = {c for c, pp in parents.items() if pp == p}
+        out |= kids
+        todo.extend(kids)
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in state  # a zombie has ended
+
+
+@pytest.mark.parametrize("when", ["starting", "serving"])
+def test_pax_serve_stopped_leaves_nothing_running(pg_url, demo_loaded, when):
+    port = frontdoor.free_port()
+    env = {**os.environ, "PAX_DB_NAME": pg_url.database, "PAX_BASEMAP": "none"}
+    env["PYTHONPATH"] = str(ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pax_geo.cli", "serve", "--port", str(port), "--workers", "2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        seen: set[int] = set()
+        while time.monotonic() < deadline:
+            seen |= _children(proc.pid)
+            if when == "starting" and len(seen) >= 2:
+                break  # the workers are starting; nginx is not up yet
+            if when == "serving" and len(seen) >= 3:
+                try:
+                    if Browser().request(f"http://127.0.0.1:{port}/_stcore/health")[0] == 200:
+                        break
+                except OSError:
+                    pass
+            time.sleep(0.05)
+        else:
+            raise AssertionError("pax serve did not get that far")
+        seen |= _children(proc.pid)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) != 0
+        end = time.monotonic() + 10
+        while any(_alive(p) for p in seen) and time.monotonic() < end:
+            time.sleep(0.1)
+        assert not [p for p in seen if _alive(p)], "processes outlived pax serve"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
