@@ -19,6 +19,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from pax_geo.basemap import routes
 from pax_geo.field.live import live
 from pax_geo.pages import FIELD_ROLES
+from pax_geo.ui import warmup
 from pax_geo.ui.login_page import routes as login_routes
 from pax_geo.ui.vendor_routes import routes as vendor_routes
 from pax_geo.ui.web import SecurityMiddleware
@@ -32,6 +33,8 @@ PagesManager.uses_pages_directory = False
 
 # the field roles' area status, kept ready in the background (pax_geo.field.live)
 live().start(FIELD_ROLES)
+# the pages' libraries imported now, not by the first visitor of each page (pax_geo.ui.warmup)
+warmup.start()
 
 app = st.App(
     "app.py",

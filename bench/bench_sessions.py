@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import re
 import sys
@@ -415,9 +416,32 @@ def _serve(log: Path, workers: int) -> tuple[Callable[[], None], str, list[int]]
     return front.stop, f"http://127.0.0.1:{port}", [p.pid for p in front.procs]
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def settle(pids: list[int], timeout_s: float = 90) -> float:
+    """Wait until the server has finished starting (its start-up imports, pax_geo.ui.warmup):
+    less than 50 ms of CPU in a second. The seconds waited."""
+    t0 = time.monotonic()
+    last = cpu_seconds(pids)
+    while time.monotonic() - t0 < timeout_s:
+        time.sleep(1)
+        now = cpu_seconds(pids)
+        if now - last < 0.05:
+            break
+        last = now
+    return time.monotonic() - t0
+
+
 def run(args: argparse.Namespace) -> int:
     log = Path(tempfile.mkstemp(prefix="pax-bench-sessions-", suffix=".log")[1])
     stop, url, pids = _serve(log, args.workers)  # every run's page, role and ms in the log
+    print(f"server settled {settle(pids):.0f} s after answering")
     try:
         t0 = time.perf_counter()
         mix = [m for m in MIX if args.page in (None, m[1])] or MIX

@@ -6,22 +6,24 @@ the areas' populations.
 
 from __future__ import annotations
 
+import importlib
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import mapclassify
 import numpy as np
 import pandas as pd
 
 WEIGHTED = "population_weighted"
 UNWEIGHTED = "unweighted"
 
-#: Classification schemes offered on the Lång sikt page (key -> mapclassify class).
-SCHEMES: dict[str, type] = {
-    "quantiles": mapclassify.Quantiles,
-    "natural_breaks": mapclassify.FisherJenks,
-    "equal_interval": mapclassify.EqualInterval,
+#: Classification schemes offered on the Lång sikt page (key -> mapclassify class name).
+#: mapclassify is imported when a map is classed, not with this module: its import takes
+#: seconds (scipy, scikit-learn), which the area card and Medellång sikt need not pay.
+SCHEMES: dict[str, str] = {
+    "quantiles": "Quantiles",
+    "natural_breaks": "FisherJenks",
+    "equal_interval": "EqualInterval",
 }
 
 
@@ -127,6 +129,7 @@ def classify(values: pd.Series | np.ndarray, scheme: str = "quantiles", k: int =
         return Classes(scheme, float(v.min()), (float(v.max()),))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # mapclassify warns when classes collapse
-        clf = SCHEMES[scheme](v, k=k)
+        scheme_class = getattr(importlib.import_module("mapclassify"), SCHEMES[scheme])
+        clf = scheme_class(v, k=k)
     bins = tuple(float(b) for b in np.unique(clf.bins))
     return Classes(scheme, float(v.min()), bins)

@@ -1,0 +1,49 @@
+"""The start-up warm-up (pax_geo/ui/warmup.py) imports every module a page imports and then
+freezes what it imported out of the garbage collector's sight."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from pax_geo.ui import warmup
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def page_imports() -> set[str]:
+    """The pax_geo modules and libraries the page scripts and app.py import at their top."""
+    out: set[str] = set()
+    for script in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]:
+        for node in ast.walk(ast.parse(script.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                out.add(node.module)
+            elif isinstance(node, ast.Import):
+                out |= {a.name for a in node.names}
+    return out
+
+
+def test_the_warm_up_imports_what_the_pages_import_and_the_late_libraries():
+    wanted = {m for m in page_imports() if m.startswith("pax_geo")} | set(warmup.LATE)
+    assert "pax_geo.ui.area_card" in wanted or "pax_geo.ui" in wanted
+    assert set(warmup.modules()) >= wanted - {"pax_geo", "pax_geo.ui"}  # packages, imported
+    # in a fresh interpreter (no Streamlit runtime to wait for): afterwards every one of them
+    # is loaded, and nothing failed
+    code = (
+        "import json, sys, logging; logging.basicConfig();"
+        "from pax_geo.ui import warmup; warmup.start(wait_for_runtime=False).join();"
+        "import gc; print(gc.get_freeze_count());"
+        f"print(json.dumps(sorted(set({sorted(wanted)!r}) - set(sys.modules))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    frozen, missing = done.stdout.strip().splitlines()[-2:]
+    assert json.loads(missing) == []
+    # and the imported objects are out of the garbage collector's sight
+    assert int(frozen) > 100_000
+    assert "warm-up import" not in done.stderr
