@@ -6,8 +6,10 @@ import streamlit as st
 
 from pax_geo import i18n
 from pax_geo.config import settings
+from pax_geo.horizons import fmt
 from pax_geo.horizons.counts import Count
 from pax_geo.layers import INCIDENT_KINDS, load_layers
+from pax_geo.mapdata import point_ceiling
 from pax_geo.pages import may_open
 from pax_geo.ui import data, session, widgets
 from pax_geo.ui import operations as oui
@@ -112,7 +114,10 @@ session.audit_page_view(
 )
 payload = data.map_data(user, flt, mode, hex_size, kind_labels, lang)
 
-if payload.mode in ("hex", "heat") and mode == "auto":
+if mode == "points" and payload.mode == "hex":
+    ceiling = point_ceiling(settings().point_budget)
+    st.info(t("points_capped", ceiling=fmt.num(ceiling, lang, decimals=0)))
+elif payload.mode in ("hex", "heat") and mode == "auto":
     st.info(
         t(
             "auto_switched",

@@ -56,17 +56,37 @@ def test_points_below_the_budget_and_hexagons_above(reader_engines, demo_loaded,
         n = queries.incident_point_count(conn, year)
         small = mapdata.build(conn, year, mode="auto", budget=n)
         big = mapdata.build(conn, year, mode="auto", budget=n - 1)
-        forced = mapdata.build(conn, year, mode="points", budget=10)
+        # points asked for: drawn up to the ceiling (ten budgets), hexagons above it
+        f = mapdata.POINT_CEILING_FACTOR
+        forced = mapdata.build(conn, year, mode="points", budget=-(-n // f))
+        capped = mapdata.build(conn, year, mode="points", budget=(n - 1) // f)
         heat = mapdata.build(conn, year, mode="heat", budget=10**6)
     assert small.mode == "points" and small.shown_total == n
     assert big.mode == "hex" and big.shown_total == n
     assert forced.mode == "points" and forced.shown_total == n
+    assert capped.mode == "hex" and capped.shown_total == n
     assert heat.mode == "heat" and heat.shown_total == n
     hex_rows = sum(len(layer.rows) for layer in big.incidents.values())
     assert hex_rows < n  # the browser gets cells, not incidents
     # Every point layer knows the incident id behind each row, for the details panel.
     for layer in small.incidents.values():
         assert len(layer.ids) == len(layer.rows)
+
+
+@pytest.mark.parametrize(
+    ("requested", "n", "chosen"),
+    [
+        ("auto", 5000, "points"),
+        ("auto", 5001, "hex"),
+        ("points", 5001, "points"),
+        ("points", 50_000, "points"),  # exactly on the ceiling
+        ("points", 50_001, "hex"),
+        ("heat", 1, "heat"),
+        ("hex", 1, "hex"),
+    ],
+)
+def test_the_mode_at_the_budget_and_the_ceiling(requested, n, chosen):
+    assert mapdata.choose_mode(requested, n, 5000) == chosen
 
 
 def test_counts_per_type_match_the_database(conn, reader_engines, demo_loaded, year):

@@ -90,6 +90,20 @@ def test_forcing_hexagons_and_heat(police):
     assert types == {"HeatmapLayer"}
 
 
+def test_points_above_the_ceiling_are_drawn_as_hexagons_and_said_so(demo_loaded, env_settings):
+    env_settings(PAX_POINT_BUDGET="5")  # a ceiling of 50 points
+    at = page_as("polis")
+    at.segmented_control(key="har_window").set_value("1y")
+    at.segmented_control(key="har_mode").set_value("points").run()
+    types = {layer["@@type"] for layer in deck_spec(at)["layers"] if layer["id"].startswith("inc_")}
+    assert types == {"ColumnLayer"}
+    assert [i.value for i in at.info] == [tr("points_capped", ceiling="50")]
+    # a window with few enough incidents gets its points
+    at.segmented_control(key="har_window").set_value("7d").run()
+    types = {layer["@@type"] for layer in deck_spec(at)["layers"] if layer["id"].startswith("inc_")}
+    assert types == {"ScatterplotLayer"} and not at.info
+
+
 def test_field_worker_gets_area_counts_without_points_or_cameras(demo_loaded):
     at = page_as("falt")
     assert not at.exception
