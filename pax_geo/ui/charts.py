@@ -346,6 +346,10 @@ def _template(
         y_title=y_title,
         title=" " if titled else None,
         legend=legend,
+        # one name per row: in one row (or two columns) the series' names do not fit a chart
+        # in half an 820 px tablet's width, and the last one was cut off (the rows take about
+        # 60 px of the chart's height: the callers give the chart that much more)
+        legend_columns=1 if legend else None,
     )
     return json.dumps(chart.to_dict())
 
@@ -373,8 +377,8 @@ def trend_spec(
     height: int = 180,
     y_title: str | None = None,
 ) -> dict:
-    """The Vega-Lite specification of :func:`trend_chart` (with its legend, without title or
-    markers) for ``st.vega_lite_chart``: the chart made by Altair once per shape, the data set
+    """The Vega-Lite specification of :func:`trend_chart` (with its legend one name per row,
+    without title or markers) for ``st.vega_lite_chart``: the chart made by Altair once per shape, the data set
     in (Altair's chart objects cost a page 0.2 to 0.4 s on every run)."""
     spec = _trend_template(bucket, lang, roll, height, y_title, False, legend=True, titled=False)
     d = _trend_values(frame, bucket, lang)

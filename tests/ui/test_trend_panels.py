@@ -88,7 +88,9 @@ def test_a_single_trend_is_the_chart_of_its_own(signed, role):
     with signed[role].connect() as conn:
         tr = medium.incident_trend(conn, clock.now(), "week", None, None, (), roll=4)
     spec = charts.trend_spec(tr.frame, "week", "en", roll=4, height=220, y_title="Obs")
-    alone = charts.trend_chart(tr.frame, "week", "en", roll=4, height=220, y_title="Obs")
+    alone = charts.trend_chart(
+        tr.frame, "week", "en", roll=4, height=220, y_title="Obs", legend_columns=1
+    )
     assert resolved(spec) == resolved(alone.to_dict())
     assert len(spec["datasets"][charts.TREND_DATA]) == len(tr.frame) > 20
     # twice the same shape: one Altair chart, two independent specifications

@@ -7,9 +7,13 @@ import ast
 import json
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from pax_geo.ui import warmup
+from tests.browser_support import serve_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,3 +51,22 @@ def test_the_warm_up_imports_what_the_pages_import_and_the_late_libraries():
     # and the imported objects are out of the garbage collector's sight
     assert int(frozen) > 100_000
     assert "warm-up import" not in done.stderr
+
+
+def test_a_component_imported_by_the_warm_up_is_served(pg_url, demo_loaded):
+    """The draw map's component (streamlit_folium), imported by the warm-up before any page
+    ran, is registered with the runtime: its frame's page is served."""
+    url_path = "/component/streamlit_folium.st_folium/index.html"
+    with serve_app(pg_url.database) as url:
+        deadline = time.monotonic() + 90
+        status = None
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(url + url_path, timeout=5) as r:
+                    status = r.status
+            except urllib.error.HTTPError as exc:
+                status = exc.code
+            if status == 200:
+                break
+            time.sleep(0.5)
+        assert status == 200
