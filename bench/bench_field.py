@@ -30,6 +30,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from support import settle
+
 from pax_geo import auth
 from pax_geo.config import settings
 
@@ -178,6 +180,8 @@ def main() -> None:
     settings()
     log = Path(tempfile.mkstemp(prefix="pax-bench-field-", suffix=".log")[1])
     proc, url = serve(log)
+    # measured once the server has finished starting (its start-up imports), as users find it
+    print(f"server settled {settle([proc.pid]):.0f} s after answering", file=sys.stderr)
     results = []
     try:
         with sync_playwright() as p:

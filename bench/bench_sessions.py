@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import re
 import sys
@@ -58,7 +57,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_field import CHROMIUM, serve  # noqa: E402
-from support import scratch_database  # noqa: E402
+from support import scratch_database, settle  # noqa: E402
 
 from pax_geo import frontdoor  # noqa: E402
 
@@ -414,28 +413,6 @@ def _serve(log: Path, workers: int) -> tuple[Callable[[], None], str, list[int]]
         worker_log=log,
     )
     return front.stop, f"http://127.0.0.1:{port}", [p.pid for p in front.procs]
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def settle(pids: list[int], timeout_s: float = 90) -> float:
-    """Wait until the server has finished starting (its start-up imports, pax_geo.ui.warmup):
-    less than 50 ms of CPU in a second. The seconds waited."""
-    t0 = time.monotonic()
-    last = cpu_seconds(pids)
-    while time.monotonic() - t0 < timeout_s:
-        time.sleep(1)
-        now = cpu_seconds(pids)
-        if now - last < 0.05:
-            break
-        last = now
-    return time.monotonic() - t0
 
 
 def run(args: argparse.Namespace) -> int:

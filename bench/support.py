@@ -111,3 +111,25 @@ def signed_in(role: str) -> Iterator[Connection]:
     assert res.ok, f"the demo account of {role} cannot sign in"
     with auth.reader_connection(role, str(res.token), res.account.username) as conn:
         yield conn
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def settle(pids: list[int], timeout_s: float = 90) -> float:
+    """Wait until the server has finished starting (its start-up imports, pax_geo.ui.warmup):
+    less than 50 ms of CPU in a second. The seconds waited."""
+    t0 = time.monotonic()
+    last = cpu_seconds(pids)
+    while time.monotonic() - t0 < timeout_s:
+        time.sleep(1)
+        now = cpu_seconds(pids)
+        if now - last < 0.05:
+            break
+        last = now
+    return time.monotonic() - t0
