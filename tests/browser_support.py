@@ -111,6 +111,24 @@ def serve_script(script: Path, **env_extra: str) -> Iterator[str]:
         log.close()
 
 
+def pax_serve(db_name: str, port: int, *args: str, **env: str | None) -> subprocess.Popen:
+    """``pax serve`` as ``make run`` starts it (nginx and workers unless told otherwise) on a
+    port against a test database, quietly; ``env`` adds settings, None removes one."""
+    full = {**os.environ, "PAX_DB_NAME": db_name, "PYTHONPATH": str(ROOT)}
+    for key, value in env.items():
+        if value is None:
+            full.pop(key, None)
+        else:
+            full[key] = value
+    return subprocess.Popen(
+        [sys.executable, "-m", "pax_geo.cli", "serve", "--port", str(port), *args],
+        cwd=ROOT,
+        env=full,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 @pytest.fixture(scope="session")
 def app_url(pg_url, demo_loaded) -> Iterator[str]:
     """Serve the app on a free port against this session's test database (no street map: the

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from sqlalchemy import text
 
 from pax_geo import frontdoor
 from pax_geo.auth import DEMO_ACCOUNTS, DEMO_PASSWORD
-from tests.browser_support import ARTIFACTS, ROOT, login, open_page, shot, wait_idle
+from tests.browser_support import ARTIFACTS, ROOT, login, open_page, pax_serve, shot, wait_idle
 from tests.http_support import Browser
 
 
@@ -189,15 +188,7 @@ def _alive(pid: int) -> bool:
 @pytest.mark.parametrize("when", ["starting", "serving"])
 def test_pax_serve_stopped_leaves_nothing_running(pg_url, demo_loaded, when):
     port = frontdoor.free_port()
-    env = {**os.environ, "PAX_DB_NAME": pg_url.database, "PAX_BASEMAP": "none"}
-    env["PYTHONPATH"] = str(ROOT)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pax_geo.cli", "serve", "--port", str(port), "--workers", "2"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = pax_serve(pg_url.database, port, "--workers", "2", PAX_BASEMAP="none")
     try:
         deadline = time.monotonic() + 90
         seen: set[int] = set()

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -17,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from tests.browser_support import DESKTOP, ROOT, _free_port, login, open_page, wait_idle
+from tests.browser_support import DESKTOP, _free_port, login, open_page, pax_serve, wait_idle
 
 #: Keeps the values of stApp's data-test-script-state in window.__paxStates from now on.
 RECORD_SCRIPT_STATES = """() => {
@@ -187,15 +185,7 @@ def test_area_cards_are_audited(page, app_url, owner_engine):
 
 def test_pax_serve_listens_on_loopback_by_default(pg_url, demo_loaded):
     port = _free_port()
-    env = {**os.environ, "PAX_DB_NAME": pg_url.database, "PYTHONPATH": str(ROOT)}
-    env.pop("PAX_LISTEN_ADDRESS", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pax_geo.cli", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = pax_serve(pg_url.database, port, PAX_LISTEN_ADDRESS=None)
     try:
         deadline = time.monotonic() + 60
         while _get_or_none(f"http://127.0.0.1:{port}/_stcore/health") != 200:
