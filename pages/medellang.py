@@ -195,7 +195,7 @@ if tab_obs.open:
             else:
                 st.vega_lite_chart(
                     charts.trend_spec(
-                        obs.frame, bucket_o, lg, roll=roll_o, height=280, y_title=t("hz_axis_obs")
+                        obs.frame, bucket_o, lg, roll=roll_o, height=220, y_title=t("hz_axis_obs")
                     ),
                     width="stretch",
                 )

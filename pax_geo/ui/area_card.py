@@ -135,7 +135,7 @@ def _trend_section(card: AreaCard, role: str) -> None:
         )
     tr = card.weekly
     st.vega_lite_chart(
-        charts.trend_spec(tr.frame, tr.bucket, lg, roll=tr.roll, height=260), width="stretch"
+        charts.trend_spec(tr.frame, tr.bucket, lg, roll=tr.roll, height=200), width="stretch"
     )
     with st.expander(t("hz_card_trend_by_kind")):
         rows = []

@@ -347,8 +347,8 @@ def _template(
         title=" " if titled else None,
         legend=legend,
         # one name per row: in one row (or two columns) the series' names do not fit a chart
-        # in half an 820 px tablet's width, and the last one was cut off (the rows take about
-        # 60 px of the chart's height: the callers give the chart that much more)
+        # in half an 820 px tablet's width, and the last one was cut off (trend_spec adds the
+        # rows' height, LEGEND_ROWS_PX, to the chart's)
         legend_columns=1 if legend else None,
     )
     return json.dumps(chart.to_dict())
@@ -368,6 +368,10 @@ def _trend_template(
     return json.loads(_template(bucket, lang, roll, height, y_title, markers, legend, titled))
 
 
+#: The height trend_spec's legend (three series, one per row) takes beyond the legend in one row.
+LEGEND_ROWS_PX = 60
+
+
 def trend_spec(
     frame: pd.DataFrame,
     bucket: str,
@@ -378,9 +382,12 @@ def trend_spec(
     y_title: str | None = None,
 ) -> dict:
     """The Vega-Lite specification of :func:`trend_chart` (with its legend one name per row,
-    without title or markers) for ``st.vega_lite_chart``: the chart made by Altair once per shape, the data set
-    in (Altair's chart objects cost a page 0.2 to 0.4 s on every run)."""
-    spec = _trend_template(bucket, lang, roll, height, y_title, False, legend=True, titled=False)
+    without title or markers) for ``st.vega_lite_chart``: the chart made by Altair once per
+    shape, the data set in (Altair's chart objects cost a page 0.2 to 0.4 s on every run).
+    ``height`` is the chart's without its legend; the legend's rows are added to it."""
+    spec = _trend_template(
+        bucket, lang, roll, height + LEGEND_ROWS_PX, y_title, False, legend=True, titled=False
+    )
     d = _trend_values(frame, bucket, lang)
     spec["datasets"] = {TREND_DATA: alt.utils.data.to_values(d)["values"]}
     return spec

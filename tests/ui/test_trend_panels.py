@@ -89,7 +89,13 @@ def test_a_single_trend_is_the_chart_of_its_own(signed, role):
         tr = medium.incident_trend(conn, clock.now(), "week", None, None, (), roll=4)
     spec = charts.trend_spec(tr.frame, "week", "en", roll=4, height=220, y_title="Obs")
     alone = charts.trend_chart(
-        tr.frame, "week", "en", roll=4, height=220, y_title="Obs", legend_columns=1
+        tr.frame,
+        "week",
+        "en",
+        roll=4,
+        height=220 + charts.LEGEND_ROWS_PX,
+        y_title="Obs",
+        legend_columns=1,
     )
     assert resolved(spec) == resolved(alone.to_dict())
     assert len(spec["datasets"][charts.TREND_DATA]) == len(tr.frame) > 20
