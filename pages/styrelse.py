@@ -48,6 +48,9 @@ if showing is not None:
         presenter = bui.presenter_of(b, fig, user)
         if present(bui.deck_for(b, fig, presenter)):
             del st.session_state["bd_present"]
+            # back to the lägesbild just presented: the picker was not drawn while presenting,
+            # so Streamlit has forgotten its value
+            st.session_state["bd_open"] = b.id
             st.rerun()
         st.stop()
     del st.session_state["bd_present"]
