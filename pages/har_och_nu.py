@@ -112,7 +112,7 @@ flt = widgets.make_filter(start, end, chosen_kinds, area_ids, subtypes)
 session.audit_page_view(
     "har_och_nu", {**flt.as_dict(), "window": window_key, "mode": mode, "analysis": analysis}
 )
-payload = data.map_data(user, flt, mode, hex_size, kind_labels, lang)
+payload = data.map_data(user.role, flt, mode, hex_size, kind_labels, lang)
 
 if mode == "points" and payload.mode == "hex":
     ceiling = point_ceiling(settings().point_budget)

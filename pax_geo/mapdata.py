@@ -193,6 +193,28 @@ def context(conn: Connection) -> MapContext:
 POINT_CEILING_FACTOR = 10
 
 
+def operation_rings(conn: Connection, flt: Filter) -> list[dict] | None:
+    """The operations in the window as map polygons, or None for a role that does not see them
+    (``pax_api.operation``: every operation for a role that sees them exactly)."""
+    op_gdf = queries.operations(conn, flt)
+    if op_gdf is None:
+        return None
+    op_spec = load_layers()["operation"]
+    return [
+        {
+            "poly": ring,
+            "t": op_spec.tooltip_text(
+                {
+                    "name": o.name,
+                    "window_text": f"{o.starts_at:%Y-%m-%d}–{o.ends_at:%Y-%m-%d}",
+                }
+            ),
+        }
+        for o in op_gdf.itertuples()
+        for ring in rings(geom_to_wgs84(o.geometry, 10))
+    ]
+
+
 def point_ceiling(budget: int) -> int:
     return budget * POINT_CEILING_FACTOR
 
@@ -220,7 +242,10 @@ def build(
     lang: str = "sv",
 ) -> MapData:
     """Everything the Här och nu map draws for this role and filter; tooltips follow each
-    layer spec's ``tooltip`` fields (layers/*.toml), in ``lang``."""
+    layer spec's ``tooltip`` fields (layers/*.toml), in ``lang``.
+
+    The database decides all of it from the role's login alone (no part depends on the signed-in
+    user), so pages share it between the sessions of a role."""
     kind_labels = kind_labels or {k: k for k in INCIDENT_KINDS}
     specs = load_layers()
     prec = queries.my_precision(conn)
@@ -321,24 +346,7 @@ def build(
         lo, hi = (int(v) for v in sums.loc[d["id"]]) if d["id"] in sums.index else (0, 0)
         label = Count(lo, hi).label(suppress) if area_kinds else ""
         districts.append({**d, "n": int(released.get(d["id"], 0) or 0), "label": label})
-    ops = None
-    if include_context:
-        op_gdf = queries.operations(conn, flt)
-        if op_gdf is not None:
-            op_spec = specs["operation"]
-            ops = [
-                {
-                    "poly": ring,
-                    "t": op_spec.tooltip_text(
-                        {
-                            "name": o.name,
-                            "window_text": f"{o.starts_at:%Y-%m-%d}–{o.ends_at:%Y-%m-%d}",
-                        }
-                    ),
-                }
-                for o in op_gdf.itertuples()
-                for ring in rings(geom_to_wgs84(o.geometry, 10))
-            ]
+    ops = operation_rings(conn, flt) if include_context else None
 
     return MapData(
         precision=prec,

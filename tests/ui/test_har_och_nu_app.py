@@ -104,6 +104,39 @@ def test_points_above_the_ceiling_are_drawn_as_hexagons_and_said_so(demo_loaded,
     assert types == {"ScatterplotLayer"} and not at.info
 
 
+def test_sessions_of_a_role_share_one_map_read_and_other_roles_get_their_own(
+    demo_loaded, make_user, monkeypatch
+):
+    """The map is read once per role and filter (the database decides it from the role's login
+    alone): a second police account is served from the first one's read, and a field worker's
+    session after them reads its own, with no positions in it."""
+    from sqlalchemy import text
+
+    from pax_geo import auth, mapdata
+    from pax_geo.ui import data
+
+    reads: list[str] = []
+    real_build = mapdata.build
+
+    def counting_build(conn, *args, **kwargs):
+        reads.append(conn.execute(text("select session_user")).scalar_one())
+        return real_build(conn, *args, **kwargs)
+
+    monkeypatch.setattr(mapdata, "build", counting_build)
+    data.map_data.clear()
+    first = page_as("polis")
+    second = signed_in(PAGE, make_user("police_analyst", auth.DEMO_PASSWORD)).run()
+    assert not first.exception and not second.exception
+    assert len(reads) == 1  # one read served both police sessions
+    assert deck_spec(first) == deck_spec(second)
+    field = page_as("falt")
+    assert len(reads) == 2 and reads[0] != reads[1]  # the field worker's own login read it
+    assert not any(layer["id"].startswith("inc_") for layer in deck_spec(field)["layers"])
+    # and a new filter is a new read
+    second.segmented_control(key="har_window").set_value("1y").run()
+    assert len(reads) == 3
+
+
 def test_field_worker_gets_area_counts_without_points_or_cameras(demo_loaded):
     at = page_as("falt")
     assert not at.exception
