@@ -263,6 +263,19 @@ def background_luminance(page) -> float:
     return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
 
 
+def wait_for_theme(page, dark: bool, timeout: float = 30) -> float:
+    """The app's background luminance once it is dark (or light): after the toggle the run that
+    switches the theme may start a moment after the page looks idle on a busy machine."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lum = background_luminance(page)
+        if (lum < 0.15) if dark else (lum > 0.8):
+            return lum
+        if time.monotonic() > deadline:
+            return lum
+        page.wait_for_timeout(300)
+
+
 def dark_toggle(page):
     """The "Mörkt läge" switch in the sidebar (folded away for field roles: open it)."""
     sidebar = page.locator('[data-testid="stSidebar"]')
@@ -282,7 +295,7 @@ def test_dark_mode_switches_and_is_remembered(browser, app_url, owner_engine):
         assert background_luminance(page) > 0.8
         dark_toggle(page).click()
         wait_idle(page)
-        assert background_luminance(page) < 0.15
+        assert wait_for_theme(page, dark=True) < 0.15
         assert theme_of(owner_engine, FIELD) == "dark"
         shot(page, "mitt-omrade-dark")
         assert not page.console_errors, page.console_errors
@@ -307,7 +320,7 @@ def test_dark_mode_switches_and_is_remembered(browser, app_url, owner_engine):
         assert background_luminance(page) < 0.15
         dark_toggle(page).click()
         wait_idle(page)
-        assert background_luminance(page) > 0.8
+        assert wait_for_theme(page, dark=False) > 0.8
         assert theme_of(owner_engine, FIELD) == "light"
     finally:
         ctx.close()
