@@ -214,6 +214,20 @@ def in_view(page, locator) -> bool:
     return bool(box) and box["x"] >= 0 and box["x"] + box["width"] <= width
 
 
+def on_screen(page, locator) -> bool:
+    """Whether an element lies wholly inside the window, as the page shows it without
+    scrolling (top to bottom and side to side)."""
+    box = locator.bounding_box()
+    size = page.viewport_size or {"width": 10_000, "height": 10_000}
+    return (
+        bool(box)
+        and box["x"] >= 0
+        and box["x"] + box["width"] <= size["width"]
+        and box["y"] >= 0
+        and box["y"] + box["height"] <= size["height"]
+    )
+
+
 def open_page(page, title: str) -> None:
     """Open a page through the sidebar navigation (a reload would start a new session)."""
     sidebar = page.locator('[data-testid="stSidebar"]')

@@ -1,6 +1,7 @@
-"""The import page in Debian's Chromium (desktop and tablet): the file uploader reads Swedish
-(Streamlit's built-in English replaced from the catalogue), upload a real file, see it on the
-preview map, map the missing field, dry-run it and read the result. Screenshots in artifacts/."""
+"""The import page in Debian's Chromium: the file uploader reads Swedish at tablet and desktop
+sizes (Streamlit's built-in English replaced from the catalogue); then, at an administrator's
+desk (1440x900), upload a real file, see it on the preview map, map the missing field, dry-run it
+and read the result. One signed-in session, its window resized. Screenshots in artifacts/."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from PIL import Image
 
 from pax_geo import i18n
-from tests.browser_support import ARTIFACTS, login, open_page, shot, wait_idle
+from tests.browser_support import ARTIFACTS, DESKTOP, TABLET, login, open_page, shot, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -44,6 +45,7 @@ def pick(page, label: str, option: str) -> None:
     wait_idle(page)
 
 
+@pytest.mark.parametrize("viewport", [("desktop", DESKTOP)], indirect=True)
 def test_uploader_reads_swedish_then_upload_preview_and_dry_run(page, app_url, shared_data):
     path = shared_data / "stockholm_stadsdelar/stadsdelar_utan_vatten_simplified.geo.json"
     login(page, app_url, "admin")
@@ -51,17 +53,21 @@ def test_uploader_reads_swedish_then_upload_preview_and_dry_run(page, app_url, s
     assert page.get_by_role("heading", name=tr("page_import"), exact=True).is_visible()
 
     page.locator('[data-testid="stFileUploader"]').wait_for(state="visible", timeout=30_000)
-    seen = page.evaluate(UPLOADER)
-    shot(page, "import-uploader-sv")
-    page.locator('[data-testid="stFileUploader"]').screenshot(
-        path=str(ARTIFACTS / f"import-uploader-sv-crop-{page.viewport_name}.png")
-    )
-    assert seen is not None
-    # The Swedish text is drawn (and takes room), the built-in English is not.
-    assert seen["button"] == i18n.t("upload_button", "sv")
-    assert seen["limit"] == i18n.t("upload_limit", "sv", mb=200)
-    assert seen["buttonSize"] == "0px" and seen["limitSize"] == "0px"
-    assert seen["buttonBox"] > 20
+    for name, size in (("tablet", TABLET), ("desktop", DESKTOP)):
+        page.set_viewport_size(size)
+        page.viewport_name = name
+        page.wait_for_timeout(500)
+        seen = page.evaluate(UPLOADER)
+        shot(page, "import-uploader-sv")
+        page.locator('[data-testid="stFileUploader"]').screenshot(
+            path=str(ARTIFACTS / f"import-uploader-sv-crop-{name}.png")
+        )
+        assert seen is not None, name
+        # The Swedish text is drawn (and takes room), the built-in English is not.
+        assert seen["button"] == i18n.t("upload_button", "sv")
+        assert seen["limit"] == i18n.t("upload_limit", "sv", mb=200)
+        assert seen["buttonSize"] == "0px" and seen["limitSize"] == "0px"
+        assert seen["buttonBox"] > 20, name
 
     pick(page, tr("import_layer"), tr("import_layer_area"))
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))

@@ -1,7 +1,7 @@
 """Här och nu in Debian's Chromium: the map draws, a layer toggles, the counts change, and option
-widgets' labels follow a switch to English. The field worker's session runs at desktop and
-tablet sizes (the page's tablet test); the police and the security chief, whose checks do not
-depend on the size, at desktop. Screenshots in artifacts/."""
+widgets' labels follow a switch to English. The field worker's session runs at tablet size, as
+field workers use it (the page's tablet test); the police and the security chief at their
+desks' size. Screenshots in artifacts/."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from pax_geo import i18n
-from tests.browser_support import DESKTOP, login, open_page, shot, wait_idle
+from tests.browser_support import DESKTOP, TABLET, login, on_screen, open_page, shot, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -59,6 +59,7 @@ def _analysis_value(page, label: str) -> str:
 
 
 DESKTOP_ONLY = pytest.mark.parametrize("viewport", [("desktop", DESKTOP)], indirect=True)
+TABLET_ONLY = pytest.mark.parametrize("viewport", [("tablet", TABLET)], indirect=True)
 
 
 @DESKTOP_ONLY
@@ -105,9 +106,11 @@ def test_security_chief_sees_grid_cells(page, app_url):
     shot(page, "har-och-nu-security-chief-90d")
 
 
+@TABLET_ONLY
 def test_field_worker_sees_area_counts_and_clicking_an_area_opens_its_card(page, app_url):
     """One signed-in session: the area counts on arrival, then a click on the map's centre
-    selects its district and opens the district's card."""
+    selects its district, whose details show without scrolling on the tablet and with the
+    window widened to 1440x900, and open the district's card."""
     login(page, app_url, "field_worker")
     open_page(page, tr("page_har_och_nu"))  # a field worker lands on Mitt område
     assert map_colours(page) > 5
@@ -133,6 +136,12 @@ def test_field_worker_sees_area_counts_and_clicking_an_area_opens_its_card(page,
             page.wait_for_timeout(2000)
     button.wait_for(state="visible", timeout=15_000)
     shot(page, "har-och-nu-area-selected")
+    assert on_screen(page, button), button.bounding_box()
+    page.set_viewport_size(DESKTOP)
+    page.viewport_name = "desktop"
+    page.wait_for_timeout(800)
+    shot(page, "har-och-nu-area-selected")
+    assert on_screen(page, button), button.bounding_box()  # level with the top of the map
     details = page.locator('[data-testid="stColumn"]').filter(has=button).last
     name = details.locator("strong").first.inner_text().strip()
     assert name

@@ -1,6 +1,7 @@
 """Medellång sikt, Lång sikt and Områdeskort in Debian's Chromium at desktop (1440x900) and
-tablet (820x1180) sizes. A field worker's session walks Medellång sikt and then the area card at
-each size; the per-area panels are checked in one session at both sizes (the window resized).
+tablet (820x1180) sizes. Each test is one signed-in session that checks the layouts at both
+sizes by resizing its window: a field worker walks Medellång sikt and the area card on a tablet,
+the security chief's per-area panels and the board's Lång sikt start at desktop size.
 Screenshots (the whole page, not only the first screen) land in artifacts/horizons-*.png."""
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from pax_geo import i18n
+from pax_geo.auth import DEMO_ACCOUNTS
 from tests.browser_support import ARTIFACTS, DESKTOP, TABLET, in_view, login, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -84,9 +87,11 @@ def close_sidebar_on_tablet(page) -> None:
 # --- Medellång sikt --------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("viewport", [("tablet", TABLET)], indirect=True)
 def test_medellang_trends_and_changes_since_then_the_area_card(page, app_url):
-    """One field worker session at each size: Medellång sikt's trends, changes since and
-    reporting, then the area card's layout and rule (Områdeskort)."""
+    """One field worker session on a tablet: Medellång sikt's trends, changes since and
+    reporting, then the area card's layout and rule (Områdeskort), at tablet size and again
+    with the window widened to a desktop's."""
     login(page, app_url, "field_worker")
     go(page, tr("page_medellang"))
     close_sidebar_on_tablet(page)
@@ -119,18 +124,23 @@ def test_medellang_trends_and_changes_since_then_the_area_card(page, app_url):
     assert visible(rule)
     for light in ("hz_light_green", "hz_light_yellow", "hz_light_red"):
         assert page.get_by_text(tr(light)).count() >= 1  # the rule names each light
-    first = metrics.nth(0).bounding_box()
-    third = metrics.nth(2).bounding_box()
-    rule_box = rule.bounding_box()
-    # the three lights share one row at both sizes
-    assert abs(first["y"] - third["y"]) < 5
-    if page.viewport_name == "desktop":
-        assert rule_box["x"] > third["x"] + third["width"]  # the rule beside the lights
-    else:
-        assert rule_box["y"] > third["y"] + third["height"]  # … and below them on a tablet
-    assert no_horizontal_overflow(page)
-    charts_drawn(page, 1)
-    full_shot(page, "area-card-field-worker")
+    for name, size in (("tablet", TABLET), ("desktop", DESKTOP)):
+        page.set_viewport_size(size)
+        page.viewport_name = name
+        close_sidebar_on_tablet(page)
+        page.wait_for_timeout(800)
+        first = metrics.nth(0).bounding_box()
+        third = metrics.nth(2).bounding_box()
+        rule_box = rule.bounding_box()
+        # the three lights share one row at both sizes
+        assert abs(first["y"] - third["y"]) < 5, name
+        if name == "desktop":
+            assert rule_box["x"] > third["x"] + third["width"]  # the rule beside the lights
+        else:
+            assert rule_box["y"] > third["y"] + third["height"]  # … and below them on a tablet
+        assert no_horizontal_overflow(page), name
+        charts_drawn(page, 1)
+        full_shot(page, "area-card-field-worker")
 
 
 @pytest.mark.parametrize("viewport", [("desktop", DESKTOP)], indirect=True)
@@ -156,14 +166,23 @@ def test_medellang_per_area_panels(page, app_url):
 # --- Lång sikt -----------------------------------------------------------------------------
 
 
-def test_lang_choropleth_and_click_opens_the_card(page, app_url):
+@pytest.mark.parametrize("viewport", [("desktop", DESKTOP)], indirect=True)
+def test_lang_choropleth_and_click_opens_the_card(page, app_url, owner_engine):
+    """A board viewer's session at desktop size, then with the window narrowed to a tablet's:
+    the choropleth fits at both, and a click on a district opens its card. Both page views are
+    audited with what they showed."""
+    with owner_engine.connect() as c:
+        start = c.execute(text("select coalesce(max(id), 0) from pax_data.audit_log")).scalar()
     login(page, app_url, "board_viewer")
     go(page, tr("page_lang"))
-    close_sidebar_on_tablet(page)
-    charts_drawn(page, 2)
-    legend = page.locator(".vega-embed").first.inner_text()
-    full_shot(page, "lang-choropleth-board")
-    assert no_horizontal_overflow(page)
+    for name, size in (("desktop", DESKTOP), ("tablet", TABLET)):
+        page.set_viewport_size(size)
+        page.viewport_name = name
+        close_sidebar_on_tablet(page)
+        page.wait_for_timeout(800)
+        charts_drawn(page, 2)
+        full_shot(page, "lang-choropleth-board")
+        assert no_horizontal_overflow(page), name
 
     # Click inside the map: its lower middle lies in one of the large southern districts.
     chart = page.locator('[data-testid="stVegaLiteChart"]').first
@@ -175,4 +194,17 @@ def test_lang_choropleth_and_click_opens_the_card(page, app_url):
     assert visible(page.get_by_role("heading", name=tr("page_omradeskort")).first)
     assert visible(page.get_by_text(tr("hz_rule_title")).first)
     full_shot(page, "lang-click-opened-card")
-    del legend
+    area = int(re.search(r"area=(\d+)", page.url).group(1))
+
+    with owner_engine.connect() as c:
+        rows = c.execute(
+            text(
+                "select page, detail from pax_data.audit_log where id > :s "
+                "and username = :u and action = 'page_view' order by id"
+            ),
+            {"s": start, "u": DEMO_ACCOUNTS["board_viewer"]},
+        ).all()
+    lang_view = next(r.detail for r in rows if r.page == "lang_sikt")
+    assert {"indicator", "scheme", "classes", "year"} <= set(lang_view)
+    cards = [r.detail for r in rows if r.page == "omradeskort"]
+    assert cards and cards[-1]["area_id"] == area

@@ -1,7 +1,7 @@
 """The HTTP gate (pax_geo/ui/web.py, served through server.py as `pax serve` does): security
 headers, no /_stcore/metrics, /media/ downloads only for a signed-in session and audited, the
-tables' own CSV export switched off, page views of the horizon pages audited, and `pax serve`
-listening on 127.0.0.1 by default. Real Streamlit, real Chromium, real PostGIS."""
+tables' own CSV export switched off, and `pax serve` listening on 127.0.0.1 by default (the
+horizon pages' audited views: tests/ui/test_pages_horizons_browser.py). Real Streamlit, real Chromium, real PostGIS."""
 
 from __future__ import annotations
 
@@ -154,33 +154,6 @@ def test_media_download_needs_the_session_and_is_audited(page, app_url, owner_en
     page.get_by_role("button", name="Logga ut").click()
     wait_idle(page)
     assert page.context.request.get(dl.url).status == 403
-
-
-@pytest.mark.parametrize("viewport", [("desktop", DESKTOP)], indirect=True)
-def test_area_cards_are_audited(page, app_url, owner_engine):
-    with owner_engine.connect() as c:
-        start = c.execute(text("select coalesce(max(id), 0) from pax_data.audit_log")).scalar()
-        area = c.execute(
-            text("select id from pax_data.area where kind = 'district' and name = 'Hovsjö'")
-        ).scalar()
-    login(page, app_url, "board_viewer")
-    open_page(page, "Lång sikt")
-    open_page(page, "Områdeskort")
-    with owner_engine.connect() as c:
-        rows = c.execute(
-            text(
-                "select page, detail from pax_data.audit_log where id > :s "
-                "and username = 'styrelse' and action = 'page_view' order by id"
-            ),
-            {"s": start},
-        ).all()
-    pages = [r.page for r in rows]
-    assert "lang_sikt" in pages and "omradeskort" in pages
-    lang_view = next(r.detail for r in rows if r.page == "lang_sikt")
-    assert {"indicator", "scheme", "classes", "year"} <= set(lang_view)
-    card = next(r.detail for r in rows if r.page == "omradeskort")
-    assert isinstance(card["area_id"], int)
-    assert area is not None
 
 
 def test_pax_serve_listens_on_loopback_by_default(pg_url, demo_loaded):
