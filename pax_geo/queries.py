@@ -243,6 +243,8 @@ def incident_counts(conn: Connection, flt: Filter, bucket: str = "all") -> pd.Da
         conn,
         params={"start": flt.start, "end": flt.end, "bucket": bucket, "kinds": list(flt.kinds)},
     )
+    # numbers, NaN where suppressed (a read with every cell suppressed would give None objects)
+    df["n"] = pd.to_numeric(df["n"])
     if flt.area_ids:
         df = df[df["area_id"].isin(flt.area_ids)]
     return df.reset_index(drop=True)

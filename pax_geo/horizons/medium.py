@@ -65,6 +65,11 @@ class Trend:
     period: Period
 
 
+def trend_window(now: datetime, bucket: str, n_buckets: int | None = None) -> Period:
+    """The window a trend of ``n_buckets`` (the bucket's default span) reads up to ``now``."""
+    return series_window(now, bucket, n_buckets or DEFAULT_SPAN[bucket])
+
+
 def incident_trend(
     conn: Connection,
     now: datetime,
@@ -74,18 +79,26 @@ def incident_trend(
     area_ids: Sequence[int] = (),
     n_buckets: int | None = None,
     roll: int | None = None,
+    counts: pd.DataFrame | None = None,
 ) -> Trend:
     """Incident counts per bucket, per kind or per area (or in total when by is None), with a
-    rolling mean and the same period last year."""
+    rolling mean and the same period last year.
+
+    ``counts``: the released counts of :func:`trend_window` for every kind the role sees, when
+    the caller keeps them (``pax_api.incident_counts`` per area, kind and bucket); else read
+    here."""
     if by not in ("kind", "area_id", None):
         raise ValueError(f"by must be 'kind', 'area_id' or None (got {by!r})")
     n_buckets = n_buckets or DEFAULT_SPAN[bucket]
     roll = roll or DEFAULT_ROLL[bucket]
     visible = queries.visible_kinds(conn)
     kinds = tuple(k for k in (kinds if kinds is not None else visible) if k in visible)
-    period = series_window(now, bucket, n_buckets)
+    period = trend_window(now, bucket, n_buckets)
     threshold = hq.incident_threshold(conn, kinds)
-    cells = hq.incident_cells(conn, period, bucket, kinds, area_ids)
+    if counts is None:
+        cells = hq.incident_cells(conn, period, bucket, kinds, area_ids)
+    else:
+        cells = hq.cells_of(counts, kinds, area_ids, threshold)
     groups: list[tuple[str | int]] | None
     if by == "kind":
         groups = [(k,) for k in kinds]

@@ -192,6 +192,20 @@ def series_window(now: datetime, bucket: str, n_buckets: int) -> Period:
     return Period(local_midnight(first), now)
 
 
+def split_at_open_bucket(period: Period, bucket: str) -> tuple[Period | None, Period | None]:
+    """The period cut where the bucket holding its end begins: (the finished buckets, the
+    bucket in progress), either None where empty. The released counts of a finished bucket do
+    not depend on where a window ends (pax_api.incident_counts splits each bucket the same way),
+    so the finished part can be kept while "now" moves."""
+    end_local = period.end.astimezone(TZ)
+    cut = local_midnight(bucket_start(end_local.date(), bucket))
+    if cut <= period.start:
+        return None, period
+    if cut >= period.end:
+        return Period(period.start, period.end), None
+    return Period(period.start, cut), Period(cut, period.end)
+
+
 # --- series -----------------------------------------------------------------------------------
 
 

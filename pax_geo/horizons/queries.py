@@ -44,9 +44,21 @@ def incident_cells(
     kinds = tuple(kinds) if kinds is not None else queries.visible_kinds(conn)
     if not kinds:
         return pd.DataFrame(columns=_CELL_COLUMNS)
-    flt = queries.Filter(start=period.start, end=period.end, kinds=kinds, area_ids=tuple(area_ids))
-    df = queries.incident_counts(conn, flt, bucket)
-    return with_ranges(df, incident_threshold(conn, kinds))
+    flt = queries.Filter(start=period.start, end=period.end, kinds=kinds)
+    counts = queries.incident_counts(conn, flt, bucket)
+    return cells_of(counts, kinds, area_ids, incident_threshold(conn, kinds))
+
+
+def cells_of(
+    counts: pd.DataFrame, kinds: Sequence[str], area_ids: Sequence[int], threshold: int
+) -> pd.DataFrame:
+    """The cells of some kinds (and areas) out of released counts read for more of them, with
+    lo/hi ranges. A cell's released value does not depend on the other kinds or areas read
+    with it (the database releases each kind per cell), so one read serves every subset."""
+    df = counts[counts["kind"].isin(list(kinds))]
+    if area_ids:
+        df = df[df["area_id"].isin(list(area_ids))]
+    return with_ranges(df.reset_index(drop=True), threshold)
 
 
 def incident_window_cells(

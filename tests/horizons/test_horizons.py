@@ -127,6 +127,27 @@ def test_series_window_starts_at_a_bucket_and_covers_last_year():
     assert m.start == local(2024, 11, 1)
 
 
+def test_split_at_the_bucket_in_progress():
+    start = local(2025, 9, 15)
+    # a Wednesday: the finished weeks up to Monday 23 Nov, then the week in progress
+    closed, open_ = periods.split_at_open_bucket(Period(start, local(2026, 11, 25, 9)), "week")
+    assert closed == Period(start, local(2026, 11, 23))
+    assert open_ == Period(local(2026, 11, 23), local(2026, 11, 25, 9))
+    # exactly at a bucket's start nothing is in progress; a second later, one second is
+    at_start = periods.split_at_open_bucket(Period(start, local(2026, 11, 1)), "month")
+    assert at_start == (Period(start, local(2026, 11, 1)), None)
+    later = periods.split_at_open_bucket(Period(start, local(2026, 11, 1, 0, 0, 1)), "month")
+    assert later[1] == Period(local(2026, 11, 1), local(2026, 11, 1, 0, 0, 1))
+    # a period inside the bucket in progress is all in progress
+    inside = Period(local(2026, 11, 24), local(2026, 11, 25))
+    assert periods.split_at_open_bucket(inside, "week") == (None, inside)
+    # the cut is local midnight, also across the change to summer time (Monday 31 Mar 2025)
+    dst = periods.split_at_open_bucket(
+        Period(start - timedelta(days=400), local(2025, 4, 2)), "week"
+    )
+    assert dst[0].end == local(2025, 3, 31) and dst[0].end.utcoffset() == timedelta(hours=2)
+
+
 def _cells(rows):
     return pd.DataFrame(rows, columns=["kind", "bucket", "lo", "hi"])
 

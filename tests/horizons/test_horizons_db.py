@@ -211,6 +211,51 @@ def test_suppressed_trend_cells_show_as_less_than_three(reader_engines, demo_loa
         assert f_lo.get(bucket, 0) - 25 <= true <= f_hi.get(bucket, 0) + 25, bucket
 
 
+def _released(conn, period: Period, bucket: str) -> pd.DataFrame:
+    from pax_geo import queries
+
+    flt = queries.Filter(period.start, period.end, queries.visible_kinds(conn))
+    df = queries.incident_counts(conn, flt, bucket)
+    return df.sort_values(["kind", "bucket", "area_id"], na_position="first").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("role", ["police_analyst", "field_worker", "board_viewer"])
+@pytest.mark.parametrize("bucket", ["week", "month"])
+def test_finished_buckets_and_the_one_in_progress_release_what_one_read_does(
+    reader_engines, demo_loaded, role, bucket
+):
+    """The trend panels keep the finished buckets' released counts and read only the bucket in
+    progress again: the two reads together equal one read of the whole window, noise included,
+    and any subset of kinds and areas cut from them equals that subset read by itself."""
+    from pax_geo.horizons.periods import split_at_open_bucket
+
+    today = datetime.now(TZ).date()
+    instants = [
+        datetime.now(TZ).replace(microsecond=0),
+        medium.local_midnight(today.replace(day=1)),  # exactly at a month's start
+        medium.local_midnight(today - timedelta(days=today.weekday())) + timedelta(seconds=1),
+    ]
+    with reader_engines[role].connect() as c:
+        for now in instants:
+            whole = medium.trend_window(now, bucket)
+            parts = [p for p in split_at_open_bucket(whole, bucket) if p is not None]
+            split = pd.concat([_released(c, p, bucket) for p in parts], ignore_index=True)
+            split = split.sort_values(["kind", "bucket", "area_id"], na_position="first")
+            pd.testing.assert_frame_equal(
+                split.reset_index(drop=True), _released(c, whole, bucket), check_dtype=False
+            )
+            kinds, areas = ("car_fire", "shooting"), tuple(split["area_id"].dropna()[:3])
+            threshold = hq.incident_threshold(c, kinds)
+            cut = hq.cells_of(split, kinds, areas, threshold)
+            alone = hq.incident_cells(c, whole, bucket, kinds, areas)
+            key = ["kind", "bucket", "area_id"]
+            pd.testing.assert_frame_equal(
+                cut.sort_values(key).reset_index(drop=True),
+                alone.sort_values(key).reset_index(drop=True),
+                check_dtype=False,
+            )
+
+
 def test_changes_since_totals_match_counts(reader_engines, demo_loaded):
     now = datetime.now(TZ).replace(minute=0, second=0, microsecond=0)
     day = (now - timedelta(days=30)).date()
