@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,7 +31,7 @@ from pathlib import Path
 
 from support import settle
 
-from pax_geo import auth
+from pax_geo import auth, frontdoor
 from pax_geo.config import settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,35 +47,15 @@ CPU_SLOWDOWN = 4
 VIEWPORT = {"width": 820, "height": 1180}
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def serve(log: Path | None = None) -> tuple[subprocess.Popen, str]:
     """server.py on a free port; with ``log`` every script run is logged there with its page,
     role and milliseconds (pax_geo.ui.runlog)."""
-    port = _port()
+    port = frontdoor.free_port()
     env = {**os.environ, "PAX_BASEMAP": "none", "PYTHONPATH": str(ROOT)}
     if log is not None:
         env["PAX_SLOW_RUN_MS"] = "0"
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "server.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
+        frontdoor.streamlit_argv(port, "127.0.0.1"),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

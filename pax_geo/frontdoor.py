@@ -133,14 +133,15 @@ http {{
 """
 
 
-def streamlit_argv(port: int, address: str) -> list[str]:
-    """The command of one Streamlit process serving server.py."""
+def streamlit_argv(port: int, address: str, script: Path | None = None) -> list[str]:
+    """The command of one Streamlit process serving server.py (or another script: the tests'
+    small apps), headless and without usage statistics."""
     return [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        str(PROJECT_ROOT / "server.py"),
+        str(script or PROJECT_ROOT / "server.py"),
         "--server.port",
         str(port),
         "--server.address",

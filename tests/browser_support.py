@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from pax_geo.auth import DEMO_ACCOUNTS
+from pax_geo.frontdoor import free_port, streamlit_argv
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts"
@@ -43,9 +43,7 @@ CHROMIUM_ARGS = [
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_port()
 
 
 @contextmanager
@@ -65,23 +63,8 @@ def serve_script(script: Path, **env_extra: str) -> Iterator[str]:
     ARTIFACTS.mkdir(exist_ok=True)
     log = (ARTIFACTS / f"streamlit-{port}.log").open("w")
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(script),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",  # as pax serve by default (PAX_LISTEN_ADDRESS)
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-            "--browser.serverAddress",
-            "localhost",
-        ],
+        # on 127.0.0.1 as pax serve by default (PAX_LISTEN_ADDRESS)
+        [*streamlit_argv(port, "127.0.0.1", script), "--browser.serverAddress", "localhost"],
         cwd=ROOT,
         env=env,
         stdout=log,
