@@ -12,7 +12,7 @@ from pax_geo.horizons import fmt, medium
 from pax_geo.ui import charts
 from pax_geo.ui import horizons as hz
 from pax_geo.ui import operations as oui
-from pax_geo.ui.downloads import csv_download
+from pax_geo.ui.downloads import csv_download, table_with_csv
 from pax_geo.ui.session import audit_page_view, lang, require_page, t
 from pax_geo.ui.widgets import lazy_tabs, relabel_on_language_change
 
@@ -162,15 +162,14 @@ if tab_trend.open:
                 t("hz_series_roll", n=roll, unit=t(f"hz_unit_{bucket}")),
                 t("hz_series_last_year"),
             ]
-            with st.expander(t("hz_table")):
-                st.dataframe(export, hide_index=True, width="stretch")
-            csv_download(
+            table_with_csv(
                 export,
                 f"trend_{by}_{bucket}.csv",
                 PAGE,
                 f"trend_{by}_{bucket}",
                 "dl_tr",
-                label=t("hz_download_trend"),
+                t("hz_download_trend"),
+                folded=True,
             )
 
 # --- reporting and observations --------------------------------------------------------------
@@ -206,14 +205,13 @@ if tab_obs.open:
                         t("hz_col_count"): per_cat["label"],
                     }
                 )
-                st.dataframe(cat_table, hide_index=True, width="stretch")
-                csv_download(
+                table_with_csv(
                     cat_table,
                     f"observations_{bucket_o}.csv",
                     PAGE,
                     "observations",
                     "dl_obs",
-                    label=t("hz_download_observations"),
+                    t("hz_download_observations"),
                 )
             st.caption(hz.incident_caption(user.role, ["observation"], obs.threshold >= 2))
         with right:
@@ -232,15 +230,14 @@ if tab_obs.open:
                 t("hz_series_last_year"),
                 t("hz_col_complete"),
             ]
-            with st.expander(t("hz_table")):
-                st.dataframe(wt, hide_index=True, width="stretch")
-            csv_download(
+            table_with_csv(
                 wt,
                 f"night_walks_{bucket_o}.csv",
                 PAGE,
                 "night_walks",
                 "dl_walks",
-                label=t("hz_download_walks"),
+                t("hz_download_walks"),
+                folded=True,
             )
             st.caption(hz.walks_caption(user.role))
 
@@ -377,14 +374,14 @@ if tab_since.open:
                     t("hz_col_direction"): [t(f"hz_dir_{d}") for d in table["direction"]],
                 }
             )
-            st.dataframe(table, hide_index=True, width="stretch", height=320)
-            csv_download(
+            table_with_csv(
                 table,
                 f"changes_since_{day.isoformat()}.csv",
                 PAGE,
                 "changes_since",
                 "dl_since",
-                label=t("hz_download_changes"),
+                t("hz_download_changes"),
+                height=320,
             )
             hz.suppression_note(ch.threshold)
             st.caption(hz.incident_caption(user.role, kinds_all, ch.threshold >= 2))
@@ -398,13 +395,12 @@ if tab_since.open:
                         t("hz_col_change"): ch.observations["diff"],
                     }
                 )
-                st.dataframe(ot, hide_index=True, width="stretch")
-                csv_download(
+                table_with_csv(
                     ot,
                     f"observations_since_{day.isoformat()}.csv",
                     PAGE,
                     "observations_since",
                     "dl_since_obs",
-                    label=t("hz_download_observations_since"),
+                    t("hz_download_observations_since"),
                 )
                 st.caption(hz.incident_caption(user.role, ["observation"], ch.obs_threshold >= 2))

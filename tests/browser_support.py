@@ -55,11 +55,17 @@ def serve_app(db_name: str, **env_extra: str) -> Iterator[str]:
 
 
 @contextmanager
-def serve_script(script: Path, **env_extra: str) -> Iterator[str]:
+def serve_script(script: Path, **env_extra: str | None) -> Iterator[str]:
     """Serve a Streamlit script on a free port (headless, no usage statistics) until the block
-    ends; fails the test if it does not come up within a minute."""
+    ends; fails the test if it does not come up within a minute. ``env_extra`` adds settings;
+    None removes one."""
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), **env_extra}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for key, value in env_extra.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
     ARTIFACTS.mkdir(exist_ok=True)
     log = (ARTIFACTS / f"streamlit-{port}.log").open("w")
     proc = subprocess.Popen(

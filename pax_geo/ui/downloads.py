@@ -11,6 +11,8 @@ there is no file. The HTTP gate (pax_geo.ui.web) adds a ``served`` row for every
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
+from typing import Literal
 
 import pandas as pd
 import streamlit as st
@@ -61,3 +63,21 @@ def csv_download(
         on_click="ignore",
         disabled=disabled,
     )
+
+
+def table_with_csv(
+    df: pd.DataFrame,
+    file_name: str,
+    page_key: str,
+    what: str,
+    key: str,
+    label: str,
+    folded: bool = False,
+    height: int | Literal["auto"] = "auto",
+) -> None:
+    """A table and, under it, the audited CSV download of exactly that table (as
+    :func:`csv_download`). ``folded`` puts the table in a "Tabell" expander; the download
+    stays in view."""
+    with st.expander(t("hz_table")) if folded else nullcontext():
+        st.dataframe(df, hide_index=True, width="stretch", height=height)
+    csv_download(df, file_name, page_key, what, key, label=label)

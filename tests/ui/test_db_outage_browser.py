@@ -7,13 +7,8 @@ it, and really stops (pg_ctl stop -m fast) and starts that cluster.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,12 +19,12 @@ from pax_geo import cluster, db, migrate
 from pax_geo.auth import DEMO_ACCOUNTS, DEMO_PASSWORD
 from pax_geo.config import Settings
 from tests.browser_support import (
-    ARTIFACTS,
     DESKTOP,
     ROOT,
     _free_port,
     login,
     open_page,
+    serve_script,
     shot,
     signed_in,
     wait_idle,
@@ -66,65 +61,15 @@ def own_cluster() -> Iterator[Settings]:
 @pytest.fixture(scope="module")
 def own_app(own_cluster: Settings) -> Iterator[str]:
     """app.py served (through server.py, as pax serve does) against the separate cluster."""
-    port = _free_port()
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "PAX_HOME", "PAX_PG_PORT", "PAX_DB_NAME")
-    }
-    env.update(
+    with serve_script(
+        ROOT / "server.py",
+        DATABASE_URL=None,
         PAX_HOME=str(own_cluster.home),
         PAX_PG_PORT=str(own_cluster.pg_port),
         PAX_DB_NAME=own_cluster.db_name,
         PAX_BASEMAP="none",
-        PYTHONPATH=str(ROOT),
-    )
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = (ARTIFACTS / f"streamlit-outage-{port}.log").open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "server.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-            "--browser.serverAddress",
-            "localhost",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"Streamlit did not start; see {log.name}")
-            time.sleep(0.3)
+    ) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def _main_text(page) -> str:
