@@ -16,6 +16,7 @@ from pax_geo.horizons.fmt import local_date
 from pax_geo.ui import board as bui
 from pax_geo.ui.presentation import present
 from pax_geo.ui.session import audit_page_view, reader, require_page, t
+from pax_geo.ui.widgets import keep_values
 
 PAGE = bui.PAGE
 user = require_page(PAGE)
@@ -46,11 +47,10 @@ if showing is not None:
             user.role, *bui.days_of(b), bui.read_time(now()), user.session_token, user.username
         )
         presenter = bui.presenter_of(b, fig, user)
+        # the picker is not drawn while presenting: keep its choice for the way back
+        keep_values("bd_sel")
         if present(bui.deck_for(b, fig, presenter)):
             del st.session_state["bd_present"]
-            # back to the lägesbild just presented: the picker was not drawn while presenting,
-            # so Streamlit has forgotten its value
-            st.session_state["bd_open"] = b.id
             st.rerun()
         st.stop()
     del st.session_state["bd_present"]

@@ -83,6 +83,16 @@ def relabel_on_language_change(*keys: str) -> None:
         st.session_state[marker] = lg
 
 
+def keep_values(*keys: str) -> None:
+    """Keep the values of these widgets through a run that does not draw them.
+
+    Streamlit forgets the value of a widget that a run did not draw; assigning it through the
+    Session State API on every such run keeps it (the documented way to keep widget state)."""
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def lazy_tabs(keys: Sequence[str], state_key: str, keep: Sequence[str] = ()) -> Sequence[Any]:
     """Tabs whose content runs only while open: one tab per catalogue key; draw a tab's
     content only when its ``.open`` is true. ``keep``: the keys of the widgets inside the tabs,
@@ -93,11 +103,7 @@ def lazy_tabs(keys: Sequence[str], state_key: str, keep: Sequence[str] = ()) -> 
     Streamlit tracks the open tab and a tab change reruns the page. The state holds the tab's
     label, so after a language switch the same tab is selected again by its key.
     """
-    # Streamlit forgets the value of a widget that a run did not draw; assigning it through
-    # the Session State API on every run keeps it (the documented way to keep widget state)
-    for key in keep:
-        if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
+    keep_values(*keep)
     lg = lang()
     labels = [i18n.t(k, lg) for k in keys]
     stored = st.session_state.get(state_key)
