@@ -32,7 +32,7 @@ from pathlib import Path
 
 from support import settle
 
-from pax_geo import auth, frontdoor
+from pax_geo import auth, frontdoor, i18n
 from pax_geo.config import settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,18 +108,19 @@ class Meter:
 #: table are in the document, the second animation frame after that (the first paint that shows
 #: them has happened by then). Playwright's own polling runs in the same throttled page and
 #: notices a few hundred milliseconds later, so both are reported.
+VIEW_TEXT = i18n.t("fm_counts_heading", "sv")  # the heading above the counts table
 PAINTED = """
 new MutationObserver((_, obs) => {
   if (window.__paxPainted || !document.body) return;
   const text = document.body.innerText || '';
-  if (text.includes('Händelser mot det normala')
+  if (text.includes(VIEW_TEXT)
       && document.querySelector('[data-testid="stMarkdownContainer"] table')) {
     obs.disconnect();
     window.__paxPainted = -1;
     requestAnimationFrame(() => requestAnimationFrame(() => { window.__paxPainted = Date.now(); }));
   }
 }).observe(document, {subtree: true, childList: true, characterData: true});
-"""
+""".replace("VIEW_TEXT", json.dumps(VIEW_TEXT))
 
 
 def visit(context, url: str, typing: float = 0.0) -> dict:
@@ -144,7 +145,7 @@ def visit(context, url: str, typing: float = 0.0) -> dict:
     page.get_by_role("button", name="Logga in").click()
     # the first useful view: the area's counts table under its light
     try:
-        page.get_by_text("Händelser mot det normala").first.wait_for(timeout=180_000)
+        page.get_by_text(VIEW_TEXT).first.wait_for(timeout=180_000)
         page.locator('[data-testid="stMarkdownContainer"] table').first.wait_for(timeout=180_000)
     except Exception:
         page.screenshot(path=str(ROOT / "artifacts" / "bench_field_timeout.png"))
