@@ -140,9 +140,17 @@ def browser():
         b.close()
 
 
-@pytest.fixture(params=["desktop", "tablet"])
+VIEWPORTS = {"desktop": DESKTOP, "tablet": TABLET}
+
+
+@pytest.fixture(params=list(VIEWPORTS))
 def viewport(request) -> tuple[str, dict]:
-    return request.param, DESKTOP if request.param == "desktop" else TABLET
+    """Both sizes; a test narrows it by name: ``parametrize("viewport", ["desktop"],
+    indirect=True)``. Anything else is an error (a (name, size) pair once slipped through
+    and ran "desktop" tests at tablet size)."""
+    if request.param not in VIEWPORTS:
+        raise ValueError(f"viewport must be one of {list(VIEWPORTS)} (got {request.param!r})")
+    return request.param, VIEWPORTS[request.param]
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ def pick(page, label: str, option: str) -> None:
     wait_idle(page)
 
 
-@pytest.mark.parametrize("viewport", [("desktop", DESKTOP)], indirect=True)
+@pytest.mark.parametrize("viewport", ["desktop"], indirect=True)
 def test_uploader_reads_swedish_then_upload_preview_and_dry_run(page, app_url, shared_data):
     path = shared_data / "stockholm_stadsdelar/stadsdelar_utan_vatten_simplified.geo.json"
     login(page, app_url, "admin")

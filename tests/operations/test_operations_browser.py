@@ -29,7 +29,7 @@ from sqlalchemy import Engine, text
 from pax_geo import i18n, queries
 from pax_geo.auth import DEMO_ACCOUNTS
 from pax_geo.wgs84 import geom_to_wgs84
-from tests.browser_support import DESKTOP, TABLET, login, open_page, shot, wait_idle
+from tests.browser_support import TABLET, login, open_page, shot, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -214,7 +214,7 @@ def assert_charts_fit(page) -> None:
     assert not fit["scrolls"], f"the page scrolls sideways: {fit}"
 
 
-@pytest.mark.parametrize("viewport", [("desktop", DESKTOP)], indirect=True)
+@pytest.mark.parametrize("viewport", ["desktop"], indirect=True)
 def test_plan_by_drawing_then_evaluate(page, app_url, owner_engine, clean) -> None:
     name = f"Ritad insats ({page.viewport_name}, test)"  # type: ignore[attr-defined]
     watch = Watch(page)

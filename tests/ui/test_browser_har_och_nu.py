@@ -14,7 +14,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from pax_geo import i18n
-from tests.browser_support import DESKTOP, TABLET, login, on_screen, open_page, shot, wait_idle
+from tests.browser_support import DESKTOP, login, on_screen, open_page, shot, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -58,8 +58,8 @@ def _analysis_value(page, label: str) -> str:
     return box.input_value().strip()
 
 
-DESKTOP_ONLY = pytest.mark.parametrize("viewport", [("desktop", DESKTOP)], indirect=True)
-TABLET_ONLY = pytest.mark.parametrize("viewport", [("tablet", TABLET)], indirect=True)
+DESKTOP_ONLY = pytest.mark.parametrize("viewport", ["desktop"], indirect=True)
+TABLET_ONLY = pytest.mark.parametrize("viewport", ["tablet"], indirect=True)
 
 
 @DESKTOP_ONLY

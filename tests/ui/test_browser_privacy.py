@@ -153,7 +153,7 @@ def find_leaks(frames: list[bytes], htmls: list[str], rows) -> list[str]:
 
 # Desktop only: what the server sends does not depend on the window size (the pages never ask
 # for it), and the tablet layouts are tested on each page's own browser test.
-@pytest.mark.parametrize("viewport", [("desktop", DESKTOP)], indirect=True)
+@pytest.mark.parametrize("viewport", ["desktop"], indirect=True)
 def test_field_worker_receives_no_exact_coordinate(page, app_url, secret_positions):
     frames, htmls = capture_session(page, app_url, "field_worker")
     assert frames, "no websocket frames were captured"

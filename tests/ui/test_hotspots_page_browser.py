@@ -15,7 +15,7 @@ from pax_geo import i18n
 
 # Fixtures (app_url, browser, page, viewport) come from the tests.browser_support plugin;
 # importing them here would start a second Playwright.
-from tests.browser_support import DESKTOP, TABLET, login, shot, wait_idle
+from tests.browser_support import login, shot, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -61,7 +61,7 @@ def wait_result(page) -> None:
 METHODS = ("hotspots", "density", "emerging", "nearrepeat", "coverage", "temporal", "compstat")
 
 
-@pytest.mark.parametrize("viewport", [("desktop", DESKTOP)], indirect=True)
+@pytest.mark.parametrize("viewport", ["desktop"], indirect=True)
 def test_police_sees_each_method(page, app_url):
     """One signed-in session walks every method (AppTest covers each method's content; here
     the browser must draw it): maps show coloured cells, charts and tables appear."""
@@ -85,7 +85,7 @@ def test_police_sees_each_method(page, app_url):
         shot(page, f"hotspots-police-{method}")
 
 
-@pytest.mark.parametrize("viewport", [("tablet", TABLET)], indirect=True)
+@pytest.mark.parametrize("viewport", ["tablet"], indirect=True)
 def test_municipal_staff_gets_the_grid_note(page, app_url):
     login(page, app_url, "municipal_staff")
     goto_hotspots(page)

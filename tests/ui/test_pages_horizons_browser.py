@@ -87,7 +87,7 @@ def close_sidebar_on_tablet(page) -> None:
 # --- Medellång sikt --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("viewport", [("tablet", TABLET)], indirect=True)
+@pytest.mark.parametrize("viewport", ["tablet"], indirect=True)
 def test_medellang_trends_and_changes_since_then_the_area_card(page, app_url):
     """One field worker session on a tablet: Medellång sikt's trends, changes since and
     reporting, then the area card's layout and rule (Områdeskort), at tablet size and again
@@ -143,7 +143,7 @@ def test_medellang_trends_and_changes_since_then_the_area_card(page, app_url):
         full_shot(page, "area-card-field-worker")
 
 
-@pytest.mark.parametrize("viewport", [("desktop", DESKTOP)], indirect=True)
+@pytest.mark.parametrize("viewport", ["desktop"], indirect=True)
 def test_medellang_per_area_panels(page, app_url):
     """Every district's panel, without horizontal overflow, at desktop size and then, in the
     same session, with the window resized to tablet size."""
@@ -166,7 +166,7 @@ def test_medellang_per_area_panels(page, app_url):
 # --- Lång sikt -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("viewport", [("desktop", DESKTOP)], indirect=True)
+@pytest.mark.parametrize("viewport", ["desktop"], indirect=True)
 def test_lang_choropleth_and_click_opens_the_card(page, app_url, owner_engine):
     """A board viewer's session at desktop size, then with the window narrowed to a tablet's:
     the choropleth fits at both, and a click on a district opens its card. Both page views are

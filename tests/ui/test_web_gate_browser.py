@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from tests.browser_support import DESKTOP, _free_port, login, open_page, pax_serve, wait_idle
+from tests.browser_support import _free_port, login, open_page, pax_serve, wait_idle
 
 #: Keeps the values of stApp's data-test-script-state in window.__paxStates from now on.
 RECORD_SCRIPT_STATES = """() => {
@@ -77,7 +77,7 @@ def test_only_the_media_endpoint_counts_as_media():
     assert not is_media_path("/media/abc.csv", "pax")
 
 
-@pytest.mark.parametrize("viewport", [("desktop", DESKTOP)], indirect=True)
+@pytest.mark.parametrize("viewport", ["desktop"], indirect=True)
 def test_icons_are_drawn_as_icons(page, app_url):
     """The Material Symbols font loads through the gate: no icon falls back to its name."""
     problems = []
@@ -96,7 +96,7 @@ def test_icons_are_drawn_as_icons(page, app_url):
     assert not [p for p in problems if "font" in p.lower() or re.search(r"\b403\b", p)], problems
 
 
-@pytest.mark.parametrize("viewport", [("desktop", DESKTOP)], indirect=True)
+@pytest.mark.parametrize("viewport", ["desktop"], indirect=True)
 def test_media_download_needs_the_session_and_is_audited(page, app_url, owner_engine):
     with owner_engine.connect() as c:
         start = c.execute(text("select coalesce(max(id), 0) from pax_data.audit_log")).scalar()
