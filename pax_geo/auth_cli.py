@@ -78,6 +78,7 @@ def cmd_users(args: argparse.Namespace) -> int:
                 email=args.email,
                 area=args.area,
                 actor=actor,
+                municipalities=args.municipality,
             )
         print(f"added {acc.username} ({acc.role})")
         return 0
@@ -121,6 +122,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="append",
         help="an area the account works in: id, code or district name; repeat for several "
         "(field workers' 'Mitt område'; the first is the home area)",
+    )
+    s.add_argument(
+        "--municipality",
+        action="append",
+        help="a municipality code the account may see (e.g. 0181); repeat for several. "
+        "Default: its areas' municipalities, or the installation's own",
     )
     g = s.add_mutually_exclusive_group()
     g.add_argument("--password-stdin", action="store_true", help="read the password from stdin")

@@ -226,6 +226,27 @@ def _sync_definer(conn: Connection) -> None:
             conn.execute(text(f"grant {privs} on pax_data.{ident(table, plain=True)} to {role}"))
     if conn.execute(text("select to_regprocedure('pax_data.personal_data_kind(text)')")).scalar():
         conn.execute(text(f"grant execute on function pax_data.personal_data_kind(text) to {role}"))
+    if conn.execute(text("select to_regclass('pax_data.municipality')")).scalar():
+        conn.execute(
+            text(f"grant execute on function pax_data.municipality_at(public.geometry) to {role}")
+        )
+    # The views read pax_data as their owner. Owned by the definer (not the tables' owner, no
+    # BYPASSRLS) they are under the tenancy policies (0016_tenancy.py) like the functions are.
+    views = (
+        conn.execute(
+            text(
+                "select c.oid::regclass::text from pg_class c "
+                "join pg_namespace n on n.oid = c.relnamespace "
+                "where n.nspname = 'pax_api' and c.relkind = 'v' "
+                "and pg_get_userbyid(c.relowner) <> :r order by 1"
+            ),
+            {"r": DEFINER_ROLE},
+        )
+        .scalars()
+        .all()
+    )
+    for view in views:
+        conn.execute(text(f"alter view {view} owner to {role}"))
 
     rows = conn.execute(
         text(
@@ -388,6 +409,19 @@ def _sync_board(conn: Connection) -> None:
                 conn.execute(text(f"revoke all on pax_api.{view} from {login}"))
 
 
+def _sync_tenancy(conn: Connection, cfg: Settings) -> None:
+    """The installation's own municipality in the reference table (0016_tenancy.py), under
+    its configured name; and the scope function for every login (the policies call it)."""
+    conn.execute(
+        text(
+            "insert into pax_data.municipality (code, name) values (:c, :n) "
+            "on conflict (code) do update set name = excluded.name"
+        ),
+        {"c": cfg.municipality_code, "n": cfg.municipality_name},
+    )
+    conn.execute(text(f"grant execute on function pax_api._scope() to {READER_GROUP}, {AUTH_ROLE}"))
+
+
 def may_execute(role: str, rule: str) -> bool:
     """Whether a role gets EXECUTE on a function under OPERATION_FUNCTIONS' rule."""
     if rule.startswith("operation:"):
@@ -519,6 +553,8 @@ def sync_privileges(conn: Connection, cfg: Settings | None = None) -> None:
     _sync_field(conn)
     _sync_board(conn)
     _sync_operations(conn)
+
+    _sync_tenancy(conn, cfg)
 
     # --- hardening: definer owner and search_path, no CREATE/TEMP, no row counts ---
     _sync_audit_actions(conn)

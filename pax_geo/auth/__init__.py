@@ -35,6 +35,7 @@ from pax_geo.auth.accounts import (
     set_areas,
     set_disabled,
     set_email,
+    set_municipalities,
     set_role,
     unlock,
 )
@@ -110,6 +111,7 @@ __all__ = [
     "resolve_area",
     "resolve_areas",
     "set_areas",
+    "set_municipalities",
     "end_user_sessions",
     "add_user",
     "list_users",

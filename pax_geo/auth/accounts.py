@@ -21,6 +21,7 @@ from pax_geo.auth.credentials import (
     validate_username,
 )
 from pax_geo.auth.sessions import Account
+from pax_geo.config import settings
 
 #: Demo accounts, created by demo loading only: (user name, display name, role, district).
 DEMO_USERS: tuple[tuple[str, str, str, str | None], ...] = (
@@ -93,11 +94,14 @@ def add_user(
     area: str | int | None | Sequence[str | int] = None,
     actor: str = "system",
     actor_role: str | None = None,
+    municipalities: Sequence[str] | None = None,
 ) -> Account:
     """Create an account. Without a password it can only sign in through single sign-on.
 
     `area` is one area (id, code or district name) or several: the account is assigned to all
-    of them (field workers' "Mitt område"), the first being its home area."""
+    of them (field workers' "Mitt område"), the first being its home area. `municipalities`
+    (codes) are what the database lets the account see (0016_tenancy.py); by default its areas'
+    municipalities, or the installation's own."""
     name = validate_username(username)
     validate_role(role)
     display = _no_control((display_name or name).strip(), "display name")
@@ -129,11 +133,18 @@ def add_user(
         {"u": name, "d": display, "r": role, "a": area_id, "h": pw_hash, "e": mail},
     )
     _write_areas(conn, name, area_ids)
+    codes = set_municipalities(conn, name, municipalities, area_ids)
     owner_audit(
         conn,
         actor,
         "user_add",
-        {"username": name, "role": role, "area_id": area_id, "area_ids": area_ids},
+        {
+            "username": name,
+            "role": role,
+            "area_id": area_id,
+            "area_ids": area_ids,
+            "municipalities": codes,
+        },
         actor_role,
     )
     return Account(name, display, role, area_id)
@@ -151,6 +162,56 @@ def resolve_areas(conn: Connection, areas: str | int | None | Sequence[str | int
         if area_id is not None and area_id not in out:
             out.append(area_id)
     return out
+
+
+def set_municipalities(
+    conn: Connection,
+    username: str,
+    codes: Sequence[str] | None = None,
+    area_ids: Sequence[int] = (),
+) -> list[str]:
+    """Replace the account's municipalities (codes, each configured in pax_data.municipality).
+    Without codes: the municipalities of its areas, or else the installation's own."""
+    if codes is None:
+        codes = (
+            conn.execute(
+                text(
+                    "select distinct municipality_code from pax_data.area where id = any(:a) "
+                    "order by 1"
+                ),
+                {"a": list(area_ids)},
+            )
+            .scalars()
+            .all()
+            if area_ids
+            else []
+        ) or [settings().municipality_code]
+    wanted = list(dict.fromkeys(str(c).strip() for c in codes))
+    if not wanted:
+        raise AuthError(f"user {username!r}: needs at least one municipality")
+    known = set(
+        conn.execute(
+            text("select code from pax_data.municipality where code = any(:c)"), {"c": wanted}
+        ).scalars()
+    )
+    for code in wanted:
+        if code not in known:
+            raise AuthError(f"municipality {code!r}: not configured in this installation")
+    conn.execute(
+        text(
+            "delete from pax_data.app_user_municipality m using pax_data.app_user u "
+            "where u.id = m.user_id and u.username = :u"
+        ),
+        {"u": username},
+    )
+    conn.execute(
+        text(
+            "insert into pax_data.app_user_municipality (user_id, municipality_code) "
+            "select u.id, :c from pax_data.app_user u where u.username = :u"
+        ),
+        [{"u": username, "c": c} for c in wanted],
+    )
+    return wanted
 
 
 def _write_areas(conn: Connection, username: str, area_ids: Sequence[int]) -> None:
@@ -375,6 +436,7 @@ def ensure_demo_users(conn: Connection) -> list[str]:
             },
         )
         _write_areas(conn, username, [area_id] if area_id is not None else [])
+        set_municipalities(conn, username, None, [area_id] if area_id is not None else [])
         names.append(username)
     owner_audit(conn, "demo", "demo_users", {"usernames": names})
     return names

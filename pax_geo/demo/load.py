@@ -11,6 +11,7 @@ import pandas as pd
 import psycopg
 from sqlalchemy import Connection, text
 
+from pax_geo.config import settings
 from pax_geo.demo import geography as geo
 from pax_geo.demo.generate import INDICATOR_KEYS, TITLES, DemoData, generate
 from pax_geo.ewkb import ewkb_points_hex
@@ -121,6 +122,8 @@ def _load_incidents(conn: Connection, data: DemoData, area_ids: dict[str, int]) 
             "verification": inc.verification,
             "source": "demo",
             "source_id": inc.source_id,
+            # the demo is the installation's own municipality: no per-row lookup at 1M rows
+            "municipality_code": settings().municipality_code,
         }
     )
     copy_frame(conn, "pax_data.incident", list(frame.columns), frame)
@@ -189,6 +192,7 @@ def _load_rest(conn: Connection, data: DemoData, area_ids: dict[str, int]) -> No
                 "source": "demo",
                 "source_id": obs.source_id,
                 "verification": "unverified",
+                "municipality_code": settings().municipality_code,
             }
         )
         copy_frame(conn, "pax_data.observation", list(frame.columns), frame)

@@ -1,0 +1,552 @@
+"""Tenancy (0016_tenancy.py): two municipalities in one database, and what each login gets.
+
+A database of its own (migrated, no demo), so that the second municipality does not change what
+the rest of the suite reads: two adjacent synthetic municipalities A (the installation's own
+code) and B, each with a district, incidents, a camera, a night-walk route and walk, a field
+report, an operation, an indicator, a named place and a Police event. Accounts of A, of B and of
+both sign in for real; every ``pax_api`` view and the count functions are read through each
+role's own database login, bound to the session. A user of A must get nothing of B.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pyproj import Transformer
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.exc import DBAPIError
+
+from pax_geo import auth, db, migrate
+from pax_geo import config as pax_config
+from pax_geo.layers import ROLES, load_layers
+from tests.conftest import cluster_lock
+
+A, B = pax_config.settings().municipality_code, "0188"
+PASSWORD = "tenancy horse battery"
+#: SWEREF 99 TM squares, 10 km each, side by side: A west, B east.
+SQUARES = {A: (620_000, 6_560_000), B: (630_000, 6_560_000)}
+SIDE = 10_000
+NOW = datetime.now(UTC)
+CATEGORY = next(iter(load_layers()["observation"].categories.values()))["sv"]
+TO_WGS84 = Transformer.from_crs(3006, 4326, always_xy=True)
+
+#: pax_data tables that hold no municipality's data: settings, accounts and their sessions,
+#: the audit log, code lists, and the municipality reference itself. Every other table must be a
+#: tenant table (the catalogue test fails for a new table in neither list).
+NOT_TENANT = {
+    "setting",
+    "role_precision",
+    "indicator_key",
+    "app_user",
+    "app_user_area",
+    "app_user_municipality",
+    "app_session",
+    "audit_log",
+    "audit_action",
+    "login_throttle",
+    "login_client",
+    "login_client_name",
+    "release_key",
+    "role_capability",
+    "observation_category",
+    "collab_group",
+    "municipality",
+}
+
+
+def square(code: str, inset: int = 0) -> str:
+    x, y = SQUARES[code]
+    x0, y0, x1, y1 = x + inset, y + inset, x + SIDE - inset, y + SIDE - inset
+    return f"SRID=3006;MULTIPOLYGON((({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0})))"
+
+
+def point(code: str, i: int) -> tuple[float, float]:
+    x, y = SQUARES[code]
+    return x + 2_000 + 150 * (i % 20), y + 2_000 + 170 * (i // 20)
+
+
+@dataclasses.dataclass
+class World:
+    cfg: pax_config.Settings
+    owner: Engine
+    users: dict[tuple[str, str], tuple[str, str]]  # (role, scope) -> (username, token)
+
+    def reader(self, role: str, scope: str | None):
+        if scope is None:
+            return auth.reader_connection(role, None, None, self.cfg)
+        name, token = self.users[(role, scope)]
+        return auth.reader_connection(role, token, name, self.cfg)
+
+    def owner_count(self, table: str, code: str) -> int:
+        with self.owner.connect() as c:
+            return int(
+                c.execute(
+                    text(f"select count(*) from pax_data.{table} where municipality_code = :c"),
+                    {"c": code},
+                ).scalar_one()
+            )
+
+
+def _seed(c: Connection) -> None:
+    c.execute(
+        text("insert into pax_data.municipality (code, name) values (:b, 'Nykvarn')"), {"b": B}
+    )
+    for code in (A, B):
+        c.execute(
+            text(
+                "insert into pax_data.area (code, name, kind, geom, source, source_id) "
+                "values (:c, :n, 'municipality', st_geomfromewkt(:g), 'test', :c)"
+            ),
+            {"c": code, "n": f"Kommun {code}", "g": square(code)},
+        )
+        # no municipality_code given: the trigger places each row from its geometry
+        c.execute(
+            text(
+                "insert into pax_data.area (code, name, kind, geom, source, source_id) "
+                "values (:c, :n, 'district', st_geomfromewkt(:g), 'test', :c)"
+            ),
+            {"c": f"D{code}", "n": f"Distrikt {code}", "g": square(code, 500)},
+        )
+        for i in range(30):
+            x, y = point(code, i)
+            c.execute(
+                text(
+                    "insert into pax_data.incident (kind, occurred_at, geom, title, source, "
+                    "source_id) values (:k, :t, st_setsrid(st_point(:x, :y), 3006), :ti, "
+                    "'test', :s)"
+                ),
+                {
+                    "k": ("shooting", "car_fire", "cache")[i % 3],
+                    "t": NOW - timedelta(days=1 + i),
+                    "x": x,
+                    "y": y,
+                    "ti": f"incident {code}",
+                    "s": f"{code}-{i}",
+                },
+            )
+        # placed by its area alone (no position)
+        c.execute(
+            text(
+                "insert into pax_data.incident (kind, occurred_at, location_precision, area_id, "
+                "source, source_id) select 'shooting', :t, 'area', id, 'test', :s "
+                "from pax_data.area where code = :d"
+            ),
+            {"t": NOW - timedelta(days=3), "s": f"{code}-area", "d": f"D{code}"},
+        )
+        x, y = point(code, 5)
+        c.execute(
+            text(
+                "insert into pax_data.camera (name, owner, geom, source, source_id) "
+                "values (:n, 'kommunen', st_setsrid(st_point(:x, :y), 3006), 'test', :n)"
+            ),
+            {"n": f"kamera {code}", "x": x, "y": y},
+        )
+        c.execute(
+            text(
+                "insert into pax_data.night_walk_route (name, organisation, geom, source, "
+                "source_id) values (:n, 'Nattvandrarna', st_multi(st_makeline("
+                "st_setsrid(st_point(:x, :y), 3006), st_setsrid(st_point(:x + 500, :y), 3006))), "
+                "'test', :n)"
+            ),
+            {"n": f"rutt {code}", "x": x, "y": y},
+        )
+        c.execute(
+            text(
+                "insert into pax_data.night_walk (route_id, walked_on, participants, source, "
+                "source_id) select id, current_date - 2, 4, 'test', :n "
+                "from pax_data.night_walk_route where name = :r"
+            ),
+            {"n": f"walk {code}", "r": f"rutt {code}"},
+        )
+        c.execute(
+            text(
+                "insert into pax_data.observation (observed_at, category, text, reporter, geom, "
+                "source, source_id) values (:t, :cat, :tx, 'someone', "
+                "st_setsrid(st_point(:x, :y), 3006), 'test', :s)"
+            ),
+            {
+                "t": NOW - timedelta(days=2),
+                "cat": CATEGORY,
+                "tx": f"obs {code}",
+                "x": x,
+                "y": y,
+                "s": f"o{code}",
+            },
+        )
+        c.execute(
+            text(
+                "insert into pax_data.operation (name, starts_at, ends_at, geom, source, "
+                "source_id) values (:n, :s, :e, st_geomfromewkt(:g), 'test', :n)"
+            ),
+            {
+                "n": f"insats {code}",
+                "s": NOW - timedelta(days=5),
+                "e": NOW + timedelta(days=5),
+                "g": square(code, 3_000),
+            },
+        )
+        c.execute(
+            text(
+                "insert into pax_data.place (name, geom) "
+                "values (:n, st_setsrid(st_point(:x, :y), 3006))"
+            ),
+            {"n": f"torget {code}", "x": x, "y": y},
+        )
+        c.execute(
+            text(
+                "insert into pax_data.police_event (event_type, title, occurred_at, "
+                "published_at, location_name, location_precision, area_id, source, source_id) "
+                "select 'Skottlossning', :ti, :t, :t, 'x', 'area', id, 'test', :s "
+                "from pax_data.area where code = :d"
+            ),
+            {"ti": f"event {code}", "t": NOW - timedelta(days=1), "s": f"p{code}", "d": f"D{code}"},
+        )
+    c.execute(
+        text(
+            "insert into pax_data.indicator_key (key, label_sv, label_en, unit) "
+            "values ('t_key', 'Test', 'Test', 'st')"
+        )
+    )
+    c.execute(
+        text(
+            "insert into pax_data.indicator (area_id, period, year, key, value, unit, source, "
+            "source_id) select a.id, '2025', 2025, 't_key', 1, 'st', 'test', a.code "
+            "from pax_data.area a where a.kind = 'district'"
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def world(test_db_name: str) -> Iterator[World]:
+    base = pax_config.settings()
+    name = f"{test_db_name}_tenancy"
+    cfg = dataclasses.replace(base, db_name=name)
+    with cluster_lock(base):
+        db.drop_database(name, base)
+        url = db.ensure_database(base, name)
+        migrate.upgrade(url, cfg)
+    owner = create_engine(url)
+    try:
+        with owner.begin() as c:
+            _seed(c)
+            users = {}
+            for role in ROLES:
+                for scope, codes in (("A", [A]), ("B", [B]), ("AB", [A, B])):
+                    username = f"t_{role[:6]}_{scope.lower()}_{uuid.uuid4().hex[:6]}"
+                    auth.add_user(c, username, role, password=PASSWORD, municipalities=codes)
+                    users[(role, scope)] = username
+        signed = {}
+        for key, username in users.items():
+            res = auth.authenticate(username, PASSWORD, cfg)
+            assert res.ok, username
+            signed[key] = (username, str(res.token))
+        yield World(cfg, owner, signed)
+    finally:
+        owner.dispose()
+        for eng in (db.reader_engine(r, cfg) for r in ROLES):
+            eng.dispose()
+        db.drop_database(name, base)
+
+
+def _selectable_views(c: Connection) -> list[str]:
+    return list(
+        c.execute(
+            text(
+                "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                "where n.nspname = 'pax_api' and c.relkind = 'v' "
+                "and has_table_privilege(c.oid, 'select') order by 1"
+            )
+        ).scalars()
+    )
+
+
+def _tenant_views(c: Connection) -> dict[str, str]:
+    """pax_api view -> the pax_data table its rows come from, for views that give ids."""
+    return {
+        "area": "area",
+        "incident_exact": "incident",
+        "incident_grid": "incident",
+        "camera": "camera",
+        "operation": "operation",
+        "observation": "observation",
+        "night_walk_route": "night_walk_route",
+        "night_walk": "night_walk",
+        "place": "place",
+        "police_event": "police_event",
+        "indicator": "indicator",
+    }
+
+
+def _rows(c: Connection, view: str) -> int:
+    return int(c.execute(text(f"select count(*) from pax_api.{view}")).scalar_one())
+
+
+def _released_total(c: Connection) -> float:
+    got = c.execute(
+        text("select coalesce(sum(n), 0) from pax_api.incident_counts(:a, :b, 'month', null)"),
+        {"a": NOW - timedelta(days=60), "b": NOW},
+    ).scalar()
+    return float(got or 0)
+
+
+# --- the catalogue --------------------------------------------------------------------------
+
+
+def test_every_data_table_carries_its_municipality_under_row_security(world):
+    with world.owner.connect() as c:
+        tables = set(
+            c.execute(
+                text(
+                    "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                    "where n.nspname = 'pax_data' and c.relkind in ('r', 'p')"
+                )
+            ).scalars()
+        )
+        tenant = tables - NOT_TENANT
+        assert {"incident", "camera", "observation", "operation", "area"} <= tenant
+        for t in sorted(tenant):
+            col = c.execute(
+                text(
+                    "select is_nullable from information_schema.columns where table_schema = "
+                    "'pax_data' and table_name = :t and column_name = 'municipality_code'"
+                ),
+                {"t": t},
+            ).scalar()
+            assert col == "NO", f"pax_data.{t}: no municipality_code not null"
+            fk = c.execute(
+                text(
+                    "select 1 from pg_constraint k where k.conrelid = (:q)::regclass "
+                    "and k.contype = 'f' and k.confrelid = 'pax_data.municipality'::regclass"
+                ),
+                {"q": f"pax_data.{t}"},
+            ).scalar()
+            assert fk, f"pax_data.{t}: municipality_code is not a key of pax_data.municipality"
+            rls, forced = c.execute(
+                text(
+                    "select relrowsecurity, relforcerowsecurity from pg_class where oid = (:q)::regclass"
+                ),
+                {"q": f"pax_data.{t}"},
+            ).one()
+            assert rls, f"pax_data.{t}: row-level security is off with two municipalities"
+            quals = c.execute(
+                text(
+                    "select qual, with_check from pg_policies where schemaname = 'pax_data' "
+                    "and tablename = :t"
+                ),
+                {"t": t},
+            ).all()
+            assert len(quals) == 1 and all("_scope()" in (q or "") for q in quals[0]), t
+        # nothing that reads these tables for a reader escapes the policies: the views and the
+        # functions belong to a role that neither owns the tables nor bypasses row security
+        bypass = c.execute(
+            text(
+                "select c.relname, r.rolname from pg_class c "
+                "join pg_namespace n on n.oid = c.relnamespace "
+                "join pg_roles r on r.oid = c.relowner "
+                "where n.nspname = 'pax_api' and c.relkind = 'v' "
+                "and (r.rolsuper or r.rolbypassrls or c.relowner in "
+                "     (select relowner from pg_class where oid = 'pax_data.incident'::regclass))"
+            )
+        ).all()
+        assert bypass == []
+        fn_bypass = c.execute(
+            text(
+                "select p.oid::regprocedure::text from pg_proc p "
+                "join pg_namespace n on n.oid = p.pronamespace join pg_roles r on r.oid = p.proowner "
+                "where n.nspname = 'pax_api' and p.prosecdef and (r.rolsuper or r.rolbypassrls)"
+            )
+        ).all()
+        assert fn_bypass == []
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_user_of_one_municipality_gets_nothing_of_the_other(world, role):
+    for scope, code, other in (("A", A, B), ("B", B, A)):
+        with world.reader(role, scope) as c:
+            assert list(c.execute(text("select pax_api._scope()")).scalar_one()) == [code]
+            views = _selectable_views(c)
+            for view, table in _tenant_views(c).items():
+                if view not in views:
+                    continue
+                cols = set(c.execute(text(f"select * from pax_api.{view} limit 0")).keys())
+                got = _rows(c, view)
+                if "id" in cols:
+                    with world.owner.connect() as o:
+                        foreign = set(
+                            o.execute(
+                                text(
+                                    f"select id from pax_data.{table} where municipality_code = :m"
+                                ),
+                                {"m": other},
+                            ).scalars()
+                        )
+                    ids = set(c.execute(text(f"select id from pax_api.{view}")).scalars())
+                    assert not ids & foreign, f"{role} of {code} sees {view} rows of {other}"
+                    # (roles at 'own' precision see only their own reports: none here)
+                    assert ids or (view == "observation" and role != "police_analyst"), (
+                        f"{role} of {code} sees none of its own {view}"
+                    )
+                else:
+                    assert got > 0, f"{role} of {code}: {view} is empty"
+            if "incident_exact" in views:
+                titles = set(c.execute(text("select title from pax_api.incident_exact")).scalars())
+                assert titles == {f"incident {code}", None}
+            # released counts: no more than this municipality's incidents
+            total = _released_total(c)
+            own = world.owner_count("incident", code)
+            assert total <= own * 1.5 + 5, (role, code, total, own)
+
+
+@pytest.mark.parametrize("role", ["police_analyst", "board_viewer"])
+def test_counts_follow_the_session_not_the_login(world, role):
+    """The same database login gives three different totals for three sessions, and the
+    account of both municipalities gets their sum (police: exact counts)."""
+    totals = {}
+    for scope in ("A", "B", "AB"):
+        with world.reader(role, scope) as c:
+            totals[scope] = _released_total(c)
+    assert totals["A"] > 0 and totals["B"] > 0
+    if role == "police_analyst":
+        assert totals["A"] == world.owner_count("incident", A)
+        assert totals["AB"] == totals["A"] + totals["B"]
+    else:
+        assert totals["AB"] >= max(totals["A"], totals["B"])
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_with_two_municipalities_a_login_without_a_session_gets_nothing(world, role):
+    with world.reader(role, None) as c:
+        assert list(c.execute(text("select pax_api._scope()")).scalar_one()) == []
+        for view in _selectable_views(c):
+            if view in _tenant_views(c):
+                assert _rows(c, view) == 0, view
+        # no district at all; suppressing roles may get noise on the "no area" cell (zeros are
+        # noised too, by design), the police's exact counts are zero
+        areas = c.execute(
+            text("select distinct area_id from pax_api.incident_counts(:a, :b, 'month', null)"),
+            {"a": NOW - timedelta(days=60), "b": NOW},
+        ).scalars()
+        assert set(areas) <= {None}
+        if role == "police_analyst":
+            assert _released_total(c) == 0
+
+
+def test_a_session_cannot_be_borrowed_by_another_login_or_widened(world):
+    """A police token bound on the field worker's login is no session; and a session cannot
+    set its own scope (the scope is derived, the setting that names it does not exist)."""
+    name, token = world.users[("police_analyst", "A")]
+    with auth.reader_connection("field_worker", token, name, world.cfg) as c:
+        assert list(c.execute(text("select pax_api._scope()")).scalar_one()) == []
+        assert _rows(c, "area") == 0
+    with world.reader("police_analyst", "A") as c:
+        c.execute(text("select set_config('pax.municipalities', :b, false)"), {"b": B})
+        c.execute(text("select set_config('pax.municipality', :b, false)"), {"b": B})
+        assert list(c.execute(text("select pax_api._scope()")).scalar_one()) == [A]
+        with pytest.raises(DBAPIError):
+            c.execute(text("select * from pax_data.incident limit 1"))
+        c.rollback()
+        with pytest.raises(DBAPIError):
+            c.execute(text("select * from pax_data.app_user_municipality"))
+
+
+# --- writes -----------------------------------------------------------------------------------
+
+
+def _report(c: Connection, code: str) -> int:
+    x, y = point(code, 7)
+    lon, lat = TO_WGS84.transform(x, y)
+    return int(
+        c.execute(
+            text(
+                "select id from pax_api.report_observation(cast(:k as uuid), :cat, :t, "
+                ":lon, :lat, null, 'sett')"
+            ),
+            {
+                "k": str(uuid.uuid4()),
+                "cat": CATEGORY,
+                "t": NOW - timedelta(hours=1),
+                "lon": lon,
+                "lat": lat,
+            },
+        ).scalar_one()
+    )
+
+
+def test_a_field_report_lands_in_the_reporters_municipality_and_never_in_another(world):
+    with world.reader("field_worker", "A") as c:
+        obs = _report(c, A)
+        c.commit()
+    with world.owner.connect() as o:
+        assert (
+            o.execute(
+                text("select municipality_code from pax_data.observation where id = :i"),
+                {"i": obs},
+            ).scalar_one()
+            == A
+        )
+    with world.reader("field_worker", "A") as c:
+        with pytest.raises(DBAPIError) as err:
+            _report(c, B)
+        c.rollback()
+    assert "municipality" in str(err.value) or "row-level security" in str(err.value)
+
+
+def test_rows_are_placed_from_their_geometry_or_area_and_refused_when_they_cannot_be(world):
+    with world.owner.connect() as o:
+        placed = dict(
+            o.execute(
+                text(
+                    "select source_id, municipality_code from pax_data.incident "
+                    "where source_id in (:a, :b, :c)"
+                ),
+                {"a": f"{B}-3", "b": f"{B}-area", "c": f"{A}-3"},
+            ).all()
+        )
+        assert placed == {f"{B}-3": B, f"{B}-area": B, f"{A}-3": A}
+        walk = o.execute(
+            text("select municipality_code from pax_data.night_walk where source_id = :s"),
+            {"s": f"walk {B}"},
+        ).scalar_one()
+        assert walk == B
+        with pytest.raises(DBAPIError) as err:
+            o.execute(
+                text(
+                    "insert into pax_data.incident (kind, occurred_at, location_precision, "
+                    "source, source_id) values ('shooting', now(), 'municipality', 'test', 'x')"
+                )
+            )
+        o.rollback()
+        assert "cannot tell which municipality" in str(err.value)
+        assert "pax_data.incident" in str(err.value)
+
+
+def test_row_security_is_on_exactly_when_there_are_two_municipalities(conn, demo_loaded):
+    """The suite's own database has one municipality: the policies exist but are off (they
+    would filter nothing). A second municipality switches them on in the same transaction;
+    removing it switches them off."""
+
+    def states() -> list[bool]:
+        return list(
+            conn.execute(
+                text(
+                    "select c.relrowsecurity from pg_policies p join pg_class c "
+                    "on c.oid = ('pax_data.' || p.tablename)::regclass "
+                    "where p.schemaname = 'pax_data' and p.policyname = p.tablename || '_tenant'"
+                )
+            ).scalars()
+        )
+
+    assert len(states()) >= 14 and set(states()) == {False}
+    conn.execute(
+        text("insert into pax_data.municipality (code, name) values (:b, 'Nykvarn')"), {"b": B}
+    )
+    assert set(states()) == {True}
+    conn.execute(text("delete from pax_data.municipality where code = :b"), {"b": B})
+    assert set(states()) == {False}
