@@ -116,7 +116,8 @@ begin
         execute pg_catalog.format('select ($1).%I::text', tg_argv[2]) into v_ref using new;
         if v_ref is not null then
             execute pg_catalog.format(
-                'select municipality_code from pax_data.%I where id::text = $1', tg_argv[1])
+                'select municipality_code from pax_data.%I where id = $1::pg_catalog.int8',
+                tg_argv[1])
                into v_code using v_ref;
         end if;
     end if;
