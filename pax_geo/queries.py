@@ -236,15 +236,17 @@ def incident_detail(conn: Connection, incident_id: int) -> dict | None:
 def incident_counts(conn: Connection, flt: Filter, bucket: str = "all") -> pd.DataFrame:
     """Counts per area and kind (and time bucket) as the database releases them to this role.
 
-    Columns: area_id, kind, bucket, n (None when suppressed), suppressed.
+    Columns: area_id (NaN for no area), kind, bucket, n (NaN when suppressed), suppressed.
     """
     df = pd.read_sql_query(
         text("select * from pax_api.incident_counts(:start, :end, :bucket, :kinds)"),
         conn,
         params={"start": flt.start, "end": flt.end, "bucket": bucket, "kinds": list(flt.kinds)},
     )
-    # numbers, NaN where suppressed (a read with every cell suppressed would give None objects)
+    # numbers, NaN where suppressed or "no area" (a read whose cells are all suppressed, or all
+    # outside any area, would give None objects, and a concatenation of reads mixed types)
     df["n"] = pd.to_numeric(df["n"])
+    df["area_id"] = pd.to_numeric(df["area_id"])
     if flt.area_ids:
         df = df[df["area_id"].isin(flt.area_ids)]
     return df.reset_index(drop=True)

@@ -319,3 +319,35 @@ def test_night_walks_and_observations_read_for_every_role(reader_engines, demo_l
             assert obs.frame["hi"].sum() > 0, role
     # the same period last year lines up 12 months back
     assert date(2000, 1, 1) < walks["bucket"].min()
+
+
+def test_counts_are_numbers_even_when_every_cell_is_outside_any_area(
+    owner_engine, reader_engines, demo_loaded
+):
+    """A read whose only released cell is "no area" (one incident placed in the municipality
+    only): area_id and n must still be numbers (NaN), so that reads concatenate (the trend
+    panels join the finished buckets and the one in progress) into the frame one read gives."""
+    from sqlalchemy import text
+
+    from pax_geo import queries
+
+    key = f"numbers-{datetime.now().timestamp()}"
+    with owner_engine.begin() as o:
+        o.execute(
+            text(
+                "insert into pax_data.incident (kind, occurred_at, location_precision, source, "
+                "source_id) values ('shooting', '1990-02-01 12:00+01', 'municipality', :s, :s)"
+            ),
+            {"s": key},
+        )
+    try:
+        with reader_engines["police_analyst"].connect() as c:
+            flt = queries.Filter(
+                datetime(1990, 1, 1, tzinfo=TZ), datetime(1990, 7, 1, tzinfo=TZ), ("shooting",)
+            )
+            df = queries.incident_counts(c, flt, "month")
+        assert len(df) == 1 and df["area_id"].isna().all() and df["n"].tolist() == [1]
+        assert df["area_id"].dtype.kind == "f" and df["n"].dtype.kind in "if"
+    finally:
+        with owner_engine.begin() as o:
+            o.execute(text("delete from pax_data.incident where source = :s"), {"s": key})
