@@ -11,7 +11,7 @@ from html import escape
 import streamlit as st
 
 from pax_geo import auth
-from pax_geo.field import reports, walks
+from pax_geo.field import reports
 from pax_geo.ui import data
 from pax_geo.ui import field as fui
 from pax_geo.ui import horizons as hz
@@ -34,23 +34,12 @@ if st.button(t("fm_report_button"), icon=":material/add_location_alt:", type="pr
 now = hz.now_minute()
 
 
-@st.cache_data(ttl=120, show_spinner=False, max_entries=64)
-def _walks(role: str, ids: tuple[int, ...], at):
-    from pax_geo.db import reader_engine
-
-    with reader_engine(role).connect() as conn:
-        rts = walks.routes(conn, ids)
-        first, last = walks.last_weekend(at.date())
-        held = walks.held(conn, rts["id"].tolist(), first, last)
-    return rts, held
-
-
 with st.spinner():
     statuses, at = fui.area_statuses(user.role, tuple(area_ids))
 for s in statuses:
     fui.status_block(s, s.threshold, at)
 
-rts, held = _walks(user.role, tuple(area_ids), now)
+rts, held = fui.weekend_walks(user.role, tuple(area_ids), now)
 with auth.reader_connection(user.role, user.session_token, user.username) as conn:
     mine = reports.my_reports(conn, limit=20)
 

@@ -10,12 +10,11 @@ from datetime import timedelta
 import streamlit as st
 
 from pax_geo import auth
-from pax_geo.db import reader_engine
 from pax_geo.field import reports, walks
 from pax_geo.horizons import fmt
 from pax_geo.ui import field as fui
 from pax_geo.ui import horizons as hz
-from pax_geo.ui.session import audit_page_view, require_page, t
+from pax_geo.ui.session import audit_page_view, reader, require_page, t
 
 PAGE = "nattvandring"
 user = require_page(PAGE)
@@ -26,7 +25,7 @@ now = hz.now_minute()
 today = walks.evening_of(now)
 
 st.title(t("page_nattvandring"))
-with reader_engine(user.role).connect() as conn:
+with reader() as conn:
     rts = walks.routes(conn)
 if rts.empty:
     st.info(t("fm_walk_no_routes"))

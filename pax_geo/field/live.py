@@ -2,21 +2,25 @@
 
 :func:`pax_geo.field.status.build` reads seven released counts; computed when someone signs in,
 that is the larger part of the wait for "Mitt område" on a cold visit. :class:`LiveStatus`
-keeps, per role, the status of *every* area computed at one moment (a :class:`Snapshot`), and a
-page takes the areas it needs from it:
+keeps, per scope (role and municipalities, :mod:`pax_geo.tenancy`), the status of *every* area
+computed at one moment (a :class:`Snapshot`), and a page takes the areas it needs from it:
 
 * a snapshot serves for :attr:`LiveStatus.max_age` (two minutes);
 * a background thread (:meth:`LiveStatus.start`, started by ``server.py`` with the field
   roles) recomputes, every :attr:`LiveStatus.refresh` (one minute), the roles it was started
-  with and every other role asked for in the last :attr:`LiveStatus.keep` (an hour), so a
+  with (read with no session: the installation's municipality, when it has exactly one) and
+  every scope asked for in the last :attr:`LiveStatus.keep` (an hour, read as the last
+  session that asked; a session that has ended reads nothing and is dropped), so a
   snapshot is normally ready (about 2 s of database time per role and minute on the demo
   database: bench/bench_field.py);
 * when none is fresh (the first call, no thread as under AppTest, the database back after an
-  outage) the caller computes it; callers of one role wait for one computation (a lock), and
+  outage) the caller computes it; callers of one scope wait for one computation (a lock), and
   its result serves them all.
 
-Every account of a role gets the same release from the database (the same login, the same
-lattice), so a snapshot per role holds nothing that belongs to one user. The thread logs and
+Every account of a role with the same municipalities gets the same release from the database
+(the same login, the same lattice, the same rows), so a snapshot per scope holds nothing that
+belongs to one user; a computation whose read covered other municipalities than its key is
+refused, never stored. The thread logs and
 retries when the database is away; it never stops the app.
 """
 
@@ -29,13 +33,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pax_geo import clock, queries
+from pax_geo import clock, queries, tenancy
 from pax_geo.field import status as fstatus
 from pax_geo.field.status import AreaStatus
 
 LOG = logging.getLogger(__name__)
 
-Compute = Callable[[str, datetime], dict[int, AreaStatus]]
+#: a signed-in session to read as: (token, username)
+Binding = tuple[str, str]
+#: (role, at, binding or None) -> (the municipalities read, the status of every area)
+Compute = Callable[[str, datetime, Binding | None], tuple[tuple[str, ...], dict[int, AreaStatus]]]
 
 
 @dataclass(frozen=True)
@@ -44,16 +51,23 @@ class Snapshot:
     by_area: dict[int, AreaStatus]
 
 
-def compute_all(role: str, at: datetime) -> dict[int, AreaStatus]:
-    """Every district's status at ``at`` as the role's login releases it."""
-    from pax_geo.db import reader_engine
+def compute_all(
+    role: str, at: datetime, binding: Binding | None = None
+) -> tuple[tuple[str, ...], dict[int, AreaStatus]]:
+    """Every district's status at ``at`` as the role's login releases it to the bound session
+    (or to no session), and the municipalities that read covered."""
+    from pax_geo.auth import reader_connection
 
-    with reader_engine(role).connect() as conn:
+    token, username = binding or (None, None)
+    with reader_connection(role, token, username) as conn:
+        codes = tenancy.scope_of(conn)
         ids = queries.area_table(conn)["id"].astype(int).tolist()
-        return {s.area_id: s for s in fstatus.build(conn, ids, at)}
+        return codes, {s.area_id: s for s in fstatus.build(conn, ids, at)}
 
 
 class LiveStatus:
+    """Snapshots per scope key (``tenancy.key_for``: role and municipalities)."""
+
     def __init__(
         self,
         compute: Compute = compute_all,
@@ -70,73 +84,118 @@ class LiveStatus:
         self.max_age, self.refresh, self.keep, self.tick = max_age, refresh, keep, tick
         self._snaps: dict[str, Snapshot] = {}
         self._asked: dict[str, datetime] = {}
-        self._pinned: set[str] = set()
+        self._bindings: dict[str, Binding | None] = {}
+        self._pinned: set[str] = set()  # roles, computed with no session
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
 
-    def _lock(self, role: str) -> threading.Lock:
+    def _lock(self, key: str) -> threading.Lock:
         with self._guard:
-            return self._locks.setdefault(role, threading.Lock())
+            return self._locks.setdefault(key, threading.Lock())
 
-    def snapshot(self, role: str) -> Snapshot:
-        """A snapshot of the role no older than max_age (computed here if there is none)."""
+    def snapshot(self, key: str, binding: Binding | None = None) -> Snapshot:
+        """A snapshot of the scope ``key`` no older than max_age (computed here, as the
+        ``binding`` session, if there is none)."""
         now = self._now()
         with self._guard:
-            self._asked[role] = now
-            snap = self._snaps.get(role)
+            self._asked[key] = now
+            if binding is not None:
+                self._bindings[key] = binding
+            snap = self._snaps.get(key)
         if snap is not None and now - snap.at < self.max_age:
             return snap
-        return self._update(role, not_before=now - self.max_age)
+        return self._update(key, binding, not_before=now - self.max_age)
 
-    def get(self, role: str, area_ids: Sequence[int]) -> tuple[list[AreaStatus], datetime]:
+    def get(
+        self, key: str, area_ids: Sequence[int], binding: Binding | None = None
+    ) -> tuple[list[AreaStatus], datetime]:
         """The areas' status (in the given order, unknown ids left out) and when it was
         computed."""
-        snap = self.snapshot(role)
+        snap = self.snapshot(key, binding)
         return [snap.by_area[int(a)] for a in area_ids if int(a) in snap.by_area], snap.at
 
-    def _update(self, role: str, not_before: datetime | None = None) -> Snapshot:
-        with self._lock(role):
-            snap = self._snaps.get(role)
+    def _store(self, key: str, snap: Snapshot) -> None:
+        with self._guard:
+            self._snaps[key] = snap
+
+    def _update(
+        self, key: str, binding: Binding | None, not_before: datetime | None = None
+    ) -> Snapshot:
+        """Compute the scope ``key`` as ``binding``; the read must cover exactly the key's
+        municipalities (else tenancy.ScopeChanged, and nothing is stored)."""
+        role, codes = tenancy.split_key(key)
+        with self._lock(key):
+            snap = self._snaps.get(key)
             if snap is not None and not_before is not None and snap.at > not_before:
                 return snap  # computed by another caller while this one waited
             at = self._now()
-            snap = Snapshot(at, self._compute(role, at))
-            with self._guard:
-                self._snaps[role] = snap
+            got, by_area = self._compute(role, at, binding)
+            if got != codes:
+                with self._guard:
+                    self._bindings.pop(key, None)
+                raise tenancy.ScopeChanged(f"{key}: the read covered {got}")
+            snap = Snapshot(at, by_area)
+            self._store(key, snap)
             return snap
 
+    def _update_pinned(self, role: str) -> str | None:
+        """Compute a pinned role with no session; stored under the key of what it covered
+        (nothing with two or more municipalities: a connection without a session sees none)."""
+        at = self._now()
+        codes, by_area = self._compute(role, at, None)
+        if not codes:
+            return None
+        key = tenancy.key_for(role, codes)
+        self._store(key, Snapshot(at, by_area))
+        return key
+
     def due(self) -> list[str]:
-        """The roles the background thread should recompute now."""
+        """What the background thread should recompute now: scope keys asked for in the last
+        ``keep`` whose session is known, and the pinned roles (as ``"<role>"``, no session)."""
         now = self._now()
         with self._guard:
             asked = dict(self._asked)
             snaps = dict(self._snaps)
-        return [
-            role
-            for role, when in sorted(asked.items())
-            if (role in self._pinned or now - when <= self.keep)
-            and (role not in snaps or now - snaps[role].at >= self.refresh)
+            bound = {k for k, b in self._bindings.items() if b is not None}
+            pinned = set(self._pinned)
+
+        def stale(key: str) -> bool:
+            return key not in snaps or now - snaps[key].at >= self.refresh
+
+        out = [
+            key
+            for key, when in sorted(asked.items())
+            if key in bound and now - when <= self.keep and stale(key)
         ]
+        for role in sorted(pinned):
+            keys = [k for k in snaps if tenancy.split_key(k)[0] == role]
+            if not keys or any(stale(k) for k in keys):
+                out.append(role)
+        return out
 
     def run_once(self) -> list[str]:
         """One round of the background thread: recompute what is due; failures are logged."""
         done = []
-        for role in self.due():
+        for item in self.due():
             try:
-                self._update(role)
-                done.append(role)
-            except Exception as exc:  # the database away: try again next round
-                LOG.warning("area status for %s not refreshed: %s", role, type(exc).__name__)
+                if "@" in item:
+                    with self._guard:
+                        binding = self._bindings.get(item)
+                    self._update(item, binding)
+                else:
+                    self._update_pinned(item)
+                done.append(item)
+            except Exception as exc:  # the database away, a session ended: next round
+                LOG.warning("area status for %s not refreshed: %s", item, type(exc).__name__)
         return done
 
     def start(self, roles: Iterable[str] = ()) -> None:
-        """Start the background thread (once); ``roles`` are kept ready always."""
-        now = self._now()
+        """Start the background thread (once); ``roles`` are kept ready always, as read with
+        no session (the installation's municipality when it has one)."""
         with self._guard:
             for role in roles:
-                self._asked.setdefault(role, now)
                 self._pinned.add(role)
             if self._thread is not None:
                 return

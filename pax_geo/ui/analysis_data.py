@@ -1,19 +1,18 @@
 """Cached analysis loaders shared by the Hotspots page and the Här och nu analysis modes.
 
-The role is the first argument of every loader, so a cache entry only ever holds that role's data;
-each loader opens the role's own database login.
+The role is the first argument of every loader, and the cache is keyed by the session's scope
+(the role and its municipalities, pax_geo.ui.scope), so an entry only ever holds that scope's
+data; each loader opens the role's own database login bound to the session.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import streamlit as st
-
 from pax_geo import queries
 from pax_geo.analysis import service
 from pax_geo.config import settings
-from pax_geo.db import reader_engine
+from pax_geo.ui import scope
 
 TTL = 600
 
@@ -24,58 +23,58 @@ def _flt(start: str, end: str, kinds: tuple[str, ...]) -> queries.Filter:
     )
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@scope.shared(ttl=TTL, show_spinner=False)
 def point_kinds(role: str) -> tuple[str, ...]:
-    with reader_engine(role).connect() as conn:
+    with scope.reader(role) as conn:
         return queries.visible_kinds(conn, queries.POSITION_PRECISIONS)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@scope.shared(ttl=TTL, show_spinner=False)
 def areas(role: str):
-    with reader_engine(role).connect() as conn:
+    with scope.reader(role) as conn:
         return queries.areas(conn)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+@scope.shared(ttl=TTL, show_spinner=False, max_entries=32)
 def hot_spots(role: str, start: str, end: str, kinds: tuple[str, ...], size: int):
-    with reader_engine(role).connect() as conn:
+    with scope.reader(role) as conn:
         return service.hot_spots(conn, _flt(start, end, kinds), size, 1, settings().gi_permutations)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+@scope.shared(ttl=TTL, show_spinner=False, max_entries=32)
 def density(role: str, start: str, end: str, kinds: tuple[str, ...]):
-    with reader_engine(role).connect() as conn:
+    with scope.reader(role) as conn:
         return service.density(conn, _flt(start, end, kinds))
 
 
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+@scope.shared(ttl=TTL, show_spinner=False, max_entries=32)
 def emerging(role: str, start: str, end: str, kinds: tuple[str, ...], size: int, step: str):
-    with reader_engine(role).connect() as conn:
+    with scope.reader(role) as conn:
         return service.emerging(conn, _flt(start, end, kinds), size, step)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+@scope.shared(ttl=TTL, show_spinner=False, max_entries=32)
 def near_repeat(role: str, start: str, end: str, kinds: tuple[str, ...]):
-    with reader_engine(role).connect() as conn:
+    with scope.reader(role) as conn:
         return service.near_repeat(conn, _flt(start, end, kinds), now=datetime.fromisoformat(end))
 
 
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+@scope.shared(ttl=TTL, show_spinner=False, max_entries=32)
 def temporal(role: str, start: str, end: str, kinds: tuple[str, ...]):
-    with reader_engine(role).connect() as conn:
+    with scope.reader(role) as conn:
         return service.temporal(conn, _flt(start, end, kinds))
 
 
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+@scope.shared(ttl=TTL, show_spinner=False, max_entries=32)
 def compstat(role: str, end: str, kinds: tuple[str, ...]):
     now = datetime.fromisoformat(end)
-    with reader_engine(role).connect() as conn:
+    with scope.reader(role) as conn:
         return service.compstat(conn, _flt((now - timedelta(days=1)).isoformat(), end, kinds), now)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+@scope.shared(ttl=TTL, show_spinner=False, max_entries=32)
 def coverage(role: str, start: str, end: str, kinds: tuple[str, ...], size: int, dist: int):
-    with reader_engine(role).connect() as conn:
+    with scope.reader(role) as conn:
         hs, gaps = service.coverage(
             conn, _flt(start, end, kinds), size, 1, settings().gi_permutations, 2, float(dist)
         )

@@ -1,35 +1,34 @@
-"""Cached loaders for pages. Every read opens the signed-in role's own database login."""
+"""Cached loaders for pages, shared by the sessions of one role and the same municipalities
+(pax_geo.ui.scope). Every read opens the role's own database login, bound to the session."""
 
 from __future__ import annotations
 
-import streamlit as st
-
 from pax_geo import mapdata, queries
 from pax_geo.config import settings
-from pax_geo.db import reader_engine
+from pax_geo.ui import scope
 
 
-@st.cache_data(ttl=300, show_spinner=False)
+@scope.shared(ttl=300, show_spinner=False)
 def districts(role: str) -> dict[int, str]:
-    with reader_engine(role).connect() as conn:
+    with scope.reader(role) as conn:
         df = queries.areas(conn, ("district",))
     return dict(zip(df["id"].astype(int), df["name"], strict=True))
 
 
-@st.cache_data(ttl=300, show_spinner=False)
+@scope.shared(ttl=300, show_spinner=False)
 def precision(role: str) -> dict[str, str]:
-    with reader_engine(role).connect() as conn:
+    with scope.reader(role) as conn:
         return queries.my_precision(conn)
 
 
-@st.cache_data(ttl=300, show_spinner=False)
+@scope.shared(ttl=300, show_spinner=False)
 def map_context(role: str) -> mapdata.MapContext:
     """Districts, outline, cameras and routes: they change only on import."""
-    with reader_engine(role).connect() as conn:
+    with scope.reader(role) as conn:
         return mapdata.context(conn)
 
 
-@st.cache_data(ttl=60, show_spinner=False, max_entries=64)
+@scope.shared(ttl=60, show_spinner=False, max_entries=64)
 def map_data(
     role: str,
     flt: queries.Filter,
@@ -42,7 +41,7 @@ def map_data(
     minute. The database decides all of it from the role's login alone (the same rows for every
     account of the role; nothing in it depends on the signed-in user), so a second police session
     asking for a year at a million incidents does not wait for the database again."""
-    with reader_engine(role).connect() as conn:
+    with scope.reader(role) as conn:
         return mapdata.build(
             conn,
             flt,

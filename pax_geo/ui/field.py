@@ -24,9 +24,11 @@ from pax_geo.field.live import live
 from pax_geo.field.status import AreaStatus
 from pax_geo.horizons import fmt
 from pax_geo.horizons.counts import Count
+from pax_geo.tenancy import ScopeChanged
 from pax_geo.ui import deck as deck_mod
 from pax_geo.ui import horizons as hz
-from pax_geo.ui.session import User, lang, t
+from pax_geo.ui import scope
+from pax_geo.ui.session import User, current_user, lang, t
 
 KEY_ACCOUNT = "_pax_my_account"
 
@@ -162,9 +164,30 @@ def device_position(key: str) -> dict | None:
 
 
 def area_statuses(role: str, area_ids: tuple[int, ...]) -> tuple[list[AreaStatus], datetime]:
-    """The areas' status as the role's login releases it, and the time it was computed for:
-    from the snapshot kept ready per role (pax_geo.field.live), at most two minutes old."""
-    return live().get(role, area_ids)
+    """The areas' status as the role's login releases it to this session's scope, and the time
+    it was computed for: from the snapshot kept ready per scope (pax_geo.field.live), at most
+    two minutes old."""
+    user = current_user()
+    if user is None or user.role != role or not user.session_token:
+        raise RuntimeError("area_statuses needs the signed-in session of the role")
+    binding = (user.session_token, user.username)
+    try:
+        return live().get(scope.current(role), area_ids, binding)
+    except ScopeChanged:
+        scope.forget()
+        return live().get(scope.current(role), area_ids, binding)
+
+
+@scope.shared(ttl=120, show_spinner=False, max_entries=64)
+def weekend_walks(
+    role: str, area_ids: tuple[int, ...], at: datetime
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The night-walk routes through the areas and the walks held on them last weekend."""
+    with scope.reader(role) as conn:
+        rts = walks.routes(conn, area_ids)
+        first, last = walks.last_weekend(at.date())
+        held = walks.held(conn, rts["id"].tolist(), first, last)
+    return rts, held
 
 
 def _count_text(c: Count, threshold: int) -> str:

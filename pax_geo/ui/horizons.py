@@ -2,8 +2,9 @@
 :mod:`pax_geo.horizons`, the "Källa · data t.o.m." captions, audited CSV downloads and the
 traffic-light badge.
 
-Every loader takes the role first: its cache entry is that role's data only, read through the
-role's own database login.
+Every loader takes the role first and is keyed by the session's scope (the role and its
+municipalities, pax_geo.ui.scope): its cache entry holds only what that scope releases, read
+through the role's own database login bound to the session.
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ import streamlit as st
 
 from pax_geo import clock, queries
 from pax_geo.clock import TZ
-from pax_geo.db import reader_engine
 from pax_geo.horizons import card as card_mod
 from pax_geo.horizons import fmt, long, medium
 from pax_geo.horizons import queries as hq
 from pax_geo.horizons.periods import Period, split_at_open_bucket
-from pax_geo.ui import charts
+from pax_geo.ui import charts, scope
 from pax_geo.ui.session import t
 
 TTL = 120
@@ -34,27 +34,27 @@ def now_minute() -> datetime:
 # --- loaders ----------------------------------------------------------------------------------
 
 
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+@scope.shared(ttl=TTL, show_spinner=False, max_entries=32)
 def area_table(role: str) -> pd.DataFrame:
-    with reader_engine(role).connect() as conn:
+    with scope.reader(role) as conn:
         return queries.area_table(conn)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+@scope.shared(ttl=TTL, show_spinner=False, max_entries=32)
 def visible_kinds(role: str) -> tuple[str, ...]:
-    with reader_engine(role).connect() as conn:
+    with scope.reader(role) as conn:
         return queries.visible_kinds(conn)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+@scope.shared(ttl=TTL, show_spinner=False, max_entries=32)
 def data_status(role: str) -> pd.DataFrame:
-    with reader_engine(role).connect() as conn:
+    with scope.reader(role) as conn:
         return hq.data_status(conn)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+@scope.shared(ttl=TTL, show_spinner=False, max_entries=32)
 def walk_status(role: str) -> dict:
-    with reader_engine(role).connect() as conn:
+    with scope.reader(role) as conn:
         return hq.night_walk_status(conn)
 
 
@@ -64,11 +64,11 @@ def walk_status(role: str) -> dict:
 FINISHED_TTL = 600
 
 
-@st.cache_data(ttl=FINISHED_TTL, show_spinner=False, max_entries=32)
+@scope.shared(ttl=FINISHED_TTL, show_spinner=False, max_entries=32)
 def _released_incident_counts(
     role: str, start: datetime, end: datetime, bucket: str
 ) -> pd.DataFrame:
-    with reader_engine(role).connect() as conn:
+    with scope.reader(role) as conn:
         flt = queries.Filter(start=start, end=end, kinds=queries.visible_kinds(conn))
         return queries.incident_counts(conn, flt, bucket)
 
@@ -86,7 +86,7 @@ def released_incident_counts(role: str, period: Period, bucket: str) -> pd.DataF
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
+@scope.shared(ttl=TTL, show_spinner=False, max_entries=64)
 def incident_trend(
     role: str,
     now: datetime,
@@ -97,7 +97,7 @@ def incident_trend(
     roll: int,
 ) -> medium.Trend:
     counts = released_incident_counts(role, medium.trend_window(now, bucket), bucket)
-    with reader_engine(role).connect() as conn:
+    with scope.reader(role) as conn:
         return medium.incident_trend(
             conn, now, bucket, by, kinds, area_ids, roll=roll, counts=counts
         )
@@ -123,51 +123,51 @@ def trend_grid_specs(
     )
 
 
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+@scope.shared(ttl=TTL, show_spinner=False, max_entries=32)
 def observation_trend(role: str, now: datetime, bucket: str, roll: int):
-    with reader_engine(role).connect() as conn:
+    with scope.reader(role) as conn:
         return medium.observation_trend(conn, now, bucket, roll=roll)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+@scope.shared(ttl=TTL, show_spinner=False, max_entries=32)
 def night_walk_trend(role: str, now: datetime, bucket: str) -> pd.DataFrame:
-    with reader_engine(role).connect() as conn:
+    with scope.reader(role) as conn:
         return medium.night_walk_trend(conn, now, bucket)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=16)
+@scope.shared(ttl=TTL, show_spinner=False, max_entries=16)
 def safety(role: str):
-    with reader_engine(role).connect() as conn:
+    with scope.reader(role) as conn:
         return medium.safety_indicators(conn)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+@scope.shared(ttl=TTL, show_spinner=False, max_entries=32)
 def changes(role: str, day: date, now: datetime, kinds: tuple[str, ...]) -> medium.Changes:
-    with reader_engine(role).connect() as conn:
+    with scope.reader(role) as conn:
         return medium.changes(conn, day, now, kinds)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=16)
+@scope.shared(ttl=TTL, show_spinner=False, max_entries=16)
 def indicator_keys(role: str) -> pd.DataFrame:
-    with reader_engine(role).connect() as conn:
+    with scope.reader(role) as conn:
         return hq.indicator_keys(conn)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
+@scope.shared(ttl=TTL, show_spinner=False, max_entries=64)
 def indicator_view(role: str, key: str, scheme: str, k: int) -> long.IndicatorView:
-    with reader_engine(role).connect() as conn:
+    with scope.reader(role) as conn:
         return long.indicator_view(conn, key, scheme, k)
 
 
-@st.cache_data(ttl=3600, show_spinner=False, max_entries=8)
+@scope.shared(ttl=3600, show_spinner=False, max_entries=8)
 def area_shapes(role: str):
-    with reader_engine(role).connect() as conn:
+    with scope.reader(role) as conn:
         return long.area_shapes(conn)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
+@scope.shared(ttl=TTL, show_spinner=False, max_entries=64)
 def area_card(role: str, area_id: int, now: datetime) -> card_mod.AreaCard:
-    with reader_engine(role).connect() as conn:
+    with scope.reader(role) as conn:
         return card_mod.build(conn, area_id, now)
 
 

@@ -11,9 +11,11 @@ role's own database login, bound to the session. A user of A must get nothing of
 from __future__ import annotations
 
 import dataclasses
+import json
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from pyproj import Transformer
@@ -26,13 +28,14 @@ from pax_geo.layers import ROLES, load_layers
 from tests.conftest import cluster_lock
 
 A, B = pax_config.settings().municipality_code, "0188"
-PASSWORD = "tenancy horse battery"
+PASSWORD = auth.DEMO_PASSWORD  # so that tests.app_support.signed_in can sign them in
 #: SWEREF 99 TM squares, 10 km each, side by side: A west, B east.
 SQUARES = {A: (620_000, 6_560_000), B: (630_000, 6_560_000)}
 SIDE = 10_000
 NOW = datetime.now(UTC)
 CATEGORY = next(iter(load_layers()["observation"].categories.values()))["sv"]
 TO_WGS84 = Transformer.from_crs(3006, 4326, always_xy=True)
+TO_SWEREF = Transformer.from_crs(4326, 3006, always_xy=True)
 
 #: pax_data tables that hold no municipality's data: settings, accounts and their sessions,
 #: the audit log, code lists, and the municipality reference itself. Every other table must be a
@@ -550,3 +553,80 @@ def test_row_security_is_on_exactly_when_there_are_two_municipalities(conn, demo
     assert set(states()) == {True}
     conn.execute(text("delete from pax_data.municipality where code = :b"), {"b": B})
     assert set(states()) == {False}
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+def _positions(at) -> list[tuple[float, float]]:
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    out = []
+    for layer in spec["layers"]:
+        if layer["id"].startswith("inc_"):
+            for row in layer.get("data") or []:
+                pos = row.get("p")
+                assert pos and None not in pos, (layer["id"], row)
+                out.append((float(pos[0]), float(pos[1])))
+    return out
+
+
+def _in_square(code: str, lon: float, lat: float) -> bool:
+    x, y = TO_SWEREF.transform(lon, lat)
+    x0, y0 = SQUARES[code]
+    return x0 <= x <= x0 + SIDE and y0 <= y <= y0 + SIDE
+
+
+@pytest.fixture
+def on_world(world, monkeypatch):
+    """The app reads the two-municipality database; Streamlit's caches start and end empty
+    (their keys name a scope, not a database)."""
+    import streamlit as st
+
+    monkeypatch.setenv("PAX_DB_NAME", world.cfg.db_name)
+    pax_config.settings.cache_clear()
+    st.cache_data.clear()
+    yield world
+    st.cache_data.clear()
+    monkeypatch.undo()
+    pax_config.settings.cache_clear()
+
+
+def test_the_map_page_shows_each_session_its_municipalities_and_shares_only_within_one(
+    on_world, monkeypatch
+):
+    """Här och nu as police of A, of B and of both: each map holds exactly its municipalities'
+    points; a second account of A is served from the first one's read, an account of B never."""
+    from sqlalchemy import text as sql_text
+
+    from pax_geo import mapdata
+    from tests.app_support import signed_in
+
+    reads: list[tuple[str, ...]] = []
+    real_build = mapdata.build
+
+    def counting_build(conn, *args, **kwargs):
+        reads.append(tuple(conn.execute(sql_text("select pax_api._scope()")).scalar_one()))
+        return real_build(conn, *args, **kwargs)
+
+    monkeypatch.setattr(mapdata, "build", counting_build)
+    page = str(Path(__file__).resolve().parents[2] / "pages" / "har_och_nu.py")
+    extra = f"t_polisa2_{uuid.uuid4().hex[:6]}"
+    with on_world.owner.begin() as c:
+        auth.add_user(c, extra, "police_analyst", password=PASSWORD, municipalities=[A])
+    seen = {}
+    for label, name in (
+        ("A", on_world.users[("police_analyst", "A")][0]),
+        ("A2", extra),
+        ("B", on_world.users[("police_analyst", "B")][0]),
+        ("AB", on_world.users[("police_analyst", "AB")][0]),
+    ):
+        at = signed_in(page, name)
+        at.session_state["har_window"] = "90d"
+        at.run()
+        assert not at.exception, label
+        seen[label] = _positions(at)
+    assert reads == [(A,), (B,), (A, B)]  # A2 was served from A's read
+    assert seen["A"] and all(_in_square(A, *p) for p in seen["A"])
+    assert seen["B"] and all(_in_square(B, *p) for p in seen["B"])
+    assert sorted(seen["A2"]) == sorted(seen["A"])
+    assert sorted(seen["AB"]) == sorted(seen["A"] + seen["B"])
