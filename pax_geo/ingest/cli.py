@@ -10,9 +10,11 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import text
+
 from pax_geo.config import settings
 from pax_geo.ingest.errors import IngestError, file_error
-from pax_geo.ingest.fetch import FetchRefused, fetch_events
+from pax_geo.ingest.fetch import FetchRefused, fetch_events, fetch_municipalities
 from pax_geo.ingest.fields import LAYERS
 from pax_geo.ingest.options import (
     AMBIGUOUS_TIME_CHOICES,
@@ -151,7 +153,28 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _configured_municipalities() -> list[str]:
+    from pax_geo import db
+
+    with db.owner_engine().connect() as conn:
+        return list(
+            conn.execute(text("select name from pax_data.municipality order by code")).scalars()
+        )
+
+
 def cmd_fetch_polisen(args: argparse.Namespace) -> int:
+    if args.all_municipalities:
+        fetched = fetch_municipalities(
+            _configured_municipalities(),
+            out_dir=Path(args.out) if args.out else None,
+            wait=not args.no_wait,
+        )
+        for name, path in fetched:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            print(f"{name}: {len(data)} events saved to {path}")
+            if args.do_import:
+                _import_feed(path, name, args)
+        return 0
     path = fetch_events(
         location=args.location,
         event_type=args.type,
@@ -161,16 +184,20 @@ def cmd_fetch_polisen(args: argparse.Namespace) -> int:
     data = json.loads(path.read_text(encoding="utf-8"))
     print(f"{len(data)} events saved to {path}")
     if args.do_import:
-        from pax_geo import migrate
-        from pax_geo.ingest.run import import_file
-
-        migrate.check_current()
-        opts = ImportOptions(
-            municipality=args.municipality, skip_invalid=args.skip_invalid, username=_username()
-        )
-        report = import_file(path, "polisen", opts)
-        print(report.summary())
+        _import_feed(path, args.municipality, args)
     return 0
+
+
+def _import_feed(path: Path, municipality: str, args: argparse.Namespace) -> None:
+    from pax_geo import migrate
+    from pax_geo.ingest.run import import_file
+
+    migrate.check_current()
+    opts = ImportOptions(
+        municipality=municipality, skip_invalid=args.skip_invalid, username=_username()
+    )
+    report = import_file(path, "polisen", opts)
+    print(report.summary())
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -240,6 +267,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--out", metavar="DIR", help="where to save (default PAX_HOME/polisen)")
     s.add_argument("--import", dest="do_import", action="store_true", help="import after fetching")
     s.add_argument("--municipality", default=settings().municipality_name)
+    s.add_argument(
+        "--all-municipalities",
+        action="store_true",
+        help="one call per configured municipality (pax_data.municipality), in the shared "
+        "budget, each imported as its own municipality with --import",
+    )
     s.add_argument("--skip-invalid", action="store_true")
     s.add_argument("--no-wait", action="store_true", help="refuse instead of waiting 10 s")
     s.set_defaults(func=cmd_fetch_polisen)

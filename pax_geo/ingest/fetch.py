@@ -137,3 +137,22 @@ def fetch_events(
     path = out_dir / f"events_{stamp}.json"
     path.write_bytes(body)
     return path
+
+
+def fetch_municipalities(
+    names: list[str],
+    out_dir: Path | None = None,
+    limiter: RateLimiter | None = None,
+    http_get: HttpGet | None = None,
+    wait: bool = True,
+) -> list[tuple[str, Path]]:
+    """One call per municipality (the API's ``locationname``), all within the one shared
+    budget: at least 10 s apart, at most 60 an hour, whatever else is calling. Refuses before
+    the first call when the list alone needs more than an hour's budget."""
+    if len(names) > MAX_PER_HOUR:
+        raise FetchRefused(
+            f"{len(names)} municipalities need {len(names)} calls; the Police API allows "
+            f"{MAX_PER_HOUR} an hour. Fetch them in groups, an hour apart."
+        )
+    limiter = limiter or default_limiter()
+    return [(name, fetch_events(name, None, out_dir, limiter, http_get, wait)) for name in names]

@@ -22,7 +22,7 @@ from pax_geo import db
 from pax_geo.config import settings
 from pax_geo.ingest import fields as F
 from pax_geo.ingest import load, polisen
-from pax_geo.ingest.errors import IngestError, file_error
+from pax_geo.ingest.errors import IngestError, Issue, file_error
 from pax_geo.ingest.options import (
     AMBIGUOUS_TIME_CHOICES,
     NONEXISTENT_TIME_CHOICES,
@@ -32,6 +32,7 @@ from pax_geo.ingest.options import (
 from pax_geo.ingest.prepare import Context, prepare, reject_or_filter
 from pax_geo.ingest.readers import RawTable, read, read_json_list
 from pax_geo.ingest.report import ImportReport
+from pax_geo.sqlident import qualified
 
 #: progress(fraction 0..1, stage) with stage one of read, validate, load, index, done
 ProgressFn = Callable[[float, str], None]
@@ -114,11 +115,12 @@ def import_file(
             _run_feed(c, payload, opts, report, prog)
         else:
             _run_file(c, payload, layer, opts, report, prog)
+        municipality = _check_municipalities(c, tgt_table, opts, name)
         report.seconds = time.perf_counter() - t0
         if opts.dry_run:
             report.status = "dry_run"
         else:
-            _record(c, report, opts)
+            _record(c, report, opts, municipality)
 
     try:
         if conn is not None:
@@ -161,6 +163,64 @@ def import_file(
     report.seconds = time.perf_counter() - t0
     prog(1.0, "done")
     return report
+
+
+def _check_municipalities(c: Connection, table: str, opts: ImportOptions, name: str) -> str | None:
+    """Every row this import wrote must lie in the importing user's municipalities (from the
+    database, 0016_tenancy.py). The rows are placed by the database from their geometry or
+    area; one outside refuses the whole import, and the transaction is rolled back. Imports
+    without a user (the ``pax import`` command on the server) are the operator's, unlimited.
+
+    Returns the municipality that received most of the rows (the import run's own, so that it
+    is listed to that municipality's users), or None when the table keeps no load time."""
+    has_loaded_at = c.execute(
+        text(
+            "select 1 from pg_attribute where attrelid = cast(:t as regclass) "
+            "and attname = 'loaded_at' and not attisdropped"
+        ),
+        {"t": table},
+    ).scalar()
+    if not has_loaded_at:
+        return None
+    # written (inserted or changed) in this transaction: loaded_at is the transaction's now()
+    most = c.execute(
+        text(
+            f"select municipality_code from {qualified(table)} where loaded_at = now() "  # noqa: S608 - allowlisted identifiers
+            "group by 1 order by count(*) desc, 1 limit 1"
+        )
+    ).scalar()
+    if not opts.username:
+        return most
+    allowed = list(
+        c.execute(
+            text(
+                "select m.municipality_code from pax_data.app_user_municipality m "
+                "join pax_data.app_user u on u.id = m.user_id where u.username = :u order by 1"
+            ),
+            {"u": opts.username},
+        ).scalars()
+    )
+    rows = c.execute(
+        text(
+            f"select r.source_id, r.municipality_code, m.name from {qualified(table)} r "  # noqa: S608 - allowlisted identifiers
+            "join pax_data.municipality m on m.code = r.municipality_code "
+            "where r.loaded_at = now() and r.municipality_code <> all(:a) "
+            "order by r.source_id limit 11"
+        ),
+        {"a": allowed},
+    ).all()
+    if rows:
+        issues = [
+            Issue(
+                "outside_municipalities",
+                field="geometry",
+                value=str(source_id),
+                params={"municipality": f"{code} {mname}", "allowed": ", ".join(allowed) or "-"},
+            )
+            for source_id, code, mname in rows
+        ]
+        raise IngestError(name, issues)
+    return most if most is not None else (allowed[0] if allowed else None)
 
 
 #: SQLSTATE of PostgreSQL's disk_full (e.g. "could not extend file …: No space left on device").
@@ -301,16 +361,21 @@ def _run_feed(c: Connection, data: list, opts: ImportOptions, report: ImportRepo
     prog(0.9, "index")
 
 
-def _record(c: Connection, report: ImportReport, opts: ImportOptions) -> None:
-    """One row in pax_data.import_run, in the import's own transaction."""
+def _record(
+    c: Connection, report: ImportReport, opts: ImportOptions, municipality: str | None = None
+) -> None:
+    """One row in pax_data.import_run, in the import's own transaction; ``municipality``
+    None lets the database place it (the installation's only municipality)."""
     c.execute(
         text(
             "insert into pax_data.import_run (started_at, username, layer, file_name, file_sha256, "
-            "source, status, rows_read, inserted, updated, unchanged, skipped, report) values "
+            "source, status, rows_read, inserted, updated, unchanged, skipped, report, "
+            "municipality_code) values "
             "(:started, :user, :layer, :file, :sha, :source, :status, :read, :ins, :upd, :unch, "
-            ":skipped, cast(:report as jsonb))"
+            ":skipped, cast(:report as jsonb), :municipality)"
         ),
         {
+            "municipality": municipality,
             "started": report.started_at,
             "user": opts.username,
             "layer": report.layer,

@@ -630,3 +630,60 @@ def test_the_map_page_shows_each_session_its_municipalities_and_shares_only_with
     assert seen["B"] and all(_in_square(B, *p) for p in seen["B"])
     assert sorted(seen["A2"]) == sorted(seen["A"])
     assert sorted(seen["AB"]) == sorted(seen["A"] + seen["B"])
+
+
+# --- imports ----------------------------------------------------------------------------------
+
+
+def _import_rows(codes_and_ids: list[tuple[str, str]]) -> list[dict]:
+    rows = []
+    for i, (code, rid) in enumerate(codes_and_ids):
+        lon, lat = TO_WGS84.transform(*point(code, 40 + i))
+        rows.append(
+            {
+                "id": rid,
+                "kind": "car_fire",
+                "occurred_at": "2026-11-20 21:15:00",
+                "lon": lon,
+                "lat": lat,
+                "title": f"import {code}",
+            }
+        )
+    return rows
+
+
+def test_an_import_may_write_only_in_the_importers_municipalities(world, tmp_path):
+    """The rows are placed by the database; one row in B refuses a file imported by a user of
+    A (naming the row's id and the municipality), and nothing is saved. A user of both may."""
+    from pax_geo.ingest import ImportOptions, IngestError, import_file
+    from tests.ingest_support import write_csv
+
+    user_a = world.users[("police_analyst", "A")][0]
+    user_ab = world.users[("police_analyst", "AB")][0]
+    ok = write_csv(tmp_path / "a.csv", _import_rows([(A, "imp-a1"), (A, "imp-a2")]))
+    mixed = write_csv(tmp_path / "mixed.csv", _import_rows([(A, "imp-m1"), (B, "imp-m2")]))
+
+    def opts(user: str) -> ImportOptions:
+        return ImportOptions(source="t_tenancy", username=user, working_area="sweden")
+
+    def stored() -> dict[str, str]:
+        with world.owner.connect() as o:
+            return dict(
+                o.execute(
+                    text(
+                        "select source_id, municipality_code from pax_data.incident "
+                        "where source = 't_tenancy'"
+                    )
+                ).all()
+            )
+
+    report = import_file(ok, "incident", opts(user_a), engine=world.owner)
+    assert report.inserted == 2 and stored() == {"imp-a1": A, "imp-a2": A}
+    with pytest.raises(IngestError) as err:
+        import_file(mixed, "incident", opts(user_a), engine=world.owner)
+    assert err.value.issues[0].code == "outside_municipalities"
+    assert "imp-m2" in str(err.value) and B in str(err.value) and "imp-m1" not in str(err.value)
+    assert stored() == {"imp-a1": A, "imp-a2": A}  # nothing of the refused file
+    report = import_file(mixed, "incident", opts(user_ab), engine=world.owner)
+    assert report.inserted == 2
+    assert stored() == {"imp-a1": A, "imp-a2": A, "imp-m1": A, "imp-m2": B}

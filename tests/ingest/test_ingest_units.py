@@ -475,3 +475,31 @@ def test_uploads_are_staged_privately_and_swept(tmp_path):
     os.utime(old, (time.time() - 2 * uploads.MAX_AGE_S,) * 2)
     assert uploads.sweep(cfg) == 1
     assert not old.exists() and a.exists()
+
+
+def test_every_municipality_is_fetched_in_the_one_shared_budget(tmp_path):
+    """Several municipalities: one call each with its locationname, ten seconds apart through
+    the shared limiter; more municipalities than an hour's calls are refused before any call."""
+    clock = FakeClock()
+    calls: list[tuple[float, dict]] = []
+
+    def fake_get(url, params, headers):
+        calls.append((clock.t, dict(params)))
+        return 200, json.dumps([{"id": len(calls)}]).encode()
+
+    lim = fetch.RateLimiter(tmp_path / "calls.json", clock=clock, sleep=clock.sleep)
+    lim.acquire()  # someone else called just now
+    got = fetch.fetch_municipalities(
+        ["Södertälje", "Nykvarn", "Salem"], out_dir=tmp_path, limiter=lim, http_get=fake_get
+    )
+    assert [n for n, _ in got] == ["Södertälje", "Nykvarn", "Salem"]
+    assert [p["locationname"] for _, p in calls] == ["Södertälje", "Nykvarn", "Salem"]
+    times = [t for t, _ in calls]
+    assert all(b - a >= fetch.MIN_INTERVAL_S for a, b in zip(times, times[1:], strict=False))
+    assert clock.slept and clock.slept[0] == pytest.approx(fetch.MIN_INTERVAL_S)
+    assert [json.loads(p.read_text()) for _, p in got] == [[{"id": 1}], [{"id": 2}], [{"id": 3}]]
+    with pytest.raises(fetch.FetchRefused, match="61 municipalities"):
+        fetch.fetch_municipalities(
+            [f"K{i}" for i in range(61)], out_dir=tmp_path, limiter=lim, http_get=fake_get
+        )
+    assert len(calls) == 3
