@@ -64,6 +64,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print("database already has data; demo not loaded")
             return 0
         summary = load_demo(conn, incidents=args.incidents, seed=args.seed, reset_first=args.reset)
+        if args.municipalities:
+            from pax_geo.auth import ensure_demo_users
+            from pax_geo.demo.regional import load_municipalities
+
+            codes = [c for c in args.municipalities.split(",") if c.strip()]
+            summary["municipalities"] = load_municipalities(conn, codes, seed=args.seed)
+            ensure_demo_users(conn)  # the regional coordinator gets every municipality
     print(json.dumps(summary, ensure_ascii=False, indent=1))
     return 0
 
@@ -126,6 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=42)
     s.add_argument("--reset", action="store_true", help="delete existing layer data first")
     s.add_argument("--if-empty", action="store_true", help="only load into an empty database")
+    s.add_argument(
+        "--municipalities",
+        metavar="CODES",
+        help="also these municipalities (comma-separated codes, e.g. 0181,0140,0192): real "
+        "outlines, synthetic districts, incidents and indicators; the default demo is "
+        "Södertälje alone",
+    )
     s.set_defaults(func=cmd_demo)
 
     s = sub.add_parser("up", help="start the database, migrate, load demo data if empty")

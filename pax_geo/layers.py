@@ -25,11 +25,14 @@ ROLES: tuple[str, ...] = (
     "field_worker",
     "board_viewer",
     "night_walker",
+    "regional_analyst",
     "admin",
 )
 
 #: Roles that see per-area counts below the threshold as "<N".
-SUPPRESSING_ROLES: frozenset[str] = frozenset({"field_worker", "board_viewer", "night_walker"})
+SUPPRESSING_ROLES: frozenset[str] = frozenset(
+    {"field_worker", "board_viewer", "night_walker", "regional_analyst"}
+)
 
 #: Precision levels, finest first. "own" = own records exact, the rest as area counts.
 PRECISIONS: tuple[str, ...] = ("exact", "grid", "area", "own", "none")

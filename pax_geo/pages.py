@@ -45,6 +45,14 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("medellang", "pages/medellang.py", "page_medellang", ":material/trending_up:", ALL),
     PageSpec("lang_sikt", "pages/lang_sikt.py", "page_lang", ":material/insights:", ALL),
     PageSpec("omradeskort", "pages/omradeskort.py", "page_omradeskort", ":material/badge:", ALL),
+    # the municipalities side by side (the regional coordinator's start page)
+    PageSpec(
+        "regional",
+        "pages/regional.py",
+        "page_regional",
+        ":material/compare_arrows:",
+        frozenset({"regional_analyst"}),
+    ),
     # the night walkers' log (their start page), reports from the street, the triage list
     PageSpec(
         "nattvandring",
@@ -110,7 +118,11 @@ PAGES: tuple[PageSpec, ...] = (
 FIELD_ROLES = frozenset({"field_worker", "night_walker"})
 
 #: A role's start page where it is not the first page it may open.
-HOME: dict[str, str] = {"field_worker": "mitt_omrade", "night_walker": "nattvandring"}
+HOME: dict[str, str] = {
+    "field_worker": "mitt_omrade",
+    "night_walker": "nattvandring",
+    "regional_analyst": "regional",
+}
 
 
 def home_for(role: str) -> str | None:

@@ -35,6 +35,8 @@ PUBLIC_VIEWS = (
     "night_walk",
     "my_precision",
     "place",
+    # the municipalities of the session's scope (0018_regional.py)
+    "municipality",
 )
 PUBLIC_FUNCTIONS = (
     "incident_counts(timestamptz, timestamptz, text, text[])",
@@ -43,6 +45,8 @@ PUBLIC_FUNCTIONS = (
     # map cells (0012): counted inside at the role's precision; nothing for area-only roles
     "incident_hex_counts(float8, timestamptz, timestamptz, text[], int4[], text[], text[])",
     "incident_grid_counts(timestamptz, timestamptz, text[], int4[], text[], text[])",
+    # per municipality, released like the per-area counts (0018_regional.py)
+    "municipality_counts(timestamptz, timestamptz, text, text[])",
 )
 RESTRICTED_VIEWS = (
     "incident_exact",

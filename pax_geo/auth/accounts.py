@@ -35,6 +35,8 @@ DEMO_USERS: tuple[tuple[str, str, str, str | None], ...] = (
     ("falt2", "Demo Fältarbetare 2", "field_worker", "Hovsjö"),
     ("kommun1", "Demo Kommunal tjänsteperson 1", "municipal_staff", None),
     ("natt", "Demo Nattvandrare", "night_walker", "Ronna"),
+    # the collaboration's coordinator: every configured municipality (pax demo --municipalities)
+    ("region", "Demo Regional samordnare", "regional_analyst", None),
 )
 
 #: The first demo account of each role (role -> user name): docs, tests and benches use it.
@@ -436,7 +438,14 @@ def ensure_demo_users(conn: Connection) -> list[str]:
             },
         )
         _write_areas(conn, username, [area_id] if area_id is not None else [])
-        set_municipalities(conn, username, None, [area_id] if area_id is not None else [])
+        every = (
+            list(
+                conn.execute(text("select code from pax_data.municipality order by code")).scalars()
+            )
+            if role == "regional_analyst"
+            else None
+        )
+        set_municipalities(conn, username, every, [area_id] if area_id is not None else [])
         names.append(username)
     owner_audit(conn, "demo", "demo_users", {"usernames": names})
     return names

@@ -52,9 +52,15 @@ def is_empty(conn: Connection) -> bool:
 
 def reset(conn: Connection) -> None:
     conn.execute(text(f"truncate {', '.join(map(qualified, LAYER_TABLES))} restart identity"))
+    # other municipalities (pax demo --municipalities) go with their data
+    home = {"h": settings().municipality_code}
+    conn.execute(
+        text("delete from pax_data.app_user_municipality where municipality_code <> :h"), home
+    )
     conn.execute(text("delete from pax_data.area"))
     conn.execute(text("alter sequence pax_data.area_id_seq restart"))
     conn.execute(text("delete from pax_data.indicator_key"))
+    conn.execute(text("delete from pax_data.municipality where code <> :h"), home)
 
 
 def _insert_areas(conn: Connection, data: DemoData) -> dict[str, int]:

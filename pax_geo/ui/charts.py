@@ -866,3 +866,49 @@ def season_chart(months: pd.DataFrame, lang: str) -> AltairChart:
     )
     rule = alt.Chart(pd.DataFrame({"y": [1.0]})).mark_rule(strokeDash=[4, 4]).encode(y="y:Q")
     return bars + rule
+
+
+def regional_rates_chart(frame: pd.DataFrame, lang: str, height: int = 200) -> AltairChart:
+    """Per 10,000 inhabitants per municipality, one small bar chart per kind (``frame``:
+    kind_label, name, per_10k, is_region). The region's bar is grey; suppressed values are
+    absent, never drawn as zero."""
+    d = frame.dropna(subset=["per_10k"])
+    base = alt.Chart(d).encode(
+        y=alt.Y("name:N", sort=None, title=None),
+        x=alt.X("per_10k:Q", title=_t("rg_per_10k", lang)),
+        color=alt.condition(alt.datum.is_region, alt.value("#8a8a8a"), alt.value("#2b5c8a")),
+        tooltip=[
+            alt.Tooltip("name:N", title=_t("rg_municipality", lang)),
+            alt.Tooltip("per_10k:Q", title=_t("rg_per_10k", lang), format=".1f"),
+        ],
+    )
+    chart = (
+        base.mark_bar()
+        .properties(height=height, width=220)
+        .facet(facet=alt.Facet("kind_label:N", title=None), columns=2)
+        .resolve_scale(x="independent")
+    )
+    return finish(chart, lang)
+
+
+def regional_trend_chart(frame: pd.DataFrame, lang: str, height: int = 280) -> AltairChart:
+    """Monthly per-10,000 rates, a line per municipality (``frame``: bucket, name, per_10k);
+    a suppressed month is a gap in its line."""
+    d = frame.copy()
+    d["x0"] = pd.to_datetime(d["bucket"]).dt.strftime("%Y-%m-%d")
+    chart = (
+        alt.Chart(d)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("x0:T", title=None, axis=alt.Axis(format="%b %Y")),
+            y=alt.Y("per_10k:Q", title=_t("rg_per_10k", lang)),
+            color=alt.Color("name:N", title=_t("rg_municipality", lang)),
+            tooltip=[
+                alt.Tooltip("name:N", title=_t("rg_municipality", lang)),
+                alt.Tooltip("x0:T", title=None, format="%B %Y"),
+                alt.Tooltip("per_10k:Q", title=_t("rg_per_10k", lang), format=".2f"),
+            ],
+        )
+        .properties(height=height)
+    )
+    return finish(chart, lang)

@@ -61,6 +61,20 @@ NIGHT_WALKER_ROW: dict[str, str] = {
     "observation": N,
     "indicator": E,
 }
+#: The regional coordinator's row (Mälardalen): counts per area of every incident kind with
+#: suppression, areas, routes and indicators; no positions, cameras, operations, observations.
+REGIONAL_ROW: dict[str, str] = {
+    "area": E,
+    "car_fire": A,
+    "shooting": A,
+    "explosion": A,
+    "cache": A,
+    "camera": N,
+    "operation": N,
+    "night_walk_route": E,
+    "observation": N,
+    "indicator": E,
+}
 #: A demo account per role; for 'own' roles one that has reported observations.
 DEMO_ACCOUNT = {**auth.DEMO_ACCOUNTS, "municipal_staff": "kommun1", "field_worker": "falt1"}
 
@@ -84,6 +98,14 @@ def test_night_walker_row_equals_layer_specs():
     assert "night_walker" in ROLES
     assert {layer: spec.precision_for("night_walker") for layer, spec in specs.items()} == (
         NIGHT_WALKER_ROW
+    )
+
+
+def test_regional_analyst_row_equals_layer_specs():
+    specs = load_layers()
+    assert "regional_analyst" in ROLES and "regional_analyst" in SUPPRESSING_ROLES
+    assert {layer: spec.precision_for("regional_analyst") for layer, spec in specs.items()} == (
+        REGIONAL_ROW
     )
 
 

@@ -22,12 +22,12 @@ from pyproj import Transformer
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
 
-from pax_geo import auth, db, migrate
+from pax_geo import auth, db, i18n, migrate
 from pax_geo import config as pax_config
 from pax_geo.layers import ROLES, load_layers
 from tests.conftest import cluster_lock
 
-A, B = pax_config.settings().municipality_code, "0188"
+A, B = pax_config.settings().municipality_code, "0140"
 PASSWORD = auth.DEMO_PASSWORD  # so that tests.app_support.signed_in can sign them in
 #: SWEREF 99 TM squares, 10 km each, side by side: A west, B east.
 SQUARES = {A: (620_000, 6_560_000), B: (630_000, 6_560_000)}
@@ -208,6 +208,11 @@ def _seed(c: Connection) -> None:
             ),
             {"ti": f"event {code}", "t": NOW - timedelta(days=1), "s": f"p{code}", "d": f"D{code}"},
         )
+    c.execute(
+        text("update pax_data.municipality set population = :p where code = :c"),
+        [{"c": A, "p": 20_000}, {"c": B, "p": 10_000}],
+    )
+    c.execute(text("update pax_data.area set population = 5000 where kind = 'district'"))
     c.execute(
         text(
             "insert into pax_data.indicator_key (key, label_sv, label_en, unit) "
@@ -625,7 +630,7 @@ def test_the_map_page_shows_each_session_its_municipalities_and_shares_only_with
         at.run()
         assert not at.exception, label
         seen[label] = _positions(at)
-    assert reads == [(A,), (B,), (A, B)]  # A2 was served from A's read
+    assert reads == [(A,), (B,), tuple(sorted((A, B)))]  # A2 was served from A's read
     assert seen["A"] and all(_in_square(A, *p) for p in seen["A"])
     assert seen["B"] and all(_in_square(B, *p) for p in seen["B"])
     assert sorted(seen["A2"]) == sorted(seen["A"])
@@ -687,3 +692,75 @@ def test_an_import_may_write_only_in_the_importers_municipalities(world, tmp_pat
     report = import_file(mixed, "incident", opts(user_ab), engine=world.owner)
     assert report.inserted == 2
     assert stored() == {"imp-a1": A, "imp-a2": A, "imp-m1": A, "imp-m2": B}
+
+
+# --- the regional view ------------------------------------------------------------------------
+
+
+def _municipality_counts(c: Connection) -> dict[str, float]:
+    rows = c.execute(
+        text(
+            "select municipality_code, sum(n), bool_or(suppressed) "
+            "from pax_api.municipality_counts(:a, :b, 'all', null) group by 1"
+        ),
+        {"a": NOW - timedelta(days=60), "b": NOW},
+    ).all()
+    return {code: (float(n) if n is not None else None) for code, n, _s in rows}
+
+
+def test_counts_per_municipality_are_exact_for_the_police_and_released_for_the_region(world):
+    with world.owner.connect() as o:
+        truth = dict(
+            o.execute(
+                text(
+                    "select municipality_code, count(*) from pax_data.incident "
+                    "where occurred_at >= :a and occurred_at < :b group by 1"
+                ),
+                {"a": NOW - timedelta(days=60), "b": NOW},
+            ).all()
+        )
+    with world.reader("police_analyst", "AB") as c:
+        assert _municipality_counts(c) == {k: float(v) for k, v in truth.items()}
+    with world.reader("police_analyst", "A") as c:
+        assert set(_municipality_counts(c)) == {A}
+    with world.reader("regional_analyst", "AB") as c:
+        got = _municipality_counts(c)
+        assert set(got) == {A, B}
+        # released: noisy, never below the threshold, near the truth
+        threshold = pax_config.settings().suppress_below
+        for code, n in got.items():
+            assert n is None or n >= threshold
+            assert n is None or abs(n - truth[code]) <= 12, (code, n, truth[code])
+        names = c.execute(text("select code, name from pax_api.municipality order by 1")).all()
+        assert [r.code for r in names] == sorted([A, B])
+    with world.reader("regional_analyst", "B") as c:
+        assert set(_municipality_counts(c)) <= {B}
+        assert [r[0] for r in c.execute(text("select code from pax_api.municipality"))] == [B]
+    # roles that see no incident counts get none per municipality either
+    with world.reader("night_walker", "AB") as c:
+        kinds = c.execute(
+            text("select distinct kind from pax_api.municipality_counts(:a, :b, 'all', null)"),
+            {"a": NOW - timedelta(days=60), "b": NOW},
+        ).scalars()
+        assert "cache" not in set(kinds)
+
+
+def test_the_regional_page_compares_the_sessions_municipalities(on_world):
+    from tests.app_support import signed_in
+
+    page = str(Path(__file__).resolve().parents[2] / "pages" / "regional.py")
+    both = signed_in(page, on_world.users[("regional_analyst", "AB")][0]).run()
+    assert not both.exception
+    table = both.dataframe[0].value
+    home = pax_config.settings().municipality_name
+    assert list(table.iloc[:, 0]) == sorted([home, "Nykvarn"]) + [i18n.t("rg_region", "sv")]
+    assert i18n.t("rg_one", "sv") not in [i.value for i in both.info]
+    one = signed_in(page, on_world.users[("regional_analyst", "A")][0]).run()
+    assert not one.exception
+    assert i18n.t("rg_one", "sv") in [i.value for i in one.info]
+    assert list(one.dataframe[0].value.iloc[:, 0]) == [home, i18n.t("rg_region", "sv")]
+    # the police of A may not open it
+    police = signed_in(page, on_world.users[("police_analyst", "A")][0]).run()
+    assert i18n.t("page_forbidden", "sv", role=i18n.t("role_police_analyst", "sv")) in [
+        e.value for e in police.error
+    ]
