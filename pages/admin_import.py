@@ -232,6 +232,7 @@ if dry or run:
         defaults=constants,
         municipality=municipality,
         username=user.username,
+        account=user.username,
         ambiguous_time=ambiguous_time,
         nonexistent_time=nonexistent_time,
     )

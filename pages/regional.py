@@ -5,6 +5,7 @@ the database releases it to the login, never finer than a municipality's areas."
 
 from datetime import timedelta
 
+import pandas as pd
 import streamlit as st
 
 from pax_geo import clock
@@ -48,7 +49,14 @@ win = (
 audit_page_view(PAGE, {"window": win, "municipalities": list(munis["code"])})
 start, end = rui.window(now, win)
 rates = rg.rates(rui.counts(user.role, start, end, "all"), munis, kinds)
-st.altair_chart(charts.regional_rates_chart(rui.rates_chart_frame(rates), lg), width="stretch")
+bars = rui.rates_chart_frame(rates)
+cols = st.columns(2)
+for i, k in enumerate(kinds):
+    with cols[i % 2]:
+        st.altair_chart(
+            charts.regional_rates_chart(bars[bars["kind"] == k], t(f"kind_{k}"), lg),
+            width="stretch",
+        )
 table_with_csv(
     rui.rates_table(rates, kinds, threshold, lg),
     f"regional_per_10k_{win}.csv",
@@ -87,8 +95,8 @@ table_with_csv(
 st.subheader(t("rg_trend_heading"))
 kind = st.selectbox(t("rg_kind"), kinds, format_func=lambda k: t(f"kind_{k}"), key="rg_kind")
 first_month = medium.local_midnight((now - timedelta(days=700)).date().replace(day=1))
-monthly = rg.monthly_rates(rui.counts(user.role, first_month, now, "month"), munis)
-monthly = monthly[monthly["kind"] == kind]
+months = list(pd.date_range(first_month.date(), now.date(), freq="MS").date)
+monthly = rg.monthly_rates(rui.counts(user.role, first_month, now, "month"), munis, [kind], months)
 st.altair_chart(charts.regional_trend_chart(monthly, lg), width="stretch")
 
 # --- long-term indicators -------------------------------------------------------------------

@@ -248,3 +248,35 @@ def shot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}-{getattr(page, 'viewport_name', 'page')}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def charts_drawn(page, minimum: int) -> int:
+    """Vega charts that have drawn something (a canvas or an svg with marks)."""
+    page.wait_for_function(
+        f"document.querySelectorAll('.vega-embed canvas, .vega-embed svg.marks').length >= {minimum}",
+        timeout=60_000,
+    )
+    return page.locator(".vega-embed canvas, .vega-embed svg.marks").count()
+
+
+def drawn_marks(page) -> list[int]:
+    """Per Vega chart on the page, how much it really drew (an empty chart frame has only its
+    axes): in a canvas the pixels that are neither transparent nor white, in an SVG the data
+    marks (bars, lines, points, areas) with a size."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('.vega-embed')).map(e => {
+            const c = e.querySelector('canvas');
+            if (c) {
+              const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+              let n = 0;
+              for (let i = 0; i < d.length; i += 4) {
+                if (d[i + 3] > 0 && (d[i] < 235 || d[i + 1] < 235 || d[i + 2] < 235)) n++;
+              }
+              return n;
+            }
+            const marks = e.querySelectorAll(
+              'g.mark-rect path, g.mark-line path, g.mark-symbol path, g.mark-area path');
+            return Array.from(marks).filter(m => {
+              const b = m.getBBox(); return b.width > 0 || b.height > 0; }).length;
+          })"""
+    )

@@ -187,3 +187,38 @@ def signed(owner_engine: Engine, demo_loaded) -> dict[str, Signed]:
         assert res.ok, name
         out[role] = Signed(name, role, str(res.token))
     return out
+
+
+#: The municipalities the regional database loads beside the main demo (Nykvarn, Nynäshamn).
+REGIONAL_OTHERS = ("0140", "0192")
+
+
+@pytest.fixture(scope="session")
+def regional_db(test_db_name: str) -> Iterator[Engine]:
+    """A database of its own with the main demo and two more municipalities
+    (``pax demo --municipalities``), for the regional view; the session's test database keeps
+    one municipality. Dropped at the end."""
+    import dataclasses
+
+    from pax_geo.demo import load_demo
+    from pax_geo.demo.regional import load_municipalities
+
+    base = pax_config.settings()
+    name = f"{test_db_name}_regional"
+    cfg = dataclasses.replace(base, db_name=name)
+    with cluster_lock(base):
+        if base.embedded:
+            cluster.start(base)
+        db.drop_database(name, base)
+        url = db.ensure_database(base, name)
+        migrate.upgrade(url, cfg)
+    eng = create_engine(url)
+    try:
+        with eng.begin() as c:
+            load_demo(c, incidents=1500, seed=5)
+            load_municipalities(c, [base.municipality_code, *REGIONAL_OTHERS], seed=5)
+            auth.ensure_demo_users(c)
+        yield eng
+    finally:
+        eng.dispose()
+        db.drop_database(name, base)

@@ -259,7 +259,7 @@ def _insert_places(conn: Connection) -> None:
             "insert into pax_data.place (name, geom, area_id) "
             "select a.name || ' centrum', st_pointonsurface(a.geom), a.id "
             "from pax_data.area a where a.kind = 'district' "
-            "on conflict (name) do nothing"
+            "on conflict (municipality_code, name) do nothing"
         )
     )
 

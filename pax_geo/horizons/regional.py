@@ -122,10 +122,22 @@ def compstat(parts: dict[str, pd.DataFrame], munis: pd.DataFrame, kinds: list[st
     )
 
 
-def monthly_rates(df: pd.DataFrame, munis: pd.DataFrame) -> pd.DataFrame:
-    """Monthly released counts per 10,000 inhabitants: municipality_code, name, kind, bucket,
-    per_10k (NaN when suppressed)."""
-    m = df.merge(munis.rename(columns={"code": "municipality_code"}), on="municipality_code")
+def monthly_rates(
+    df: pd.DataFrame, munis: pd.DataFrame, kinds: list[str], months: list
+) -> pd.DataFrame:
+    """Monthly released counts per 10,000 inhabitants over ``months`` (their first days):
+    municipality_code, name, kind, bucket, per_10k (NaN when suppressed; 0 for a month the
+    release left out, which is a released zero), suppressed."""
+    idx = pd.MultiIndex.from_product(
+        [munis["code"], kinds, months], names=["municipality_code", "kind", "bucket"]
+    )
+    got = df.assign(bucket=pd.to_datetime(df["bucket"]).dt.date).set_index(
+        ["municipality_code", "kind", "bucket"]
+    )[["n", "suppressed"]]
+    m = got.reindex(idx).reset_index()
+    m["suppressed"] = m["suppressed"].fillna(False).astype(bool)
+    m.loc[m["n"].isna() & ~m["suppressed"], "n"] = 0.0
+    m = m.merge(munis.rename(columns={"code": "municipality_code"}), on="municipality_code")
     m["per_10k"] = m["n"] / m["population"] * PER
     return m[["municipality_code", "name", "kind", "bucket", "per_10k", "suppressed"]]
 

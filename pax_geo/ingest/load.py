@@ -25,6 +25,7 @@ import pyarrow.csv as pacsv
 from sqlalchemy import Connection, text
 
 from pax_geo.sqlident import ident, qualified
+from pax_geo.tenancy import unique_key
 
 #: Columns an import may write, per table (the allowlist for interpolated identifiers).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -364,7 +365,8 @@ def _merge(
     new = _ident_list(updatable, "excluded.")
     sql = (
         f"with up as (insert into {qualified(table)} as t ({cols}) select {cols} from {STAGE} "  # noqa: S608 - allowlisted identifiers
-        f"on conflict ({_ident_list(conflict)}) do update set {sets}, loaded_at = now() "
+        f"on conflict ({_ident_list(unique_key(table, conflict))}) "
+        f"do update set {sets}, loaded_at = now() "
         f"where row({old}) is distinct from row({new}) "
         f"returning (xmax = 0) as inserted) "
         f"select count(*) filter (where inserted), count(*) filter (where not inserted) from up"

@@ -36,6 +36,9 @@ class ImportOptions:
     file_layer: str | None = None
     #: who ran it (import_run.username)
     username: str | None = None
+    #: the signed-in account whose municipalities limit the rows (the import page); None for
+    #: the operator's ``pax import`` on the server, which is not limited
+    account: str | None = None
     #: a local time that occurs twice (autumn fold): None = refuse the row, earlier | later
     ambiguous_time: str | None = None
     #: a local time that does not exist (spring gap): None = refuse, shift-forward | shift-backward

@@ -168,8 +168,9 @@ def import_file(
 def _check_municipalities(c: Connection, table: str, opts: ImportOptions, name: str) -> str | None:
     """Every row this import wrote must lie in the importing user's municipalities (from the
     database, 0016_tenancy.py). The rows are placed by the database from their geometry or
-    area; one outside refuses the whole import, and the transaction is rolled back. Imports
-    without a user (the ``pax import`` command on the server) are the operator's, unlimited.
+    area; one outside refuses the whole import, and the transaction is rolled back. Only
+    imports made as an account (``opts.account``, the import page) are limited; the ``pax
+    import`` command on the server is the operator's.
 
     Returns the municipality that received most of the rows (the import run's own, so that it
     is listed to that municipality's users), or None when the table keeps no load time."""
@@ -189,7 +190,39 @@ def _check_municipalities(c: Connection, table: str, opts: ImportOptions, name: 
             "group by 1 order by count(*) desc, 1 limit 1"
         )
     ).scalar()
-    if not opts.username:
+    has_source = c.execute(
+        text(
+            "select 1 from pg_attribute where attrelid = cast(:t as regclass) "
+            "and attname = 'source_id' and not attisdropped"
+        ),
+        {"t": table},
+    ).scalar()
+    if has_source:
+        # (source, source_id) is unique per municipality (0019): a row written now whose id
+        # already lies in another municipality moved across a border; refuse rather than add
+        moved = c.execute(
+            text(
+                f"select r.source_id, o.municipality_code, r.municipality_code "  # noqa: S608 - allowlisted identifiers
+                f"from {qualified(table)} r join {qualified(table)} o "
+                "on o.source = r.source and o.source_id = r.source_id "
+                "and o.municipality_code <> r.municipality_code "
+                "where r.loaded_at = now() and o.loaded_at <> now() order by 1 limit 11"
+            )
+        ).all()
+        if moved:
+            raise IngestError(
+                name,
+                [
+                    Issue(
+                        "moved_municipality",
+                        field="geometry",
+                        value=str(sid),
+                        params={"old": old, "new": new},
+                    )
+                    for sid, old, new in moved
+                ],
+            )
+    if not opts.account:
         return most
     allowed = list(
         c.execute(
@@ -197,7 +230,7 @@ def _check_municipalities(c: Connection, table: str, opts: ImportOptions, name: 
                 "select m.municipality_code from pax_data.app_user_municipality m "
                 "join pax_data.app_user u on u.id = m.user_id where u.username = :u order by 1"
             ),
-            {"u": opts.username},
+            {"u": opts.account},
         ).scalars()
     )
     rows = c.execute(

@@ -868,25 +868,26 @@ def season_chart(months: pd.DataFrame, lang: str) -> AltairChart:
     return bars + rule
 
 
-def regional_rates_chart(frame: pd.DataFrame, lang: str, height: int = 200) -> AltairChart:
-    """Per 10,000 inhabitants per municipality, one small bar chart per kind (``frame``:
-    kind_label, name, per_10k, is_region). The region's bar is grey; suppressed values are
-    absent, never drawn as zero."""
+def regional_rates_chart(frame: pd.DataFrame, title: str, lang: str, step: int = 26) -> AltairChart:
+    """Per 10,000 inhabitants per municipality for one kind (``frame``: name, per_10k,
+    is_region), as wide as its column. The region's bar is grey; suppressed values are absent,
+    never drawn as zero."""
     d = frame.dropna(subset=["per_10k"])
-    base = alt.Chart(d).encode(
-        y=alt.Y("name:N", sort=None, title=None),
-        x=alt.X("per_10k:Q", title=_t("rg_per_10k", lang)),
-        color=alt.condition(alt.datum.is_region, alt.value("#8a8a8a"), alt.value("#2b5c8a")),
-        tooltip=[
-            alt.Tooltip("name:N", title=_t("rg_municipality", lang)),
-            alt.Tooltip("per_10k:Q", title=_t("rg_per_10k", lang), format=".1f"),
-        ],
-    )
+    names = list(dict.fromkeys(frame["name"]))  # a suppressed municipality keeps its row, barless
     chart = (
-        base.mark_bar()
-        .properties(height=height, width=220)
-        .facet(facet=alt.Facet("kind_label:N", title=None), columns=2)
-        .resolve_scale(x="independent")
+        alt.Chart(d, title=alt.TitleParams(title, anchor="start", fontSize=13))
+        .mark_bar()
+        .encode(
+            y=alt.Y("name:N", sort=names, scale=alt.Scale(domain=names), title=None),
+            x=alt.X("per_10k:Q", title=_t("rg_per_10k", lang)),
+            color=alt.condition(alt.datum.is_region, alt.value("#8a8a8a"), alt.value("#2b5c8a")),
+            tooltip=[
+                alt.Tooltip("name:N", title=_t("rg_municipality", lang)),
+                alt.Tooltip("per_10k:Q", title=_t("rg_per_10k", lang), format=".1f"),
+            ],
+        )
+        # a band per municipality, so every name has room for its label
+        .properties(height=alt.Step(step), width="container")
     )
     return finish(chart, lang)
 

@@ -87,8 +87,7 @@ def rates_chart_frame(rates: pd.DataFrame) -> pd.DataFrame:
     d["is_region"] = d["municipality_code"] == rg.REGION
     d.loc[d["is_region"], "name"] = t("rg_region")
     d.loc[d["suppressed"], "per_10k"] = float("nan")
-    d["kind_label"] = d["kind"].map(lambda k: t(f"kind_{k}"))
-    return d[["kind_label", "name", "per_10k", "is_region"]]
+    return d[["kind", "name", "per_10k", "is_region"]]
 
 
 def _pct(v: float, lang: str) -> str:

@@ -3,40 +3,20 @@ rates, loaded beside the main demo in a database of its own (the regional view's
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
-
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 
-from pax_geo import auth, db, migrate
+from pax_geo import auth
 from pax_geo import config as pax_config
-from pax_geo.demo import load_demo
 from pax_geo.demo.regional import UnknownMunicipality, load_municipalities
-from tests.conftest import cluster_lock
+from tests.conftest import REGIONAL_OTHERS
 
-OTHERS = ["0140", "0192"]  # Nykvarn, Nynäshamn
+OTHERS = list(REGIONAL_OTHERS)  # Nykvarn, Nynäshamn
 
 
-@pytest.fixture(scope="module")
-def regional(test_db_name: str) -> Iterator[Engine]:
-    base = pax_config.settings()
-    name = f"{test_db_name}_regional"
-    cfg = dataclasses.replace(base, db_name=name)
-    with cluster_lock(base):
-        db.drop_database(name, base)
-        url = db.ensure_database(base, name)
-        migrate.upgrade(url, cfg)
-    eng = create_engine(url)
-    try:
-        with eng.begin() as c:
-            load_demo(c, incidents=1500, seed=5)
-            load_municipalities(c, [base.municipality_code, *OTHERS], seed=5)
-            auth.ensure_demo_users(c)
-        yield eng
-    finally:
-        eng.dispose()
-        db.drop_database(name, base)
+@pytest.fixture
+def regional(regional_db: Engine) -> Engine:
+    return regional_db
 
 
 def test_each_municipality_has_its_real_outline_districts_and_incidents_inside(regional):

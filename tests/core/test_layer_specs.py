@@ -28,6 +28,7 @@ municipal_staff = "own"
 field_worker = "own"
 board_viewer = "area"
 night_walker = "none"
+regional_analyst = "none"
 admin = "none"
 """
 

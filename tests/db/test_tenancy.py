@@ -669,7 +669,7 @@ def test_an_import_may_write_only_in_the_importers_municipalities(world, tmp_pat
     mixed = write_csv(tmp_path / "mixed.csv", _import_rows([(A, "imp-m1"), (B, "imp-m2")]))
 
     def opts(user: str) -> ImportOptions:
-        return ImportOptions(source="t_tenancy", username=user, working_area="sweden")
+        return ImportOptions(source="t_tenancy", username=user, account=user, working_area="sweden")
 
     def stored() -> dict[str, str]:
         with world.owner.connect() as o:
@@ -691,6 +691,13 @@ def test_an_import_may_write_only_in_the_importers_municipalities(world, tmp_pat
     assert stored() == {"imp-a1": A, "imp-a2": A}  # nothing of the refused file
     report = import_file(mixed, "incident", opts(user_ab), engine=world.owner)
     assert report.inserted == 2
+    assert stored() == {"imp-a1": A, "imp-a2": A, "imp-m1": A, "imp-m2": B}
+    # an id moved across the border (ids are unique per municipality): refused, not doubled
+    moved = write_csv(tmp_path / "moved.csv", _import_rows([(B, "imp-a1")]))
+    with pytest.raises(IngestError) as err:
+        import_file(moved, "incident", opts(user_ab), engine=world.owner)
+    assert err.value.issues[0].code == "moved_municipality"
+    assert "imp-a1" in str(err.value) and A in str(err.value) and B in str(err.value)
     assert stored() == {"imp-a1": A, "imp-a2": A, "imp-m1": A, "imp-m2": B}
 
 

@@ -14,7 +14,15 @@ from sqlalchemy import text
 
 from pax_geo import i18n
 from pax_geo.auth import DEMO_ACCOUNTS
-from tests.browser_support import ARTIFACTS, DESKTOP, TABLET, in_view, login, wait_idle
+from tests.browser_support import (
+    ARTIFACTS,
+    DESKTOP,
+    TABLET,
+    charts_drawn,
+    in_view,
+    login,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -43,15 +51,6 @@ def full_shot(page, name: str) -> Path:
     page.set_viewport_size(size)
     page.wait_for_timeout(500)
     return path
-
-
-def charts_drawn(page, minimum: int) -> int:
-    """Vega charts that have drawn something (a canvas or an svg with marks)."""
-    page.wait_for_function(
-        f"document.querySelectorAll('.vega-embed canvas, .vega-embed svg.marks').length >= {minimum}",
-        timeout=60_000,
-    )
-    return page.locator(".vega-embed canvas, .vega-embed svg.marks").count()
 
 
 def visible(locator, timeout: float = 60) -> bool:
