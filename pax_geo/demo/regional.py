@@ -138,13 +138,23 @@ def _home_rates(conn: Connection, home: str) -> tuple[dict[str, float], datetime
     return {k: n / pop / years for k, n, _a, _b in rows}, first, last
 
 
-def load_municipalities(conn: Connection, codes: list[str], seed: int = 42) -> dict:
+def load_municipalities(
+    conn: Connection,
+    codes: list[str],
+    seed: int = 42,
+    incidents_each: int | None = None,
+    years: float | None = None,
+) -> dict:
     """Load every code but the installation's own (loaded by load_demo) as a municipality with
     synthetic districts, incidents and indicators. Idempotent per code: a code already loaded
-    is replaced."""
+    is replaced. For benchmarks, ``incidents_each`` scales every municipality to about that
+    many incidents times its factor (median 0.6: their differences kept) and ``years`` sets the
+    period before the main demo's end."""
     home = settings().municipality_code
     rates, first, last = _home_rates(conn, home)
     end = last.astimezone(TZ) + timedelta(minutes=1)
+    if years is not None:
+        first = end - timedelta(days=round(365.25 * years))
     n_days = max(1, (last - first).days + 1)
     start = datetime(
         first.astimezone(TZ).year, first.astimezone(TZ).month, first.astimezone(TZ).day, tzinfo=TZ
@@ -172,8 +182,21 @@ def load_municipalities(conn: Connection, codes: list[str], seed: int = 42) -> d
             {"c": code, "n": name, "p": population},
         )
         area_ids = _insert_areas(conn, code, name, shape, districts)
+        scaled = rates
+        if incidents_each is not None:
+            expected = sum(
+                rate
+                * float(d["population"])
+                * n_days
+                / 365.25
+                * factor
+                * (0.5 + 1.5 * float(d["vulnerability"]))
+                for _, d in districts.iterrows()
+                for rate in rates.values()
+            )
+            scaled = {k: v * incidents_each / expected * factor for k, v in rates.items()}
         n_inc = _insert_incidents(
-            conn, code, districts, area_ids, rates, factor, rng, start, n_days, end
+            conn, code, districts, area_ids, scaled, factor, rng, start, n_days, end
         )
         ind = gen.generate_indicators(rng, districts, end)
         ind["area_id"] = ind["district_code"].map(area_ids)
