@@ -25,19 +25,23 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from pax_geo import auth, clock, cluster, config, db, mapdata, migrate, queries
+from pax_geo import auth, clock, config, db, mapdata, queries
 from pax_geo.analysis import service
 from pax_geo.demo import generate as gen
-from pax_geo.demo import load_demo
 from pax_geo.demo.regional import _outlines, load_municipalities
 from pax_geo.horizons import card, regional
 from pax_geo.layers import INCIDENT_KINDS
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from support import scratch_database  # noqa: E402
 
 #: Mälardalen: Stockholm, Uppsala, Södermanland and Västmanland counties
 COUNTIES = ("01", "03", "04", "19")
@@ -50,31 +54,23 @@ def codes(n: int) -> list[str]:
 
 
 def build(name: str, home_incidents: int, others: list[str], each: int, years: int) -> float:
-    """Create and load a database; returns the load time in seconds."""
-    import os
-
-    os.environ["PAX_DB_NAME"] = name
-    config.settings.cache_clear()
-    cfg = config.settings()
-    if cfg.embedded:
-        cluster.start(cfg)
-    db.drop_database(name, cfg)
-    url = db.ensure_database(cfg, name)
-    migrate.upgrade(url, cfg)
-    eng = create_engine(url)
+    """Create and load a database (kept); returns the load time in seconds."""
     gen.YEARS = years  # the main demo's period (three years by default)
-    t0 = time.perf_counter()
-    with eng.begin() as c:
-        load_demo(c, incidents=home_incidents, seed=7)
+    with scratch_database(name, home_incidents, seed=7, keep=True) as s:
+        t0 = time.perf_counter()
         if others:
-            load_municipalities(
-                c, [cfg.municipality_code, *others], seed=7, incidents_each=each, years=years
-            )
-            auth.ensure_demo_users(c)
-    with eng.execution_options(isolation_level="AUTOCOMMIT").connect() as c:
-        c.execute(text("vacuum analyze pax_data.incident"))
-    eng.dispose()
-    return time.perf_counter() - t0
+            with s.owner.begin() as c:
+                load_municipalities(
+                    c,
+                    [config.settings().municipality_code, *others],
+                    seed=7,
+                    incidents_each=each,
+                    years=years,
+                )
+                auth.ensure_demo_users(c)
+        with s.owner.execution_options(isolation_level="AUTOCOMMIT").connect() as c:
+            c.execute(text("vacuum analyze pax_data.incident"))
+        return s.load_seconds + time.perf_counter() - t0
 
 
 PARTITION_SQL = """

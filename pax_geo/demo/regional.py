@@ -30,6 +30,7 @@ from pax_geo.demo import generate as gen
 from pax_geo.demo import geography as geo
 from pax_geo.demo.load import copy_frame
 from pax_geo.ewkb import ewkb_points_hex
+from pax_geo.ingest.load import COLUMNS
 
 #: Direction names (Swedish), from the centre: east first, counter-clockwise.
 _DIRECTIONS = (
@@ -202,34 +203,8 @@ def load_municipalities(
         ind["area_id"] = ind["district_code"].map(area_ids)
         ind["source"] = "demo"
         ind["municipality_code"] = code
-        copy_frame(
-            conn,
-            "pax_data.indicator",
-            [
-                "area_id",
-                "period",
-                "year",
-                "key",
-                "value",
-                "unit",
-                "source",
-                "source_id",
-                "municipality_code",
-            ],
-            ind[
-                [
-                    "area_id",
-                    "period",
-                    "year",
-                    "key",
-                    "value",
-                    "unit",
-                    "source",
-                    "source_id",
-                    "municipality_code",
-                ]
-            ],
-        )
+        columns = [*COLUMNS["pax_data.indicator"], "municipality_code"]  # the importer's
+        copy_frame(conn, "pax_data.indicator", columns, ind[columns])
         summary[code] = {
             "name": name,
             "population": population,
