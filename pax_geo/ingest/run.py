@@ -173,7 +173,10 @@ def _check_municipalities(c: Connection, table: str, opts: ImportOptions, name: 
     import`` command on the server is the operator's.
 
     Returns the municipality that received most of the rows (the import run's own, so that it
-    is listed to that municipality's users), or None when the table keeps no load time."""
+    is listed to that municipality's users), or None when the table keeps no load time or the
+    installation has one municipality (every row is then in it: nothing to check)."""
+    if c.execute(text("select count(*) from pax_data.municipality")).scalar_one() <= 1:
+        return None
     has_loaded_at = c.execute(
         text(
             "select 1 from pg_attribute where attrelid = cast(:t as regclass) "
