@@ -11,8 +11,9 @@ A loader therefore never holds rows its key does not name, even when an account'
 municipalities changed in between.
 
 The session's municipalities are read from the database at most every :data:`SCOPE_TTL`
-seconds, so a change to an account reaches its open sessions within that time (the database
-itself applies it at once).
+seconds (one small query), so an account that loses a municipality stops being served that
+municipality's cached rows within that time; the database itself applies the change at once
+to every read it makes.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from sqlalchemy import Connection
 from pax_geo import auth
 from pax_geo.tenancy import ScopeChanged, check, key_for, scope_of
 
-SCOPE_TTL = 60.0
+SCOPE_TTL = 5.0
 _STATE_KEY = "_pax_scope"
 
 #: the scope key of the shared loader running now (set by :func:`shared` on a cache miss)

@@ -784,3 +784,39 @@ def test_the_regional_page_compares_the_sessions_municipalities(on_world):
     assert i18n.t("page_forbidden", "sv", role=i18n.t("role_police_analyst", "sv")) in [
         e.value for e in police.error
     ]
+
+
+def test_an_account_that_loses_a_municipality_stops_getting_its_rows(on_world, monkeypatch):
+    """Police of A and B looks at the map, then loses B. Its next run reads the session's
+    scope again: no cached entry of A and B is served, only A's points. And a loader whose key
+    is stale (the scope held longer) is refused by the database check and read again."""
+    from pax_geo.ui import scope
+    from tests.app_support import signed_in
+
+    page = str(Path(__file__).resolve().parents[2] / "pages" / "har_och_nu.py")
+    name = f"t_polisab_{uuid.uuid4().hex[:6]}"
+    with on_world.owner.begin() as c:
+        auth.add_user(c, name, "police_analyst", password=PASSWORD, municipalities=[A, B])
+    at = signed_in(page, name)
+    at.session_state["har_window"] = "90d"
+    at.run()
+    assert {_in_square(A, *p) for p in _positions(at)} == {True, False}  # both
+    with on_world.owner.begin() as c:
+        auth.set_municipalities(c, name, [A])
+    monkeypatch.setattr(scope, "SCOPE_TTL", 0.0)
+    at.run()
+    assert not at.exception and _positions(at)
+    assert all(_in_square(A, *p) for p in _positions(at))
+    # a key held past a change: the loader's own check refuses it, and no entry under the old
+    # key ever holds the other municipality's rows (an account of A alone would be served it)
+    monkeypatch.setattr(scope, "SCOPE_TTL", 1e9)  # the session keeps its key ("A")
+    with on_world.owner.begin() as c:
+        auth.set_municipalities(c, name, [B])
+    at.session_state["har_window"] = "30d"  # a new filter: a cache miss under the old key
+    at.run()
+    assert not at.exception
+    assert _positions(at) and not any(_in_square(A, *p) for p in _positions(at))
+    only_a = signed_in(page, on_world.users[("police_analyst", "A")][0])
+    only_a.session_state["har_window"] = "30d"
+    only_a.run()
+    assert _positions(only_a) and all(_in_square(A, *p) for p in _positions(only_a))
