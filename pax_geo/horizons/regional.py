@@ -72,12 +72,14 @@ def rates(df: pd.DataFrame, munis: pd.DataFrame, kinds: list[str]) -> pd.DataFra
     full["per_10k"] = full["n"] / full["population"] * PER
     region = (
         full.dropna(subset=["n"])
-        .groupby("kind", as_index=False)
+        .groupby("kind")
         .agg(n=("n", "sum"), population=("population", "sum"))
+        .reindex(kinds)  # a kind suppressed everywhere still has its row, without a value
+        .reset_index()
     )
     region["municipality_code"] = REGION
     region["name"] = None
-    region["suppressed"] = False
+    region["suppressed"] = region["n"].isna()
     region["per_10k"] = region["n"] / region["population"] * PER
     return pd.concat([full, region[full.columns]], ignore_index=True)
 

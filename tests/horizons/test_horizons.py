@@ -402,3 +402,33 @@ def test_swedish_number_and_time_formatting():
     assert fmt.signed(0.01, "sv") == "±0,0"
     assert fmt.local_time(datetime(2026, 7, 1, 10, 0, tzinfo=ZoneInfo("UTC"))) == "2026-07-01 12:00"
     assert fmt.local_date(datetime(2026, 12, 31, 23, 30, tzinfo=ZoneInfo("UTC"))) == "2027-01-01"
+
+
+def test_regional_rates_keep_a_row_for_a_kind_suppressed_everywhere():
+    """A kind whose every municipality is suppressed still gets its region row (suppressed, no
+    value), so the page's table has every kind for every row (a KeyError once broke the page
+    when the noise suppressed all of one kind)."""
+    import pandas as pd
+
+    from pax_geo.horizons import regional as rg
+
+    munis = pd.DataFrame({"code": ["0181", "0140"], "name": ["S", "N"], "population": [9e4, 1e4]})
+    released = pd.DataFrame(
+        {
+            "municipality_code": ["0181", "0140", "0181", "0140"],
+            "kind": ["car_fire", "car_fire", "explosion", "explosion"],
+            "bucket": [None] * 4,
+            "n": [90.0, 5.0, float("nan"), float("nan")],
+            "suppressed": [False, False, True, True],
+        }
+    )
+    out = rg.rates(released, munis, ["car_fire", "explosion", "shooting"])
+    region = out[out["municipality_code"] == rg.REGION].set_index("kind")
+    assert list(region.index) == ["car_fire", "explosion", "shooting"]
+    assert region.loc["car_fire", "n"] == 95 and region.loc["car_fire", "per_10k"] == 9.5
+    assert region.loc["explosion", "suppressed"] and pd.isna(region.loc["explosion", "n"])
+    # a kind with no released row at all is a released zero in every municipality
+    assert region.loc["shooting", "n"] == 0 and not region.loc["shooting", "suppressed"]
+    per = out[out["municipality_code"] != rg.REGION].set_index(["municipality_code", "kind"])
+    assert per.loc[("0140", "car_fire"), "per_10k"] == 5.0
+    assert per.loc[("0140", "explosion"), "suppressed"]
