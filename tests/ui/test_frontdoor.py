@@ -80,6 +80,12 @@ def test_each_browser_stays_with_one_worker_and_both_serve(front):
         status, _, body = b.request(url + "/")
         assert status == 200 and '<div id="root">' in body
         assert b.request(url + "/_stcore/health")[0] == 200
+    # nginx writes a request's line once it has answered it: the last line can come a moment
+    # after the client has its response
+    deadline = time.monotonic() + 10
+    while sum(len(_log(proc)[b.source]) for b in clients) < 4 * len(clients):
+        assert time.monotonic() < deadline, "nginx did not log every request"
+        time.sleep(0.1)
     log = _log(proc)
     sticky, crossed = set(), 0
     for b in clients:
