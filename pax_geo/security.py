@@ -45,8 +45,6 @@ PUBLIC_FUNCTIONS = (
     # map cells (0012): counted inside at the role's precision; nothing for area-only roles
     "incident_hex_counts(float8, timestamptz, timestamptz, text[], int4[], text[], text[])",
     "incident_grid_counts(timestamptz, timestamptz, text[], int4[], text[], text[])",
-    # per municipality, released like the per-area counts (0018_regional.py)
-    "municipality_counts(timestamptz, timestamptz, text, text[])",
 )
 RESTRICTED_VIEWS = (
     "incident_exact",
@@ -413,6 +411,10 @@ def _sync_board(conn: Connection) -> None:
                 conn.execute(text(f"revoke all on pax_api.{view} from {login}"))
 
 
+#: The roles that may read counts per municipality (pax_api.municipality_counts).
+MUNICIPALITY_COUNT_ROLES = ("regional_analyst", "police_analyst")
+
+
 def _sync_tenancy(conn: Connection, cfg: Settings) -> None:
     """The installation's own municipality in the reference table (0016_tenancy.py), under
     its configured name; and the scope function for every login (the policies call it)."""
@@ -424,6 +426,19 @@ def _sync_tenancy(conn: Connection, cfg: Settings) -> None:
         {"c": cfg.municipality_code, "n": cfg.municipality_name},
     )
     conn.execute(text(f"grant execute on function pax_api._scope() to {READER_GROUP}, {AUTH_ROLE}"))
+    # Counts per municipality (0018) only for the roles that compare municipalities: to any
+    # other role they would be a second, independently noised release of the counts it
+    # already gets per area, which narrows the noise of both.
+    fn = "pax_api.municipality_counts(timestamptz, timestamptz, text, text[])"
+    if conn.execute(text("select to_regprocedure(:f)"), {"f": fn}).scalar() is None:
+        return
+    conn.execute(text(f"revoke all on function {fn} from {READER_GROUP}"))
+    for role in ROLES:
+        login = ident(db_role_name(role), plain=True)
+        verb = "grant" if role in MUNICIPALITY_COUNT_ROLES else "revoke"
+        conn.execute(
+            text(f"{verb} execute on function {fn} {'to' if verb == 'grant' else 'from'} {login}")
+        )
 
 
 def may_execute(role: str, rule: str) -> bool:
