@@ -451,6 +451,66 @@ def test_counts_follow_the_session_not_the_login(world, role):
         assert totals["A"] == world.owner_count("incident", A)
 
 
+def _cells(c: Connection, sql: str) -> dict[tuple, float | None]:
+    rows = c.execute(text(sql), {"a": NOW - timedelta(days=60), "b": NOW}).all()
+    return {tuple(r[:-1]): (None if r[-1] is None else float(r[-1])) for r in rows}
+
+
+#: role -> the count functions it may call that release with noise and suppression
+RELEASES = {
+    "board_viewer": [
+        "select area_id, kind, bucket, n from pax_api.incident_counts(:a, :b, 'week', null)",
+        "select area_id, category, bucket, n from pax_api.observation_counts(:a, :b, 'month')",
+    ],
+    "security_chief": [
+        "select area_id, kind, bucket, n from pax_api.board_incident_counts(:a, :b, 'week', null)",
+        "select area_id, category, bucket, n from pax_api.board_observation_counts(:a, :b, 'all')",
+    ],
+    "field_worker": [
+        "select area_id, kind, bucket, n from pax_api.incident_counts(:a, :b, 'month', null)",
+        "select area_id, category, bucket, n from pax_api.observation_counts(:a, :b, 'all')",
+    ],
+    "regional_analyst": [
+        "select area_id, kind, bucket, n from pax_api.incident_counts(:a, :b, 'month', null)",
+        "select municipality_code, kind, bucket, n "
+        "from pax_api.municipality_counts(:a, :b, 'all', null)",
+    ],
+}
+
+
+@pytest.mark.parametrize("role", sorted(RELEASES))
+def test_a_municipalitys_released_counts_do_not_depend_on_who_else_is_in_the_scope(world, role):
+    """An account of A and an account of A and B get the very same released values for A's
+    cells, noise included (0021): otherwise one person with both (or two colleagues) would hold
+    two releases of the same cells. "No area" (the first column None) of A and B together is
+    the sum of each one's, and released only when both parts are."""
+    with world.owner.connect() as o:
+        of_a = set(
+            o.execute(
+                text("select id from pax_data.area where municipality_code = :c"), {"c": A}
+            ).scalars()
+        ) | {A}
+    compared = 0
+    for sql in RELEASES[role]:
+        got = {}
+        for scope in ("A", "B", "AB"):
+            with world.reader(role, scope) as c:
+                got[scope] = _cells(c, sql)
+        a_cells_in_ab = {k: v for k, v in got["AB"].items() if k[0] in of_a}
+        a_cells = {k: v for k, v in got["A"].items() if k[0] is not None}
+        assert a_cells_in_ab == a_cells, (role, sql)
+        compared += len(a_cells)
+        for key, both in got["AB"].items():
+            if key[0] is not None:
+                continue
+            parts = [got[s].get(key, 0.0) for s in ("A", "B")]
+            if both is not None:
+                assert None not in parts and both == sum(parts), (role, sql, key)
+            else:
+                assert None in parts, (role, sql, key)
+    assert compared, role  # the incidents give A cells for every role
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_with_two_municipalities_a_login_without_a_session_gets_nothing(world, role):
     with world.reader(role, None) as c:
