@@ -20,6 +20,9 @@ if message:
 with session.reader() as conn:
     accounts = auth.list_users(conn)
     districts = queries.areas(conn, ("district",))
+    munis = queries.municipalities(conn)
+muni_names = dict(zip(munis["code"], munis["name"], strict=True))
+several = len(muni_names) > 1  # an administrator of several municipalities chooses among them
 area_names = dict(zip(districts["id"].astype(int), districts["name"], strict=True))
 session.audit_page_view("users", {})
 
@@ -40,6 +43,15 @@ table = pd.DataFrame(
             t("users_col_email"): a["email"] or "",
             t("users_col_role"): t(f"role_{a['role']}"),
             t("users_area"): area_names.get(a["area_id"], ""),
+            **(
+                {
+                    t("users_municipalities"): ", ".join(
+                        muni_names.get(c, c) for c in a["municipalities"] or []
+                    )
+                }
+                if several
+                else {}
+            ),
             t("users_col_state"): _state(a),
             t("users_col_last_login"): (
                 f"{a['last_login_at']:%Y-%m-%d %H:%M}" if a["last_login_at"] else ""
@@ -103,6 +115,17 @@ with st.expander(t("users_add"), icon=":material/person_add:"):
             key="users_new_area",
             format_func=lambda i: t("users_no_area") if i is None else area_names[i],
         )
+        new_munis = (
+            c1.multiselect(
+                t("users_municipalities"),
+                list(muni_names),
+                key="users_new_municipalities",
+                format_func=lambda c: muni_names[c],
+                help=t("users_municipalities_help"),
+            )
+            if several
+            else None
+        )
         new_pw = c2.text_input(
             t("users_password_new", n=auth.MIN_PASSWORD_LENGTH),
             type="password",
@@ -119,6 +142,7 @@ with st.expander(t("users_add"), icon=":material/person_add:"):
                     display_name=new_display or None,
                     email=new_email or None,
                     area=new_area,
+                    municipalities=new_munis or None,
                     actor=user.username,
                     actor_role=user.role,
                 )

@@ -252,6 +252,13 @@ def incident_counts(conn: Connection, flt: Filter, bucket: str = "all") -> pd.Da
     return df.reset_index(drop=True)
 
 
+def municipalities(conn: Connection) -> pd.DataFrame:
+    """code, name, population of the session's municipalities, by name."""
+    return pd.read_sql_query(
+        text("select code, name, population from pax_api.municipality order by name"), conn
+    )
+
+
 def area_table(conn: Connection, kinds: tuple[str, ...] = ("district",)) -> pd.DataFrame:
     """Areas without geometry, by name: id, code, name, kind, population."""
     return pd.read_sql_query(

@@ -44,25 +44,35 @@ DEMO_ACCOUNTS: dict[str, str] = {role: user for user, _name, role, _area in reve
 
 
 def resolve_area(conn: Connection, area: str | int | None) -> int | None:
-    """An area id from an id, a code or a district name; None for None or ''."""
+    """An area id from an id, a code or a district name; None for None or ''. On the owner
+    connection (every municipality's areas); a district is preferred over another kind of area,
+    and a code or name that several municipalities use is refused."""
     if area is None or area == "":
         return None
     raw = _no_control(str(area).strip(), "area")
     if raw.isdigit():
-        row = conn.execute(
-            text("select id from pax_api.area where id = :i"), {"i": int(raw)}
-        ).first()
+        rows = conn.execute(
+            text("select id, municipality_code from pax_data.area where id = :i"), {"i": int(raw)}
+        ).all()
     else:
-        row = conn.execute(
+        rows = conn.execute(
             text(
-                "select id from pax_api.area where (code = :v or lower(name) = lower(:v)) "
-                "order by (kind = 'district') desc, id limit 1"
+                "select id, municipality_code from pax_data.area "
+                "where (code = :v or lower(name) = lower(:v)) "
+                "and (kind = 'district') = (select coalesce(bool_or(kind = 'district'), false) "
+                "from pax_data.area where code = :v or lower(name) = lower(:v)) order by id"
             ),
             {"v": raw},
-        ).first()
-    if row is None:
+        ).all()
+    if not rows:
         raise AuthError(f"area {raw!r}: no such area id, code or name")
-    return int(row[0])
+    codes = sorted({r[1] for r in rows})
+    if len(codes) > 1:
+        raise AuthError(
+            f"area {raw!r}: areas of several municipalities ({', '.join(codes)}) have this code "
+            "or name; give the area's id"
+        )
+    return int(rows[0][0])
 
 
 def _require_user(conn: Connection, username: str) -> str:
@@ -75,6 +85,42 @@ def _require_user(conn: Connection, username: str) -> str:
     return name
 
 
+def municipalities_of(conn: Connection, username: str) -> list[str]:
+    """The municipalities an account belongs to (none for an unplaced or unknown account)."""
+    return list(
+        conn.execute(
+            text(
+                "select m.municipality_code from pax_data.app_user_municipality m "
+                "join pax_data.app_user u on u.id = m.user_id where u.username = :u order by 1"
+            ),
+            {"u": normalize_username(username)},
+        ).scalars()
+    )
+
+
+def _actor_scope(conn: Connection, actor: str) -> list[str] | None:
+    """The municipalities an acting account may administer; None when the actor is no account
+    (the command line, demo loading), which may administer every municipality."""
+    name = normalize_username(actor)
+    if not conn.execute(
+        text("select 1 from pax_data.app_user where username = :u"), {"u": name}
+    ).scalar():
+        return None
+    return municipalities_of(conn, name)
+
+
+def check_actor_scope(conn: Connection, actor: str, target: str) -> None:
+    """An administrator changes only accounts that share one of its municipalities, or have none
+    (the same rule as pax_api.app_user, 0022_admin_scope.py). Another municipality's account
+    is refused as if it did not exist."""
+    scope = _actor_scope(conn, actor)
+    if scope is None:
+        return
+    theirs = municipalities_of(conn, target)
+    if theirs and not set(theirs) & set(scope):
+        raise AuthError(f"username {target!r}: no such account")
+
+
 def end_user_sessions(conn: Connection, username: str, reason: str) -> int:
     return conn.execute(
         text(
@@ -84,6 +130,29 @@ def end_user_sessions(conn: Connection, username: str, reason: str) -> int:
         ),
         {"u": normalize_username(username), "r": reason},
     ).rowcount
+
+
+def _municipalities_for_actor(
+    conn: Connection, actor: str, codes: Sequence[str] | None, area_ids: Sequence[int]
+) -> Sequence[str] | None:
+    """The new account's municipalities when an administrator creates it: within the
+    administrator's own, by default its areas' or, for an administrator of one, that one."""
+    scope = _actor_scope(conn, actor)
+    if scope is None:
+        return codes
+    of_areas = list(
+        conn.execute(
+            text("select distinct municipality_code from pax_data.area where id = any(:a)"),
+            {"a": list(area_ids)},
+        ).scalars()
+    )
+    wanted = list(codes) if codes else of_areas or (scope if len(scope) == 1 else [])
+    if not wanted:
+        raise AuthError("choose the municipality or municipalities the account belongs to")
+    for code in [*wanted, *of_areas]:
+        if code not in scope:
+            raise AuthError(f"municipality {code!r}: not one of the municipalities you administer")
+    return wanted
 
 
 def add_user(
@@ -114,6 +183,7 @@ def add_user(
         raise AuthError(f"email {email!r}: not an e-mail address")
     area_ids = resolve_areas(conn, area)
     area_id = area_ids[0] if area_ids else None
+    municipalities = _municipalities_for_actor(conn, actor, municipalities, area_ids)
     exists = conn.execute(
         text("select 1 from pax_data.app_user where username = :u"), {"u": name}
     ).scalar()
@@ -258,7 +328,7 @@ def list_users(conn: Connection) -> list[dict]:
     rows = conn.execute(
         text(
             "select username, display_name, email, role, area_id, disabled, failed_attempts, "
-            "locked_until, created_at, last_login_at, has_password "
+            "locked_until, created_at, last_login_at, has_password, municipalities "
             "from pax_api.app_user order by username"
         )
     ).mappings()
@@ -396,6 +466,7 @@ def apply_admin_change(
 ) -> None:
     """One change from the admin page (owner connection; the caller commits)."""
     check_admin_change(actor, target, action, role)
+    check_actor_scope(conn, actor, target)
     kw: dict[str, typing.Any] = {"actor": actor, "actor_role": actor_role}
     if action == "set_role":
         set_role(conn, target, validate_role(role or ""), **kw)

@@ -29,13 +29,6 @@ COMPSTAT_DAYS = 28
 REGION = "region"
 
 
-def municipalities(conn: Connection) -> pd.DataFrame:
-    """code, name, population of the session's municipalities, by name."""
-    return pd.read_sql_query(
-        text("select code, name, population from pax_api.municipality order by name"), conn
-    )
-
-
 def counts(
     conn: Connection, start: datetime, end: datetime, bucket: str = "all", kinds=None
 ) -> pd.DataFrame:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
+from pax_geo import queries
 from pax_geo.horizons import fmt
 from pax_geo.horizons import queries as hq
 from pax_geo.horizons import regional as rg
@@ -21,7 +22,7 @@ WINDOWS = {"90d": 90, "1y": 365, "3y": 3 * 365}
 @scope.shared(ttl=TTL, show_spinner=False, max_entries=16)
 def municipalities(role: str) -> pd.DataFrame:
     with scope.reader(role) as conn:
-        return rg.municipalities(conn)
+        return queries.municipalities(conn)
 
 
 @scope.shared(ttl=TTL, show_spinner=False, max_entries=32)

@@ -784,6 +784,47 @@ def test_an_import_may_write_only_in_the_importers_municipalities(world, tmp_pat
     assert stored() == {"imp-a1": A, "imp-a2": A, "imp-m1": A, "imp-m2": B}
 
 
+# --- administration -------------------------------------------------------------------------
+
+
+def test_an_administrator_sees_and_changes_only_its_municipalities_accounts(world):
+    """The account list and the audit log through the admin login (0022), and the owner-side
+    changes from the admin page: an administrator of A gets nothing of B's staff."""
+    only_b = {n for (role, scope), (n, _t) in world.users.items() if scope == "B"}
+    of_a = {n for (role, scope), (n, _t) in world.users.items() if scope in ("A", "AB")}
+    admin_a = world.users[("admin", "A")][0]
+    with world.reader("admin", "A") as c:
+        listed = {u["username"]: u for u in auth.list_users(c)}
+        logged = set(c.execute(text("select distinct username from pax_api.audit_log")).scalars())
+    assert of_a <= set(listed) and not only_b & set(listed)
+    assert listed[world.users[("field_worker", "AB")][0]]["municipalities"] == sorted([A, B])
+    assert of_a & logged and not only_b & logged  # every account above has signed in
+    with world.reader("admin", "AB") as c:
+        assert only_b | of_a <= {u["username"] for u in auth.list_users(c)}
+    target_b = world.users[("field_worker", "B")][0]
+    with world.owner.connect() as o:  # rolled back at the end: the world stays as it was
+        with pytest.raises(auth.AuthError, match="no such account"):
+            auth.apply_admin_change(o, admin_a, target_b, "disable")
+        # an account shared with B is also A's
+        auth.apply_admin_change(o, admin_a, world.users[("field_worker", "AB")][0], "unlock")
+        with pytest.raises(auth.AuthError, match="not one of the municipalities you administer"):
+            auth.add_user(o, "t_new_b", "field_worker", actor=admin_a, municipalities=[B])
+        with pytest.raises(auth.AuthError, match="not one of the municipalities you administer"):
+            auth.add_user(o, "t_new_db", "field_worker", actor=admin_a, area=f"D{B}")
+        auth.add_user(o, "t_new_a", "field_worker", actor=admin_a)
+        assert auth.municipalities_of(o, "t_new_a") == [A]
+        # an administrator of both must say which
+        with pytest.raises(auth.AuthError, match="choose the municipality"):
+            auth.add_user(o, "t_new_ab", "field_worker", actor=world.users[("admin", "AB")][0])
+        assert (
+            o.execute(
+                text("select disabled from pax_data.app_user where username = :u"),
+                {"u": target_b},
+            ).scalar_one()
+            is False
+        )
+
+
 # --- the regional view ------------------------------------------------------------------------
 
 
@@ -889,3 +930,27 @@ def test_an_account_that_loses_a_municipality_stops_getting_its_rows(on_world, m
     only_a.session_state["har_window"] = "30d"
     only_a.run()
     assert _positions(only_a) and all(_in_square(A, *p) for p in _positions(only_a))
+
+
+def test_the_users_page_lists_the_administrators_municipalities_only(on_world):
+    from tests.app_support import signed_in
+
+    page = str(Path(__file__).resolve().parents[2] / "pages" / "admin_users.py")
+    col = i18n.t("users_municipalities", "sv")
+    only_b = {n for (_r, scope), (n, _t) in on_world.users.items() if scope == "B"}
+    one = signed_in(page, on_world.users[("admin", "A")][0]).run()
+    assert not one.exception
+    listed = set(one.dataframe[0].value.iloc[:, 0])
+    assert on_world.users[("admin", "AB")][0] in listed and not only_b & listed
+    # one municipality: nothing to choose, no column
+    assert col not in one.dataframe[0].value.columns
+    assert not [m for m in one.multiselect if m.label == col]
+    both = signed_in(page, on_world.users[("admin", "AB")][0]).run()
+    table = both.dataframe[0].value
+    assert only_b <= set(table.iloc[:, 0])
+    home = pax_config.settings().municipality_name
+    shared = table[table.iloc[:, 0] == on_world.users[("night_walker", "AB")][0]]
+    names = {A: home, B: "Nykvarn"}
+    assert list(shared[col]) == [", ".join(names[c] for c in sorted(names))]  # by code
+    (choose,) = [m for m in both.multiselect if m.label == col]
+    assert sorted(choose.options) == sorted([home, "Nykvarn"])
