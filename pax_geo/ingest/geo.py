@@ -200,9 +200,19 @@ def _shipped_municipality(code: str) -> BaseGeometry | None:
 
 
 def municipality_polygon(conn: Connection | None) -> tuple[BaseGeometry | None, str]:
-    """The working municipality in EPSG:3006 and where it came from."""
+    """The working area in EPSG:3006 and where it came from: the outlines of every municipality
+    the installation serves (pax_data.municipality), else its own municipality's."""
     code, name = settings().municipality_code, settings().municipality_name
     if conn is not None:
+        several = conn.execute(
+            text(
+                "select st_asbinary(st_union(a.geom)) from pax_data.area a "
+                "join pax_data.municipality m on m.code = a.code and m.code = a.municipality_code "
+                "where a.kind = 'municipality' having count(*) > 1"
+            )
+        ).scalar()
+        if several is not None:
+            return shapely.from_wkb(bytes(several)), "database"
         wkb = conn.execute(
             text(
                 "select st_asbinary(geom) from pax_data.area where kind = 'municipality' "

@@ -752,7 +752,7 @@ def test_an_import_may_write_only_in_the_importers_municipalities(world, tmp_pat
     mixed = write_csv(tmp_path / "mixed.csv", _import_rows([(A, "imp-m1"), (B, "imp-m2")]))
 
     def opts(user: str) -> ImportOptions:
-        return ImportOptions(source="t_tenancy", username=user, account=user, working_area="sweden")
+        return ImportOptions(source="t_tenancy", username=user, account=user)
 
     def stored() -> dict[str, str]:
         with world.owner.connect() as o:
@@ -775,6 +775,15 @@ def test_an_import_may_write_only_in_the_importers_municipalities(world, tmp_pat
     report = import_file(mixed, "incident", opts(user_ab), engine=world.owner)
     assert report.inserted == 2
     assert stored() == {"imp-a1": A, "imp-a2": A, "imp-m1": A, "imp-m2": B}
+    # the working area (default "auto") is every municipality served, and no more: 30 km east
+    # of B is in Sweden but outside it
+    far = _import_rows([(B, "imp-far")])
+    far[0]["lon"], far[0]["lat"] = TO_WGS84.transform(SQUARES[B][0] + 40_000, SQUARES[B][1])
+    with pytest.raises(IngestError) as err:
+        import_file(
+            write_csv(tmp_path / "far.csv", far), "incident", opts(user_ab), engine=world.owner
+        )
+    assert err.value.issues[0].code == "outside_working_area"
     # an id moved across the border (ids are unique per municipality): refused, not doubled
     moved = write_csv(tmp_path / "moved.csv", _import_rows([(B, "imp-a1")]))
     with pytest.raises(IngestError) as err:
