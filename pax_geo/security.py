@@ -45,6 +45,8 @@ PUBLIC_FUNCTIONS = (
     # map cells (0012): counted inside at the role's precision; nothing for area-only roles
     "incident_hex_counts(float8, timestamptz, timestamptz, text[], int4[], text[], text[])",
     "incident_grid_counts(timestamptz, timestamptz, text[], int4[], text[], text[])",
+    # back-to-back windows in one call, the area card's lights (0023)
+    "incident_window_counts(timestamptz, interval, int4, text[], int4[])",
 )
 RESTRICTED_VIEWS = (
     "incident_exact",

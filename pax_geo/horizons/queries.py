@@ -71,9 +71,11 @@ def incident_window_cells(
 ) -> pd.DataFrame:
     """Counts in `n_windows` back-to-back windows of `length` ending at `end`, in one query.
 
-    Window 0 is [end - length, end), window i is i lengths earlier. Each window is one call of
-    ``pax_api.incident_counts`` (so each is suppressed as that function does). Columns: window,
-    area_id, kind, n, suppressed, lo, hi.
+    Window 0 is [end - length, end), window i is i lengths earlier. One call of
+    ``pax_api.incident_window_counts`` (0023): for each window the rows one call of
+    ``pax_api.incident_counts`` would give (so each is released and suppressed as that function
+    does), limited to `area_ids` when given. Columns: window, area_id, kind, n, suppressed, lo,
+    hi.
     """
     if end.tzinfo is None:
         raise ValueError("end must be timezone-aware")
@@ -84,11 +86,8 @@ def incident_window_cells(
     if not kinds:
         return pd.DataFrame(columns=cols)
     sql = text(
-        "select w.i as window, c.area_id, c.kind, c.n, c.suppressed "
-        "from generate_series(0, :n - 1) as w(i), "
-        "lateral pax_api.incident_counts(:end - (w.i + 1) * :len, :end - w.i * :len, 'all', "
-        ":kinds) c "
-        "where cardinality(cast(:areas as int[])) = 0 or c.area_id = any(cast(:areas as int[]))"
+        "select window_index as window, area_id, kind, n, suppressed "
+        "from pax_api.incident_window_counts(:end, :len, :n, :kinds, :areas)"
     )
     df = pd.read_sql_query(
         sql,
@@ -98,7 +97,7 @@ def incident_window_cells(
             "end": end,
             "len": length,
             "kinds": list(kinds),
-            "areas": [int(a) for a in area_ids],
+            "areas": [int(a) for a in area_ids] or None,
         },
     )
     return with_ranges(df, incident_threshold(conn, kinds))[cols]

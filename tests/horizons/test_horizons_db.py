@@ -351,3 +351,50 @@ def test_counts_are_numbers_even_when_every_cell_is_outside_any_area(
     finally:
         with owner_engine.begin() as o:
             o.execute(text("delete from pax_data.incident where source = :s"), {"s": key})
+
+
+#: the windows as one call of pax_api.incident_counts each (how the card read them before 0023)
+PER_WINDOW = text(
+    "select w.i as window, c.area_id, c.kind, c.n, c.suppressed "
+    "from generate_series(0, :n - 1) as w(i), "
+    "lateral pax_api.incident_counts(:end - (w.i + 1) * :len, :end - w.i * :len, 'all', :kinds) c "
+    "where cardinality(cast(:areas as int[])) = 0 or c.area_id = any(cast(:areas as int[]))"
+)
+
+
+@pytest.mark.parametrize("role", ["police_analyst", "field_worker", "security_chief"])
+def test_window_counts_in_one_call_equal_one_call_per_window(reader_engines, demo_loaded, role):
+    """pax_api.incident_window_counts (0023) against the per-window calls it replaced: the same
+    rows for exact and released roles, with and without an area, for windows of 24 hours, a week
+    and 30 days, and with records lying exactly on window edges and on the end (excluded)."""
+    from pax_geo import queries
+
+    with reader_engines["police_analyst"].connect() as c:
+        at = c.execute(
+            text(
+                "select occurred_at, area_id from pax_api.incident_exact "
+                "where area_id is not null order by occurred_at desc offset 40 limit 1"
+            )
+        ).one()
+    cases = [
+        (at.occurred_at + timedelta(days=7), timedelta(days=7), 9),  # a record on an edge
+        (at.occurred_at, timedelta(hours=24), 40),  # a record exactly on the end
+        (datetime.now(TZ).replace(second=0, microsecond=0), timedelta(days=30), 13),
+        (datetime(2025, 3, 31, 1, 30, tzinfo=TZ), timedelta(hours=24), 6),  # summer time
+    ]
+    with reader_engines[role].connect() as c:
+        kinds = list(queries.visible_kinds(c))
+        compared = 0
+        for end, length, n in cases:
+            for areas in ([], [int(at.area_id)]):
+                params = {"end": end, "len": length, "n": n, "kinds": kinds, "areas": areas}
+                old = pd.read_sql_query(PER_WINDOW, c, params=params)
+                new = hq.incident_window_cells(c, end, length, n, kinds, areas)
+                key = ["window", "kind", "area_id"]
+                old = old.sort_values(key, na_position="first").reset_index(drop=True)
+                new = new[old.columns].sort_values(key, na_position="first")
+                pd.testing.assert_frame_equal(
+                    new.reset_index(drop=True), old, check_dtype=False, obj=f"{role} {end} {n}"
+                )
+                compared += len(old)
+    assert compared > 50, compared
