@@ -9,6 +9,7 @@ Screenshots go to ``artifacts/`` (git-ignored).
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -38,6 +39,85 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+
+#: Installed in every page of the ``browser`` fixture's contexts: it reads Streamlit's own
+#: protocol on the websocket (protobuf, top-level fields only) and tells when the last rerun the
+#: page asked for has run to its end. Field numbers from streamlit.proto (checked by
+#: tests/ui/test_browser_support.py): ForwardMsg new_session 4, script_finished 6 (status 2 =
+#: stopped early for a rerun, not an end); BackMsg rerun_script 11.
+RUN_TRACKER_JS = """
+(() => {
+  if (window.__paxIdle) return;
+  const R = { seq: 0, rerunSent: 0, started: 0, finished: 0 };
+  window.__paxRuns = R;
+  const fields = (buf) => {
+    const b = new Uint8Array(buf), out = [];
+    let i = 0;
+    const varint = () => {
+      let x = 0, m = 1, c;
+      do { c = b[i++]; x += (c & 127) * m; m *= 128; } while (c & 128 && i < b.length);
+      return x;
+    };
+    while (i < b.length) {
+      const tag = varint(), f = Math.floor(tag / 8), wt = tag & 7;
+      if (wt === 0) out.push([f, varint()]);
+      else if (wt === 2) { const n = varint(); out.push([f, null]); i += n; }
+      else if (wt === 1) i += 8;
+      else if (wt === 5) i += 4;
+      else break;
+    }
+    return out;
+  };
+  const received = (buf) => {
+    for (const [f, v] of fields(buf)) {
+      if (f === 4) R.started = ++R.seq;
+      else if (f === 6 && v !== 2) R.finished = ++R.seq;
+    }
+  };
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (e) => {
+        if (e.data instanceof ArrayBuffer) received(e.data);
+        else if (e.data instanceof Blob) e.data.arrayBuffer().then(received);
+      });
+    }
+    send(data) {
+      try {
+        const buf = data instanceof ArrayBuffer ? data
+          : ArrayBuffer.isView(data) ? data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)
+          : null;
+        if (buf && fields(buf).some(([f]) => f === 11)) R.rerunSent = ++R.seq;
+      } catch (e) {}
+      return super.send(data);
+    }
+  };
+  window.__paxIdle = () =>
+    R.rerunSent < R.started && R.started < R.finished &&
+    !document.querySelector('[data-testid="stStatusWidget"], [data-stale="true"]');
+})();
+"""
+
+
+class TrackedBrowser:
+    """The Playwright browser, whose new contexts carry RUN_TRACKER_JS (so that wait_idle knows
+    when a run has ended instead of waiting for a quiet second and more)."""
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+
+    def new_context(self, **kwargs):
+        ctx = self._browser.new_context(**kwargs)
+        ctx.add_init_script(RUN_TRACKER_JS)
+        return ctx
+
+    def new_page(self, **kwargs):
+        return self.new_context(**kwargs).new_page()
+
+    def __getattr__(self, name: str):
+        return getattr(self._browser, name)
+
 
 #: The demo password set by pax_geo.auth.ensure_demo_users (demo data only).
 
@@ -136,7 +216,7 @@ def browser():
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
+        yield TrackedBrowser(b)
         b.close()
 
 
@@ -164,10 +244,23 @@ def page(browser, viewport):
 
 
 def wait_idle(page, timeout: float = 90) -> None:
-    """Wait until Streamlit has finished the current script run and nothing is stale."""
+    """Wait until Streamlit has finished the current script run and nothing is stale.
+
+    In a page of the ``browser`` fixture (RUN_TRACKER_JS): until the last rerun the page asked
+    for has started and ended, with no running indicator or stale element, seen twice 0.15 s
+    apart. Elsewhere: until the page has looked idle for four checks 0.3 s apart."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout * 1000)
     deadline = time.monotonic() + timeout
     quiet = 0
+    if page.evaluate("typeof window.__paxIdle === 'function'"):
+        while time.monotonic() < deadline:
+            quiet = quiet + 1 if page.evaluate("window.__paxIdle()") else 0
+            if quiet >= 2:
+                return
+            page.wait_for_timeout(150)
+        raise AssertionError(
+            f"the app kept running for too long: {page.evaluate('window.__paxRuns')}"
+        )
     while time.monotonic() < deadline:
         busy = (
             page.locator('[data-testid="stStatusWidget"]').count()
@@ -241,6 +334,43 @@ def open_page(page, title: str) -> None:
         page.wait_for_timeout(500)
     link.first.click()
     wait_idle(page)
+
+
+def frames(page, n: int = 2) -> None:
+    """Wait for ``n`` animation frames of the page to pass (a layout or a chart redrawn after a
+    resize is drawn by then)."""
+    page.evaluate(
+        "(n) => new Promise(r => { const f = k => k ? requestAnimationFrame(() => f(k - 1)) : r();"
+        " f(n); })",
+        n,
+    )
+
+
+def distinct_colours(img) -> int:
+    """Distinct colours of an image, on a thumbnail (a blank or flooded map has one)."""
+    small = img.copy()
+    small.thumbnail((200, 200))
+    return len(set(small.get_flattened_data()))
+
+
+def settled_image(locator, ready=None, timeout: float = 20.0):
+    """A screenshot (PIL, RGB) of ``locator`` once its drawing has settled: two shots 0.25 s
+    apart are identical and, when given, ``ready(image)`` holds. After ``timeout`` the last
+    shot is returned for the caller's assertion to judge. (In place of a fixed pause "for the
+    map to draw": as long as drawing takes, and no longer.)"""
+    from PIL import Image
+
+    locator.wait_for(state="visible", timeout=60_000)
+    deadline = time.monotonic() + timeout
+    prev = None
+    while True:
+        img = Image.open(io.BytesIO(locator.screenshot())).convert("RGB")
+        if prev is not None and img.tobytes() == prev and (ready is None or ready(img)):
+            return img
+        if time.monotonic() > deadline:
+            return img
+        prev = img.tobytes()
+        locator.page.wait_for_timeout(250)
 
 
 def shot(page, name: str) -> Path:

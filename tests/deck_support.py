@@ -92,7 +92,10 @@ def deck_layers(page, want=None, timeout: float = 60) -> list[dict]:
     while time.monotonic() < deadline:
         layers = page.evaluate(LAYERS)
         if layers and all(layer["loaded"] for layer in layers) and (want is None or want(layers)):
-            page.wait_for_timeout(800)  # let the frame with them be drawn
+            # deck.gl draws them in its next animation frame: wait for two frames to pass
+            page.evaluate(
+                "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+            )
             return page.evaluate(LAYERS)
         page.wait_for_timeout(300)
     raise AssertionError(f"the deck did not reach the expected layers: {layers}")

@@ -223,7 +223,11 @@ def test_exit_and_come_back(browser, present_url) -> None:
         button = pg.locator(".pax-exit")
         pg.mouse.move(600, 300)
         pg.mouse.move(640, 320)
-        assert float(button.evaluate("b => getComputedStyle(b).opacity")) > 0
+        # it fades in (a CSS transition): shown within a moment of the movement
+        pg.wait_for_function(
+            "() => parseFloat(getComputedStyle(document.querySelector('.pax-exit')).opacity) > 0",
+            timeout=5_000,
+        )
         box = button.bounding_box()
         assert box and box["x"] + box["width"] <= 1280 and box["y"] >= 0
         assert button.inner_text() == "Avsluta"

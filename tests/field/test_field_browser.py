@@ -7,7 +7,6 @@ Signs in as the demo field worker "falt" (Ronna). Screenshots land in artifacts/
 
 from __future__ import annotations
 
-import io
 import re
 import time
 import uuid
@@ -18,7 +17,13 @@ from sqlalchemy import Engine, text
 
 from pax_geo import i18n
 from pax_geo.auth import DEMO_PASSWORD
-from tests.browser_support import ARTIFACTS, signed_in, wait_idle
+from tests.browser_support import (
+    ARTIFACTS,
+    distinct_colours,
+    settled_image,
+    signed_in,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -192,14 +197,6 @@ def map_element(page):
     raise AssertionError("no map (deck.gl canvas or SVG) on Mitt område")
 
 
-def distinct_colours(png: bytes) -> int:
-    from PIL import Image
-
-    img = Image.open(io.BytesIO(png)).convert("RGB")
-    img.thumbnail((200, 200))
-    return len(set(img.get_flattened_data()))
-
-
 @pytest.mark.parametrize("size_name", list(SIZES))
 def test_mitt_omrade_fits_touch_and_draws_the_map(browser, app_url, size_name):
     ctx, page = new_page(browser, size_name)
@@ -239,8 +236,7 @@ def test_mitt_omrade_fits_touch_and_draws_the_map(browser, app_url, size_name):
         if mp is not None:
             mp.scroll_into_view_if_needed()
             box = mp.bounding_box()
-            page.wait_for_timeout(2000)  # the map draws after its data arrives
-            colours = distinct_colours(mp.screenshot())
+            colours = distinct_colours(settled_image(mp, ready=lambda im: distinct_colours(im) > 5))
             if not (box and box["width"] > 200 and box["height"] > 150):
                 problems.append(f"the map is too small: {box}")
             elif colours <= 5:

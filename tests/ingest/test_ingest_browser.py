@@ -5,13 +5,20 @@ and read the result. One signed-in session, its window resized. Screenshots in a
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from PIL import Image
 
 from pax_geo import i18n
-from tests.browser_support import ARTIFACTS, DESKTOP, TABLET, login, open_page, shot, wait_idle
+from tests.browser_support import (
+    ARTIFACTS,
+    DESKTOP,
+    TABLET,
+    distinct_colours,
+    login,
+    open_page,
+    settled_image,
+    shot,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -76,9 +83,7 @@ def test_uploader_reads_swedish_then_upload_preview_and_dry_run(page, app_url, s
         timeout=60_000
     )
     canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
-    canvas.wait_for(state="visible", timeout=60_000)
-    page.wait_for_timeout(2500)
-    img = Image.open(io.BytesIO(canvas.screenshot())).convert("RGB").resize((160, 120))
+    img = settled_image(canvas, ready=lambda im: distinct_colours(im) > 3).resize((160, 120))
     assert len(set(img.tobytes()[i : i + 3] for i in range(0, 160 * 120 * 3, 3))) > 3, (
         "the preview map shows nothing"
     )

@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from pax_geo import i18n
-from tests.browser_support import ARTIFACTS, _free_port, login, serve_app, wait_idle
+from tests.browser_support import ARTIFACTS, _free_port, login, serve_app, settled_image, wait_idle
 
 pytestmark = pytest.mark.browser
 TILE_RGB = (200, 30, 200)  # a colour no layer uses
@@ -71,12 +71,14 @@ def magenta(p: tuple[int, int, int]) -> bool:
     return r > 140 and b > 140 and g < 0.6 * min(r, b)
 
 
-def map_share(pg) -> tuple[float, float]:
-    """(share of the map's pixels in the tile colour, share that is not background)."""
+def map_share(pg, want) -> tuple[float, float]:
+    """(share of the map's pixels in the tile colour, share that is not background), once the
+    map has settled with ``want(share, drawn)`` (or after settled_image's timeout)."""
     chart = pg.locator('[data-testid="stDeckGlJsonChart"]').first
-    chart.wait_for(timeout=60_000)
-    pg.wait_for_timeout(2500)  # tiles and layers drawn
-    img = Image.open(io.BytesIO(chart.screenshot())).convert("RGB")
+    return _shares(settled_image(chart, ready=lambda im: want(*_shares(im))))
+
+
+def _shares(img) -> tuple[float, float]:
     small = img.resize((img.width // 4, img.height // 4))
     px = list(small.get_flattened_data())
     near = sum(1 for p in px if magenta(p))
@@ -98,7 +100,7 @@ def test_tiles_under_the_layers_then_the_fallback(browser, pg_url, demo_loaded, 
             login(pg, url, "police_analyst")
             style = ctx.request.get(f"{url}/basemap/style.json").json()
             assert style["sources"]["streets"]["tiles"] == [template]
-            share, drawn = map_share(pg)
+            share, drawn = map_share(pg, lambda share, _drawn: share > 0.6)
             pg.screenshot(path=str(ARTIFACTS / "basemap-tiles.png"))
             assert share > 0.6, f"the test's tiles cover {share:.0%} of the map"
             assert any(p.startswith("/11/") for p in Tiles.served), "the probe asked for a tile"
@@ -116,7 +118,7 @@ def test_tiles_under_the_layers_then_the_fallback(browser, pg_url, demo_loaded, 
         pg = ctx.new_page()
         try:
             login(pg, url, "police_analyst")
-            share, drawn = map_share(pg)
+            share, drawn = map_share(pg, lambda _share, drawn: drawn > 0.02)
             pg.screenshot(path=str(ARTIFACTS / "basemap-fallback.png"))
             assert share < 0.01 and drawn > 0.02, (share, drawn)  # outlines and points, no tiles
             legend = i18n.t("basemap_failed_note", "sv")

@@ -5,16 +5,23 @@ desks' size. Screenshots in artifacts/."""
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
-from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from pax_geo import i18n
-from tests.browser_support import DESKTOP, login, on_screen, open_page, shot, wait_idle
+from tests.browser_support import (
+    DESKTOP,
+    distinct_colours,
+    login,
+    on_screen,
+    open_page,
+    settled_image,
+    shot,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -45,9 +52,7 @@ def choose(page, option: str) -> None:
 def map_colours(page) -> int:
     """How many distinct colours the map canvas shows (a blank or flooded map has one)."""
     canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
-    canvas.wait_for(state="visible", timeout=60_000)
-    page.wait_for_timeout(2500)
-    img = Image.open(io.BytesIO(canvas.screenshot())).convert("RGB").resize((160, 140))
+    img = settled_image(canvas, ready=lambda im: distinct_colours(im) > 5).resize((160, 140))
     return len(set(img.get_flattened_data()))
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import struct
-import time
 
 import pytest
 from sqlalchemy import text
@@ -82,22 +81,6 @@ def _binary_needles(rows) -> set[bytes]:
     return {struct.pack("<d", v) for r in rows for v in (r.x, r.y, r.lon, r.lat)}
 
 
-def settle(page, timeout: float = 120) -> None:
-    """Wait until the run has finished and no stale element from the previous run is left."""
-    deadline = time.monotonic() + timeout
-    calm = 0
-    while time.monotonic() < deadline:
-        busy = (
-            page.locator('[data-testid="stStatusWidget"]').count()
-            or page.locator('[data-stale="true"]').count()
-        )
-        calm = 0 if busy else calm + 1
-        if calm >= 4:
-            return
-        time.sleep(0.5)
-    raise AssertionError("the page did not settle")
-
-
 def capture_session(
     page, app_url: str, role: str, every_page: bool = True
 ) -> tuple[list[bytes], list[str]]:
@@ -116,7 +99,7 @@ def capture_session(
     page.on("websocket", on_ws)
     login(page, app_url, role)
     page.get_by_label("Användarnamn").wait_for(state="detached", timeout=60_000)
-    settle(page)
+    wait_idle(page, 120)
     htmls = [page.content()]
     shot(page, f"privacy-{role}-landing")
     others = [p for p in pages_for(role) if p.key != home_for(role)] if every_page else []
@@ -124,8 +107,7 @@ def capture_session(
         title = i18n.t(spec.title_key, "sv")
         # the menu link, clicked in the page (on a tablet the sidebar starts collapsed)
         page.locator('[data-testid="stSidebar"] a', has_text=title).first.evaluate("a => a.click()")
-        wait_idle(page)
-        settle(page)
+        wait_idle(page, 120)
         htmls.append(page.content())
         shot(page, f"privacy-{role}-{spec.key}")
     return frames, htmls

@@ -5,17 +5,22 @@ size. Screenshots land in artifacts/."""
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 
 import pytest
-from PIL import Image
 
 from pax_geo import i18n
 
 # Fixtures (app_url, browser, page, viewport) come from the tests.browser_support plugin;
 # importing them here would start a second Playwright.
-from tests.browser_support import login, shot, wait_idle
+from tests.browser_support import (
+    charts_drawn,
+    distinct_colours,
+    login,
+    settled_image,
+    shot,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -27,9 +32,8 @@ def tr(key: str, **fmt) -> str:
 def map_colours(page) -> int:
     """Distinct colours on the map canvas; fails if one colour floods it (a broken layer)."""
     canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
-    canvas.wait_for(state="visible", timeout=60_000)
-    page.wait_for_timeout(2500)
-    img = Image.open(io.BytesIO(canvas.screenshot())).convert("RGB").resize((160, 140))
+    drawn = settled_image(canvas, ready=lambda im: distinct_colours(im) > 8)
+    img = drawn.resize((160, 140))
     pixels = list(img.get_flattened_data())
     colour, n = Counter(pixels).most_common(1)[0]
     background = min(colour) > 225  # the empty map (no basemap) is near white
@@ -74,12 +78,13 @@ def test_police_sees_each_method(page, app_url):
         choose(page, tr(f"an_method_{method}"))
         wait_result(page)
         assert page.get_by_text(tr("an_what")).first.is_visible(), method
-        if method in ("temporal", "compstat"):
-            page.wait_for_timeout(1500)
-            if method == "temporal":
-                assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 2
-            else:
-                assert page.locator('[data-testid="stDataFrame"]').count() >= 2
+        if method == "temporal":
+            assert charts_drawn(page, 2) >= 2  # the charts have drawn marks, not only frames
+        elif method == "compstat":
+            page.wait_for_function(
+                "document.querySelectorAll('[data-testid=\"stDataFrame\"]').length >= 2",
+                timeout=30_000,
+            )
         else:
             assert map_colours(page) > 8, method
         shot(page, f"hotspots-police-{method}")

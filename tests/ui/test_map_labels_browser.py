@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from pax_geo.ui.deck import VIEW_POINTS
-from tests.browser_support import ARTIFACTS, login, open_page
+from tests.browser_support import ARTIFACTS, login, open_page, settled_image
 from tests.deck_support import FIND_DECK, deck_layers
 
 pytestmark = pytest.mark.browser
@@ -94,9 +94,8 @@ def test_opening_view_and_label_collisions(browser, app_url, owner_engine, role,
             assert abs(v["lon"] - VIEW_POINTS.longitude) < 1e-6
             assert abs(v["zoom"] - VIEW_POINTS.zoom) < 1e-6
         chart = pg.locator('[data-testid="stDeckGlJsonChart"]').first
-        for z in (9, 10, 11, 12, 13):
+        for z in (9, 10, 11, 12, 13):  # for a person to look at (artifacts/)
             pg.evaluate(ZOOM, [17.60, 59.18, z])
-            pg.wait_for_timeout(3000)
-            chart.screenshot(path=str(ARTIFACTS / f"labels-{width}-z{z}.png"))
+            settled_image(chart).save(ARTIFACTS / f"labels-{width}-z{z}.png")
     finally:
         ctx.close()

@@ -19,6 +19,7 @@ from tests.browser_support import (
     DESKTOP,
     TABLET,
     charts_drawn,
+    frames,
     in_view,
     login,
     wait_idle,
@@ -44,12 +45,13 @@ def full_shot(page, name: str) -> Path:
     page.set_viewport_size(
         {"width": size["width"], "height": min(max(height + 40, size["height"]), 9000)}
     )
-    page.wait_for_timeout(1500)
+    frames(page, 3)  # the charts redraw at the new size
+    page.wait_for_timeout(250)
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"horizons-{name}-{page.viewport_name}.png"
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(size)
-    page.wait_for_timeout(500)
+    frames(page, 3)
     return path
 
 
@@ -127,7 +129,7 @@ def test_medellang_trends_and_changes_since_then_the_area_card(page, app_url):
         page.set_viewport_size(size)
         page.viewport_name = name
         close_sidebar_on_tablet(page)
-        page.wait_for_timeout(800)
+        frames(page, 3)  # laid out again at the new size
         first = metrics.nth(0).bounding_box()
         third = metrics.nth(2).bounding_box()
         rule_box = rule.bounding_box()
@@ -156,7 +158,7 @@ def test_medellang_per_area_panels(page, app_url):
         page.set_viewport_size(size)
         page.viewport_name = name
         close_sidebar_on_tablet(page)
-        page.wait_for_timeout(800)
+        frames(page, 3)  # laid out again at the new size
         assert charts_drawn(page, 21) >= 21, name  # every district gets a panel
         assert no_horizontal_overflow(page), name
         full_shot(page, "medellang-per-area-security-chief")
@@ -178,7 +180,7 @@ def test_lang_choropleth_and_click_opens_the_card(page, app_url, owner_engine):
         page.set_viewport_size(size)
         page.viewport_name = name
         close_sidebar_on_tablet(page)
-        page.wait_for_timeout(800)
+        frames(page, 3)  # laid out again at the new size
         charts_drawn(page, 2)
         full_shot(page, "lang-choropleth-board")
         assert no_horizontal_overflow(page), name
