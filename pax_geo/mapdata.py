@@ -14,13 +14,15 @@ cell centres; rows are bare arrays wherever no tooltip needs a field.
 from __future__ import annotations
 
 import typing
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from pax_geo import i18n, queries
+from pax_geo import clock, i18n, queries
 from pax_geo.analysis import hexgrid
 from pax_geo.horizons.counts import Count, with_ranges
 from pax_geo.layers import INCIDENT_KINDS, load_layers
@@ -128,6 +130,83 @@ def grid_cells(conn: Connection, flt: Filter) -> pd.DataFrame:
         conn,
         params=params,
     )
+
+
+# --- the settled part of a window ---------------------------------------------------------
+# A window ends at "now" (to the minute), so a year's map was a new read every minute. For roles
+# with exact counts, what a window holds is a sum over time: its whole days before today (the
+# settled span, the same all day) are read once for every kind and kept (SettledReads, cached
+# by the pages), and only the part before the first midnight and today's part are read each
+# time. Released counts (0009) are not sums over parts, so roles that get them read whole.
+
+
+@dataclass(frozen=True)
+class SettledReads:
+    """Reads of a settled span ``[start, end)`` for every kind the role sees, no area or other
+    filter: ``counts(start, end)`` as queries.incident_counts, ``hex(start, end, size, areas,
+    subtypes, verifications)`` as hex_counts. Pages pass cached ones."""
+
+    counts: Callable[[datetime, datetime], pd.DataFrame]
+    hex: Callable[[datetime, datetime, float, tuple, tuple, tuple], pd.DataFrame]
+
+
+def settled_span(start: datetime, end: datetime) -> tuple[datetime, datetime] | None:
+    """The whole days of ``[start, end)`` before the day ``end`` falls in (midnights in
+    Europe/Stockholm), or None when there are none."""
+    first = clock.local(start)
+    a = datetime.combine(first.date(), time.min, clock.TZ)
+    if a < first:
+        a = datetime.combine(first.date() + timedelta(days=1), time.min, clock.TZ)
+    last = clock.local(end)
+    b = datetime.combine(last.date(), time.min, clock.TZ)
+    return (a, b) if a < b else None
+
+
+def _parts(flt: Filter, span: tuple[datetime, datetime]) -> list[Filter]:
+    """The filter's window before and after the settled span (the parts read each time)."""
+    a, b = span
+    out = []
+    if flt.start < a:
+        out.append(replace(flt, end=a))
+    if b < flt.end:
+        out.append(replace(flt, start=b))
+    return out
+
+
+def _split_counts(
+    conn: Connection, flt: Filter, span: tuple[datetime, datetime], settled: SettledReads
+) -> pd.DataFrame:
+    body = settled.counts(*span)
+    body = body[body["kind"].isin(flt.kinds)]
+    if flt.area_ids:
+        body = body[body["area_id"].isin(flt.area_ids)]
+    frames = [body, *(queries.incident_counts(conn, part) for part in _parts(flt, span))]
+    both = pd.concat([f for f in frames if not f.empty], ignore_index=True)
+    if both.empty:
+        return frames[0].iloc[0:0].reset_index(drop=True)
+    summed = both.groupby(["area_id", "kind"], dropna=False, sort=False)["n"].sum().reset_index()
+    summed = summed[summed["n"] > 0]
+    return summed.assign(bucket=None, suppressed=False)[list(frames[0].columns)].reset_index(
+        drop=True
+    )
+
+
+def _split_hex(
+    conn: Connection,
+    flt: Filter,
+    size: float,
+    span: tuple[datetime, datetime],
+    settled: SettledReads,
+) -> pd.DataFrame:
+    body = settled.hex(*span, size, flt.area_ids, flt.subtypes, flt.verifications)
+    body = body[body["kind"].isin(flt.kinds)]
+    frames = [body, *(hex_counts(conn, part, size) for part in _parts(flt, span))]
+    both = pd.concat([f for f in frames if not f.empty], ignore_index=True)
+    if both.empty:
+        return frames[0].iloc[0:0].reset_index(drop=True)
+    cells = both.groupby(["kind", "q", "r"], sort=False)["n"].sum().reset_index()
+    x, y = hex_centre(cells["q"].to_numpy(float), cells["r"].to_numpy(float), size)
+    return cells.assign(x=x, y=y)
 
 
 # --- building the map ---------------------------------------------------------------------
@@ -240,9 +319,11 @@ def build(
     include_context: bool = True,
     ctx: MapContext | None = None,
     lang: str = "sv",
+    settled: SettledReads | None = None,
 ) -> MapData:
     """Everything the Här och nu map draws for this role and filter; tooltips follow each
-    layer spec's ``tooltip`` fields (layers/*.toml), in ``lang``.
+    layer spec's ``tooltip`` fields (layers/*.toml), in ``lang``. With ``settled``, a role with
+    exact counts reads the window's settled span from it (see SettledReads).
 
     The database decides all of it from the role's login alone (no part depends on the signed-in
     user), so pages share it between the sessions of a role."""
@@ -254,8 +335,14 @@ def build(
             text("select coalesce(max(suppress_below), 0) from pax_api.my_precision")
         ).scalar_one()
     )
+    span = settled_span(flt.start, flt.end) if settled is not None and suppress == 0 else None
     # Suppressed per-area counts are ranges [1, suppress-1]; sums over them stay ranges.
-    counts_df = with_ranges(queries.incident_counts(conn, flt), suppress)
+    counts_df = with_ranges(
+        _split_counts(conn, flt, span, settled)
+        if span and settled
+        else queries.incident_counts(conn, flt),
+        suppress,
+    )
     counts = {
         str(kind): Count(int(grp["lo"].sum()), int(grp["hi"].sum()))
         for kind, grp in counts_df.groupby("kind")
@@ -311,7 +398,11 @@ def build(
                 )
         else:
             size = hex_size_m if chosen == "hex" else max(40.0, hex_size_m / 3)
-            cells = hex_counts(conn, f_exact, size)
+            cells = (
+                _split_hex(conn, f_exact, size, span, settled)
+                if span and settled
+                else hex_counts(conn, f_exact, size)
+            )
             lon, lat = xy_to_lonlat(cells["x"], cells["y"])
             cells = cells.assign(lon=lon, lat=lat)
             for kind, grp in cells.groupby("kind", sort=False):

@@ -193,3 +193,98 @@ def test_grid_cells_equal_the_grid_rows(reader_engines, demo_loaded):
             )
         ).all()
     assert cells and sorted(map(tuple, cells)) == sorted(map(tuple, rows))
+
+
+def _direct_settled(conn) -> mapdata.SettledReads:
+    """Settled reads straight from the database (what the pages cache), every kind."""
+    prec = queries.my_precision(conn)
+    every = queries.kinds_at(prec)
+    exact = queries.kinds_at(prec, ("exact",))
+    return mapdata.SettledReads(
+        counts=lambda a, b: queries.incident_counts(conn, queries.Filter(a, b, every)),
+        hex=lambda a, b, size, areas, subtypes, ver: mapdata.hex_counts(
+            conn, queries.Filter(a, b, exact, areas, subtypes, ver), size
+        ),
+    )
+
+
+def _comparable(m: mapdata.MapData) -> dict:
+    return {
+        "mode": m.mode,
+        "counts": m.counts,
+        "point_total": m.point_total,
+        "layers": {
+            k: (layer.mode, layer.shown, sorted(map(json.dumps, layer.rows)))
+            for k, layer in m.incidents.items()
+        },
+        "districts": sorted((d["id"], d["n"], d["label"]) for d in m.districts),
+    }
+
+
+@pytest.mark.parametrize("role", ["police_analyst", "security_chief", "field_worker"])
+def test_a_window_read_in_parts_is_the_window_read_whole(reader_engines, demo_loaded, role):
+    """The settled span (whole past days) read apart and the first and last day read each
+    time give the very map one read of the window gives: windows ending now and at the
+    demo's end, starting at a midnight exactly, inside one day, with an area or a subtype."""
+    from datetime import datetime, time
+
+    from pax_geo import clock
+
+    now = clock.now()
+    midnight = datetime.combine(now.date() - timedelta(days=40), time.min, clock.TZ)
+    cases = [
+        (now - timedelta(days=30), now + timedelta(minutes=1), {}),
+        (now - timedelta(days=365), now + timedelta(minutes=1), {}),
+        (default_end() - timedelta(days=90), default_end(), {}),
+        (midnight, now, {}),
+        (now - timedelta(hours=3), now, {}),
+        (now - timedelta(days=200), now, {"area_ids": (1, 2, 3)}),
+        (now - timedelta(days=200), now, {"subtypes": ("vehicle",)}),
+    ]
+    with reader_engines["police_analyst"].connect() as conn:
+        # records a first and a last day hold: a window from one minute before a record, and
+        # one to a minute after a record
+        t0, t1 = conn.execute(
+            text(
+                "select (array_agg(occurred_at order by occurred_at))[5], "
+                "(array_agg(occurred_at order by occurred_at desc))[30] from pax_api.incident_exact "
+                "where extract(hour from occurred_at at time zone 'Europe/Stockholm') between 2 and 21"
+            )
+        ).one()
+    cases += [
+        (t0 - timedelta(minutes=1), t1 + timedelta(minutes=1), {}),
+        (t1 - timedelta(days=20, minutes=1), t1 + timedelta(minutes=1), {}),
+    ]
+    split = 0
+    with reader_engines[role].connect() as conn:
+        settled = _direct_settled(conn)
+        for start, end, extra in cases:
+            flt = queries.Filter(start, end, **extra)
+            for mode in ("hex", "heat", "auto"):
+                whole = mapdata.build(conn, flt, mode=mode, budget=50, include_context=False)
+                parts = mapdata.build(
+                    conn, flt, mode=mode, budget=50, include_context=False, settled=settled
+                )
+                assert _comparable(parts) == _comparable(whole), (role, start, end, extra, mode)
+                split += mapdata.settled_span(start, end) is not None
+    assert split >= 15  # most cases have a settled span to read apart
+
+
+def test_the_settled_span_is_the_whole_days_before_the_last_one():
+    from datetime import datetime
+
+    from pax_geo.clock import TZ
+
+    def at(*a) -> datetime:
+        return datetime(*a, tzinfo=TZ)
+
+    # across the change to summer time: midnights in Stockholm, the night of 23 hours inside
+    assert mapdata.settled_span(at(2026, 3, 27, 13, 5), at(2026, 3, 31, 9, 0)) == (
+        at(2026, 3, 28),
+        at(2026, 3, 31),
+    )
+    # a start exactly at midnight is the span's start; an end exactly at midnight its end
+    assert mapdata.settled_span(at(2026, 5, 1), at(2026, 5, 3)) == (at(2026, 5, 1), at(2026, 5, 3))
+    # within one day, or from one evening to the next morning: no whole day
+    assert mapdata.settled_span(at(2026, 5, 1, 1), at(2026, 5, 1, 23)) is None
+    assert mapdata.settled_span(at(2026, 5, 1, 20), at(2026, 5, 2, 8)) is None

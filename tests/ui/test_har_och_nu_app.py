@@ -177,3 +177,37 @@ def test_analysis_modes_lay_results_over_the_map(demo_loaded, mode, layer_id):
 def test_no_analysis_modes_for_roles_without_positions(demo_loaded):
     at = page_as("falt")
     assert not [s for s in at.selectbox if s.key == "har_analysis"]
+
+
+def test_the_next_minute_reads_only_the_first_and_last_day_of_a_year(demo_loaded, monkeypatch):
+    """A year's map for the police: the window moves with the minute, but its whole past days
+    are read once (mapdata.SettledReads, kept ten minutes); the next minute's map reads only
+    the part before the first midnight and today's part, and shows the same counts."""
+    from datetime import timedelta
+
+    from pax_geo import clock, queries
+    from pax_geo.ui import data
+
+    t = clock.now().replace(hour=12, minute=7)
+    monkeypatch.setattr(clock, "now", lambda: t)
+    reads: list[timedelta] = []
+    real_counts = queries.incident_counts
+
+    def counting(conn, flt, *args, **kwargs):
+        reads.append(flt.end - flt.start)
+        return real_counts(conn, flt, *args, **kwargs)
+
+    monkeypatch.setattr(queries, "incident_counts", counting)
+    for loader in (data.map_data, data.settled_counts, data.settled_hex):
+        loader.clear()
+    at = page_as("polis")  # the default 30 days
+    reads.clear()
+    at.segmented_control(key="har_window").set_value("1y").run()
+    before = metrics(at)
+    assert sum(r > timedelta(days=2) for r in reads) == 1, reads  # the year's whole days
+    reads.clear()
+    t = t + timedelta(minutes=1)
+    at.run()
+    assert not at.exception
+    assert reads and all(r <= timedelta(days=1) for r in reads), reads  # first and last day
+    assert metrics(at) == before
