@@ -10,11 +10,14 @@ first script run of its process. Real Streamlit (server.py), Chromium and PostGI
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import text
 
 from pax_geo.auth import DEMO_ACCOUNTS, DEMO_PASSWORD
 from tests.browser_support import DESKTOP, serve_app, signed_in
+
+pytestmark = pytest.mark.browser
 
 
 def test_a_deep_link_opened_first_signs_in_and_then_opens(

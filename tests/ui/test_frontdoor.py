@@ -23,6 +23,8 @@ from pax_geo.auth import DEMO_ACCOUNTS, DEMO_PASSWORD
 from tests.browser_support import ARTIFACTS, ROOT, login, open_page, pax_serve, shot, wait_idle
 from tests.http_support import Browser
 
+pytestmark = pytest.mark.browser
+
 
 def _front(db_name: str, run_dir: Path, workers: int) -> tuple[frontdoor.Front, str]:
     port = frontdoor.free_port()

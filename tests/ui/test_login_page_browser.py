@@ -11,6 +11,8 @@ from pax_geo.auth import DEMO_ACCOUNTS, DEMO_PASSWORD
 from pax_geo.ui.login_page import startup_files
 from tests.browser_support import ARTIFACTS, signed_in
 
+pytestmark = pytest.mark.browser
+
 SIZES = {"phone": (390, 844), "tablet": (820, 1180)}
 
 

@@ -17,6 +17,8 @@ from sqlalchemy import text
 
 from tests.browser_support import _free_port, login, open_page, pax_serve, wait_idle
 
+pytestmark = pytest.mark.browser
+
 #: Keeps the values of stApp's data-test-script-state in window.__paxStates from now on.
 RECORD_SCRIPT_STATES = """() => {
     window.__paxStates = [];
