@@ -142,9 +142,10 @@ def grid_cells(conn: Connection, flt: Filter) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class SettledReads:
-    """Reads of a settled span ``[start, end)`` for every kind the role sees, no area or other
-    filter: ``counts(start, end)`` as queries.incident_counts, ``hex(start, end, size, areas,
-    subtypes, verifications)`` as hex_counts. Pages pass cached ones."""
+    """Reads of a settled span ``[start, end)`` for every kind the role sees (the map keeps the
+    kinds it shows): ``counts(start, end)`` as queries.incident_counts for every area,
+    ``hex(start, end, size, areas, subtypes, verifications)`` as hex_counts with those filters.
+    Pages pass cached ones."""
 
     counts: Callable[[datetime, datetime], pd.DataFrame]
     hex: Callable[[datetime, datetime, float, tuple, tuple, tuple], pd.DataFrame]
@@ -181,9 +182,10 @@ def _split_counts(
     if flt.area_ids:
         body = body[body["area_id"].isin(flt.area_ids)]
     frames = [body, *(queries.incident_counts(conn, part) for part in _parts(flt, span))]
-    both = pd.concat([f for f in frames if not f.empty], ignore_index=True)
-    if both.empty:
+    filled = [f for f in frames if not f.empty]
+    if not filled:
         return frames[0].iloc[0:0].reset_index(drop=True)
+    both = pd.concat(filled, ignore_index=True)
     summed = both.groupby(["area_id", "kind"], dropna=False, sort=False)["n"].sum().reset_index()
     summed = summed[summed["n"] > 0]
     return summed.assign(bucket=None, suppressed=False)[list(frames[0].columns)].reset_index(
@@ -201,9 +203,10 @@ def _split_hex(
     body = settled.hex(*span, size, flt.area_ids, flt.subtypes, flt.verifications)
     body = body[body["kind"].isin(flt.kinds)]
     frames = [body, *(hex_counts(conn, part, size) for part in _parts(flt, span))]
-    both = pd.concat([f for f in frames if not f.empty], ignore_index=True)
-    if both.empty:
+    filled = [f for f in frames if not f.empty]
+    if not filled:
         return frames[0].iloc[0:0].reset_index(drop=True)
+    both = pd.concat(filled, ignore_index=True)
     cells = both.groupby(["kind", "q", "r"], sort=False)["n"].sum().reset_index()
     x, y = hex_centre(cells["q"].to_numpy(float), cells["r"].to_numpy(float), size)
     return cells.assign(x=x, y=y)

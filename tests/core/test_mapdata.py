@@ -240,6 +240,7 @@ def test_a_window_read_in_parts_is_the_window_read_whole(reader_engines, demo_lo
         (now - timedelta(hours=3), now, {}),
         (now - timedelta(days=200), now, {"area_ids": (1, 2, 3)}),
         (now - timedelta(days=200), now, {"subtypes": ("vehicle",)}),
+        (now - timedelta(days=9000), now - timedelta(days=8000), {}),  # nothing in any part
     ]
     with reader_engines["police_analyst"].connect() as conn:
         # records a first and a last day hold: a window from one minute before a record, and
