@@ -12,6 +12,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from pax_geo import auth, i18n
+from pax_geo import config as pax_config
 from pax_geo.auth import DEMO_ACCOUNTS
 from pax_geo.ui.session import KEY_LAST_ACTIVITY, User
 
@@ -47,12 +48,32 @@ def press_download(at: AppTest, index: int = 0) -> bytes:
 LEAK_MARKERS = ("Traceback", "psycopg", "sqlalchemy", "SQLSTATE", "pax_data.")
 
 
+#: (database, username) -> a live session this test process signed in (live_login)
+_LOGINS: dict[tuple[str, str], auth.LoginResult] = {}
+
+
+def live_login(username: str) -> auth.LoginResult:
+    """A live session of the account (password sign-in), reused while it stays live: a
+    sign-in costs an argon2 hash (0.1 s), and page tests sign in hundreds of times. The
+    session is checked (and the account read again) on every reuse, so an ended session, a
+    changed role or a disabled account gets a new sign-in or its refusal, as for a user."""
+    key = (pax_config.settings().db_name, username)
+    res = _LOGINS.get(key)
+    if res is not None and res.token:
+        check = auth.touch_session(str(res.token))
+        if check.status == "ok" and check.account is not None:
+            return auth.LoginResult("ok", account=check.account, token=res.token)
+    res = auth.authenticate(username, auth.DEMO_PASSWORD)
+    assert res.ok, username
+    _LOGINS[key] = res
+    return res
+
+
 def signed_in(script: str, username: str, lang: str = "sv", timeout: int = 300) -> AppTest:
     """An AppTest of script (app.py or a page file) whose session holds a live session of the
     demo account username (or of a role's demo account). Not yet run."""
     username = DEMO_ACCOUNTS.get(username, username)
-    res = auth.authenticate(username, auth.DEMO_PASSWORD)
-    assert res.ok, username
+    res = live_login(username)
     at = AppTest.from_file(script, default_timeout=timeout)
     at.session_state["user"] = User.from_login(res)
     at.session_state[KEY_LAST_ACTIVITY] = time.time()
@@ -95,8 +116,7 @@ def submit_login(at: AppTest, username: str, password: str) -> AppTest:
 
 def signed_in_app(username: str, run: bool = True) -> AppTest:
     """An app whose session holds a real, live session of a demo account."""
-    res = auth.authenticate(username, auth.DEMO_PASSWORD)
-    assert res.ok, username
+    res = live_login(username)
     at = app()
     at.session_state["user"] = User.from_login(res)
     at.session_state[KEY_LAST_ACTIVITY] = time.time()

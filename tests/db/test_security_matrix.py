@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 
 import pytest
 from sqlalchemy import Engine, text
@@ -22,8 +21,7 @@ from pax_geo.capabilities import CAPABILITIES
 from pax_geo.layers import INCIDENT_KINDS, ROLES, SUPPRESSING_ROLES, load_layers, precision_matrix
 from pax_geo.pages import PAGES, may_open
 from pax_geo.security import FIELD_FUNCTIONS, sync_privileges
-from pax_geo.ui.session import KEY_LAST_ACTIVITY, User
-from tests.app_support import APP, TIMEOUT
+from tests import app_support
 
 #: app.py runs as a server runs it (st.navigation), see conftest.navigation_mode
 pytestmark = pytest.mark.usefixtures("navigation_mode")
@@ -436,12 +434,7 @@ def test_field_functions_are_executable_exactly_by_the_capable_roles(owner_engin
 
 
 def signed_in_app(role: str) -> AppTest:
-    res = auth.authenticate(DEMO_ACCOUNT[role], auth.DEMO_PASSWORD)
-    assert res.ok
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.session_state["user"] = User.from_login(res)
-    at.session_state[KEY_LAST_ACTIVITY] = time.time()
-    return at.run()
+    return app_support.signed_in_app(DEMO_ACCOUNT[role])
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=lambda p: p.key)
