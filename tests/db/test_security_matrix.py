@@ -433,20 +433,29 @@ def test_field_functions_are_executable_exactly_by_the_capable_roles(owner_engin
 # --- pages ----------------------------------------------------------------------------------
 
 
-def signed_in_app(role: str) -> AppTest:
-    return app_support.signed_in_app(DEMO_ACCOUNT[role])
+@pytest.fixture(scope="module")
+def role_apps(demo_loaded) -> dict[str, AppTest]:
+    """One signed-in app per role for the whole matrix, as one user moving from page to page
+    (each cell opens its page from wherever the previous cell left the app)."""
+    return {}
+
+
+def role_app(role_apps: dict[str, AppTest], role: str) -> AppTest:
+    if role not in role_apps:
+        role_apps[role] = app_support.signed_in_app(DEMO_ACCOUNT[role])
+    return role_apps[role]
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=lambda p: p.key)
 @pytest.mark.parametrize("role", ROLES)
-def test_role_page_cell(role, spec, owner_engine, demo_loaded):
-    at = signed_in_app(role)
-    # the menu lists exactly the pages the role may open
-    menu = {link.value for link in at.page_link}
-    assert menu == {tr(p.title_key) for p in PAGES if may_open(role, p.key)}
+def test_role_page_cell(role, spec, owner_engine, demo_loaded, role_apps):
+    at = role_app(role_apps, role)
     with owner_engine.connect() as oc:
         before = oc.execute(text("select coalesce(max(id), 0) from pax_data.audit_log")).scalar()
     at.switch_page(spec.path).run()
+    # the menu lists exactly the pages the role may open, on every page
+    menu = {link.value for link in at.page_link}
+    assert menu == {tr(p.title_key) for p in PAGES if may_open(role, p.key)}
     refusal = tr("page_forbidden", role=tr(f"role_{role}"))
     errors = [e.value for e in at.error]
     with owner_engine.connect() as oc:
