@@ -174,6 +174,13 @@ def _parts(flt: Filter, span: tuple[datetime, datetime]) -> list[Filter]:
     return out
 
 
+def _sum_parts(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
+    """``n`` summed per ``keys`` over the parts of a window (a missing area is a key too)."""
+    both = pd.concat([f[[*keys, "n"]] for f in frames], ignore_index=True)
+    summed = both.groupby(keys, dropna=False, sort=False)["n"].sum().reset_index()
+    return summed[summed["n"] > 0].reset_index(drop=True)
+
+
 def _split_counts(
     conn: Connection, flt: Filter, span: tuple[datetime, datetime], settled: SettledReads
 ) -> pd.DataFrame:
@@ -181,16 +188,9 @@ def _split_counts(
     body = body[body["kind"].isin(flt.kinds)]
     if flt.area_ids:
         body = body[body["area_id"].isin(flt.area_ids)]
-    frames = [body, *(queries.incident_counts(conn, part) for part in _parts(flt, span))]
-    filled = [f for f in frames if not f.empty]
-    if not filled:
-        return frames[0].iloc[0:0].reset_index(drop=True)
-    both = pd.concat(filled, ignore_index=True)
-    summed = both.groupby(["area_id", "kind"], dropna=False, sort=False)["n"].sum().reset_index()
-    summed = summed[summed["n"] > 0]
-    return summed.assign(bucket=None, suppressed=False)[list(frames[0].columns)].reset_index(
-        drop=True
-    )
+    parts = [queries.incident_counts(conn, part) for part in _parts(flt, span)]
+    summed = _sum_parts([body, *parts], ["area_id", "kind"])
+    return summed.assign(bucket=None, suppressed=False)[list(body.columns)]
 
 
 def _split_hex(
@@ -202,12 +202,8 @@ def _split_hex(
 ) -> pd.DataFrame:
     body = settled.hex(*span, size, flt.area_ids, flt.subtypes, flt.verifications)
     body = body[body["kind"].isin(flt.kinds)]
-    frames = [body, *(hex_counts(conn, part, size) for part in _parts(flt, span))]
-    filled = [f for f in frames if not f.empty]
-    if not filled:
-        return frames[0].iloc[0:0].reset_index(drop=True)
-    both = pd.concat(filled, ignore_index=True)
-    cells = both.groupby(["kind", "q", "r"], sort=False)["n"].sum().reset_index()
+    parts = [hex_counts(conn, part, size) for part in _parts(flt, span)]
+    cells = _sum_parts([body, *parts], ["kind", "q", "r"])
     x, y = hex_centre(cells["q"].to_numpy(float), cells["r"].to_numpy(float), size)
     return cells.assign(x=x, y=y)
 
@@ -338,12 +334,15 @@ def build(
             text("select coalesce(max(suppress_below), 0) from pax_api.my_precision")
         ).scalar_one()
     )
-    span = settled_span(flt.start, flt.end) if settled is not None and suppress == 0 else None
+    # (span, reads) when this window is read in parts (see SettledReads), else None
+    split = (
+        (span, settled)
+        if settled is not None and suppress == 0 and (span := settled_span(flt.start, flt.end))
+        else None
+    )
     # Suppressed per-area counts are ranges [1, suppress-1]; sums over them stay ranges.
     counts_df = with_ranges(
-        _split_counts(conn, flt, span, settled)
-        if span and settled
-        else queries.incident_counts(conn, flt),
+        _split_counts(conn, flt, *split) if split else queries.incident_counts(conn, flt),
         suppress,
     )
     counts = {
@@ -402,8 +401,8 @@ def build(
         else:
             size = hex_size_m if chosen == "hex" else max(40.0, hex_size_m / 3)
             cells = (
-                _split_hex(conn, f_exact, size, span, settled)
-                if span and settled
+                _split_hex(conn, f_exact, size, *split)
+                if split
                 else hex_counts(conn, f_exact, size)
             )
             lon, lat = xy_to_lonlat(cells["x"], cells["y"])
