@@ -121,6 +121,7 @@ with st.expander(t("users_add"), icon=":material/person_add:"):
                 list(muni_names),
                 key="users_new_municipalities",
                 format_func=lambda c: muni_names[c],
+                placeholder=t("users_municipalities_placeholder"),
                 help=t("users_municipalities_help"),
             )
             if several
