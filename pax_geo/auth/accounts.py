@@ -52,20 +52,20 @@ def resolve_area(conn: Connection, area: str | int | None) -> int | None:
     raw = _no_control(str(area).strip(), "area")
     if raw.isdigit():
         rows = conn.execute(
-            text("select id, municipality_code from pax_data.area where id = :i"), {"i": int(raw)}
+            text("select id, municipality_code, true from pax_data.area where id = :i"),
+            {"i": int(raw)},
         ).all()
     else:
         rows = conn.execute(
             text(
-                "select id, municipality_code from pax_data.area "
-                "where (code = :v or lower(name) = lower(:v)) "
-                "and (kind = 'district') = (select coalesce(bool_or(kind = 'district'), false) "
-                "from pax_data.area where code = :v or lower(name) = lower(:v)) order by id"
+                "select id, municipality_code, kind = 'district' from pax_data.area "
+                "where code = :v or lower(name) = lower(:v) order by 3 desc, id"
             ),
             {"v": raw},
         ).all()
     if not rows:
         raise AuthError(f"area {raw!r}: no such area id, code or name")
+    rows = [r for r in rows if r[2] == rows[0][2]]  # districts, when any matches
     codes = sorted({r[1] for r in rows})
     if len(codes) > 1:
         raise AuthError(
