@@ -802,12 +802,26 @@ def test_an_administrator_sees_and_changes_only_its_municipalities_accounts(worl
     only_b = {n for (role, scope), (n, _t) in world.users.items() if scope == "B"}
     of_a = {n for (role, scope), (n, _t) in world.users.items() if scope in ("A", "AB")}
     admin_a = world.users[("admin", "A")][0]
+    # every account leaves a row of its own in the audit log, through its own session
+    for (role, _scope), (name, token) in world.users.items():
+        auth.write_audit(
+            "page_view", "t_tenancy", role=role, token=token, username=name, cfg=world.cfg
+        )
     with world.reader("admin", "A") as c:
         listed = {u["username"]: u for u in auth.list_users(c)}
         logged = set(c.execute(text("select distinct username from pax_api.audit_log")).scalars())
+        # the accounts were added by the system (no account): rows about B's accounts follow them
+        added = set(
+            c.execute(
+                text(
+                    "select detail ->> 'username' from pax_api.audit_log where action = 'user_add'"
+                )
+            ).scalars()
+        )
     assert of_a <= set(listed) and not only_b & set(listed)
     assert listed[world.users[("field_worker", "AB")][0]]["municipalities"] == sorted([A, B])
-    assert of_a & logged and not only_b & logged  # every account above has signed in
+    assert of_a <= logged and not only_b & logged
+    assert of_a <= added and not only_b & added
     with world.reader("admin", "AB") as c:
         assert only_b | of_a <= {u["username"] for u in auth.list_users(c)}
     target_b = world.users[("field_worker", "B")][0]
@@ -822,6 +836,17 @@ def test_an_administrator_sees_and_changes_only_its_municipalities_accounts(worl
             auth.add_user(o, "t_new_db", "field_worker", actor=admin_a, area=f"D{B}")
         auth.add_user(o, "t_new_a", "field_worker", actor=admin_a)
         assert auth.municipalities_of(o, "t_new_a") == [A]
+        # areas are named across municipalities on the owner's side; a shared name is refused
+        assert auth.resolve_area(o, f"Distrikt {B}") is not None
+        o.execute(
+            text(
+                "insert into pax_data.area (code, name, kind, geom, source, source_id) "
+                "values ('DX', :n, 'district', st_geomfromewkt(:g), 'test', 'DX')"
+            ),
+            {"n": f"Distrikt {A}", "g": square(B, 4_000)},
+        )
+        with pytest.raises(auth.AuthError, match="areas of several municipalities"):
+            auth.resolve_area(o, f"distrikt {A}")
         # an administrator of both must say which
         with pytest.raises(auth.AuthError, match="choose the municipality"):
             auth.add_user(o, "t_new_ab", "field_worker", actor=world.users[("admin", "AB")][0])

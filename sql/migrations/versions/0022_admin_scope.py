@@ -8,7 +8,11 @@ addresses and sign-ins of B's staff.
   (``pax_api._scope()``, 0016), and the accounts that have none (unplaced: every administrator
   must be able to see and place them), now with each account's municipalities.
 * ``pax_api.audit_log`` gives the rows of those accounts, and the rows that name no account
-  (the system, and sign-in attempts with an unknown user name).
+  (the system, and sign-in attempts with an unknown user name); a row about an account
+  (``detail.username``: added, role changed, disabled …) follows that account too, so a
+  change made on the command line or by an administrator of both is not shown to the other
+  municipality's administrators.
+* ``pax_data.account_outside_scope`` is the one rule both views use.
 
 With one municipality every account has it, so both views give what they gave before. The
 owner-side changes from the admin page are checked the same way in
@@ -27,6 +31,17 @@ branch_labels = None
 depends_on = None
 
 SQL = """
+-- The accounts outside the session's scope: they belong to municipalities, none of them the
+-- session's. One rule for both views below (readers cannot read it: pax_data).
+create view pax_data.account_outside_scope as
+    select u.id, u.username
+    from pax_data.app_user u
+    where exists (select 1 from pax_data.app_user_municipality m where m.user_id = u.id)
+      and not exists (select 1 from pax_data.app_user_municipality m
+                      where m.user_id = u.id
+                        and m.municipality_code = any ((select pax_api._scope())::text[]));
+grant select on pax_data.account_outside_scope to pax_definer;
+
 create or replace view pax_api.app_user with (security_barrier) as
     select u.id, u.username, u.display_name, u.email, u.role, u.area_id, u.disabled,
            u.failed_attempts,
@@ -35,23 +50,16 @@ create or replace view pax_api.app_user with (security_barrier) as
            array(select m.municipality_code from pax_data.app_user_municipality m
                  where m.user_id = u.id order by 1) as municipalities
     from pax_data.app_user u
-    where not exists (select 1 from pax_data.app_user_municipality m where m.user_id = u.id)
-       or exists (select 1 from pax_data.app_user_municipality m
-                  where m.user_id = u.id
-                    and m.municipality_code = any ((select pax_api._scope())::text[]));
+    where not exists (select 1 from pax_data.account_outside_scope o where o.id = u.id);
 
+-- a row is hidden when the account that acted, or the account it names (detail.username: the
+-- account an administrator added or changed), is outside the scope
 create or replace view pax_api.audit_log with (security_barrier) as
     select a.id, a.at, a.username, a.role, a.action, a.page, a.detail, a.db_login
     from pax_data.audit_log a
-    where not exists (
-              select 1 from pax_data.app_user u
-              join pax_data.app_user_municipality m on m.user_id = u.id
-              where u.username = a.username)
-       or exists (
-              select 1 from pax_data.app_user u
-              join pax_data.app_user_municipality m on m.user_id = u.id
-              where u.username = a.username
-                and m.municipality_code = any ((select pax_api._scope())::text[]));
+    where not exists (select 1 from pax_data.account_outside_scope o
+                      where o.username = a.username
+                         or o.username = a.detail ->> 'username');
 """
 
 
