@@ -32,7 +32,8 @@ depends_on = None
 
 SQL = """
 -- The accounts outside the session's scope: they belong to municipalities, none of them the
--- session's. One rule for both views below (readers cannot read it: pax_data).
+-- session's. One rule for both views below (readers cannot read it: pax_data; pax migrate
+-- grants the definer select on pax_data, this view included, after the migrations).
 create view pax_data.account_outside_scope as
     select u.id, u.username
     from pax_data.app_user u
@@ -40,7 +41,6 @@ create view pax_data.account_outside_scope as
       and not exists (select 1 from pax_data.app_user_municipality m
                       where m.user_id = u.id
                         and m.municipality_code = any ((select pax_api._scope())::text[]));
-grant select on pax_data.account_outside_scope to pax_definer;
 
 create or replace view pax_api.app_user with (security_barrier) as
     select u.id, u.username, u.display_name, u.email, u.role, u.area_id, u.disabled,
