@@ -17,6 +17,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from streamlit.runtime.pages_manager import PagesManager
 
 from pax_geo.basemap import routes
+from pax_geo.config import settings
 from pax_geo.field.live import live
 from pax_geo.pages import FIELD_ROLES
 from pax_geo.ui import warmup
@@ -34,7 +35,8 @@ PagesManager.uses_pages_directory = False
 # the field roles' area status, kept ready in the background (pax_geo.field.live)
 live().start(FIELD_ROLES)
 # the pages' libraries imported now, not by the first visitor of each page (pax_geo.ui.warmup)
-warmup.start()
+if settings().warmup:
+    warmup.start()
 
 app = st.App(
     "app.py",

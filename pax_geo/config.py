@@ -53,6 +53,9 @@ class Settings:
     listen_address: str = field(default="127.0.0.1", metadata=_env("PAX_LISTEN_ADDRESS"))
     #: Streamlit processes behind nginx (pax_geo.frontdoor); 0: one per core, 1: no nginx
     workers: int = field(default=0, metadata=_env("PAX_WORKERS", lo=0, hi=64))
+    #: import the pages' libraries when a server process starts (pax_geo.ui.warmup); off, the
+    #: first visitor of each page in each process imports what that page needs
+    warmup: bool = field(default=True, metadata=_env("PAX_WARMUP"))
     grid_m: int = field(default=250, metadata=_env("PAX_GRID_M", lo=50, hi=5000))
     suppress_below: int = field(default=3, metadata=_env("PAX_SUPPRESS_BELOW", lo=2, hi=100))
     #: noise of the protected counts (0009): P(e) proportional to alpha^|e|
@@ -105,6 +108,12 @@ class Settings:
         return not self.database_url
 
 
+_BOOLS = {
+    **dict.fromkeys(("1", "true", "on", "yes"), True),
+    **dict.fromkeys(("0", "false", "off", "no"), False),
+}
+
+
 def _parse(name: str, raw: str, kind: object, lo: float | None, hi: float | None) -> object:
     args = typing.get_args(kind)
     if typing.get_origin(kind) is Literal:
@@ -113,6 +122,11 @@ def _parse(name: str, raw: str, kind: object, lo: float | None, hi: float | None
         return raw
     if type(None) in args:  # optional: an empty value is the default (None)
         (kind,) = [a for a in args if a is not type(None)]
+    if kind is bool:
+        word = raw.strip().lower()
+        if word not in _BOOLS:
+            raise SettingsError(f"{name}={raw!r} must be one of {', '.join(_BOOLS)}")
+        return _BOOLS[word]
     if kind is int:
         try:
             value: object = int(raw)

@@ -126,6 +126,12 @@ def _free_port() -> int:
     return free_port()
 
 
+#: The tests' servers live for a test or a module, and the pages they open import what they
+#: need; the warm-up (about 5 s of CPU per process, ~17 processes in a run) is tested on its
+#: own (tests/ui/test_warmup.py), so the others start without it.
+QUICK_START = {"PAX_WARMUP": "off"}
+
+
 @contextmanager
 def serve_app(db_name: str, **env_extra: str) -> Iterator[str]:
     """Serve the app (server.py) on a free port against a database; extra PAX_* settings."""
@@ -140,7 +146,7 @@ def serve_script(script: Path, **env_extra: str | None) -> Iterator[str]:
     ends; fails the test if it does not come up within a minute. ``env_extra`` adds settings;
     None removes one."""
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **QUICK_START}
     for key, value in env_extra.items():
         if value is None:
             env.pop(key, None)
@@ -183,7 +189,7 @@ def serve_script(script: Path, **env_extra: str | None) -> Iterator[str]:
 def pax_serve(db_name: str, port: int, *args: str, **env: str | None) -> subprocess.Popen:
     """``pax serve`` as ``make run`` starts it (nginx and workers unless told otherwise) on a
     port against a test database, quietly; ``env`` adds settings, None removes one."""
-    full = {**os.environ, "PAX_DB_NAME": db_name, "PYTHONPATH": str(ROOT)}
+    full = {**os.environ, "PAX_DB_NAME": db_name, "PYTHONPATH": str(ROOT), **QUICK_START}
     for key, value in env.items():
         if value is None:
             full.pop(key, None)

@@ -31,8 +31,11 @@ def test_values_are_parsed_by_type():
             "PAX_HOME": "/tmp/pax-home",
             "DATABASE_URL": "postgresql+psycopg://u:p@db:5432/x",
             "PAX_MUNICIPALITY_NAME": "",  # empty keeps the default
+            "PAX_WARMUP": "Off",
         }
     )
+    assert not cfg.warmup and config.load_settings({}).warmup
+    assert config.load_settings({"PAX_WARMUP": "1"}).warmup
     assert cfg.grid_m == 100 and cfg.release_alpha == 0.25
     assert cfg.lang == "en" and cfg.basemap == "none"
     assert cfg.home == Path("/tmp/pax-home") and not cfg.embedded
@@ -52,6 +55,10 @@ def test_values_are_parsed_by_type():
             "PAX_BASEMAP='google' must be one of carto, osm, url, mbtiles, none",
         ),
         ({"PAX_PORT": "http"}, "PAX_PORT='http' is not a whole number"),
+        (
+            {"PAX_WARMUP": "maybe"},
+            "PAX_WARMUP='maybe' must be one of 1, true, on, yes, 0, false, off, no",
+        ),
     ],
 )
 def test_bad_values_are_refused_by_name(env, message):

@@ -53,20 +53,24 @@ def test_the_warm_up_imports_what_the_pages_import_and_the_late_libraries():
     assert "warm-up import" not in done.stderr
 
 
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
 def test_a_component_imported_by_the_warm_up_is_served(pg_url, demo_loaded):
     """The draw map's component (streamlit_folium), imported by the warm-up before any page
-    ran, is registered with the runtime: its frame's page is served."""
+    ran, is registered with the runtime: its frame's page is served. With PAX_WARMUP=off
+    nothing is imported before a page runs, so it is not (yet) served."""
     url_path = "/component/streamlit_folium.st_folium/index.html"
-    with serve_app(pg_url.database) as url:
+    with serve_app(pg_url.database, PAX_WARMUP="off") as url:
+        time.sleep(3)  # the warm-up registers it within about 2 s of the start
+        assert _status(url + url_path) == 404
+    with serve_app(pg_url.database, PAX_WARMUP="on") as url:
         deadline = time.monotonic() + 90
-        status = None
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(url + url_path, timeout=5) as r:
-                    status = r.status
-            except urllib.error.HTTPError as exc:
-                status = exc.code
-            if status == 200:
-                break
+        while (status := _status(url + url_path)) != 200 and time.monotonic() < deadline:
             time.sleep(0.5)
-        assert status == 200
+        assert status == 200, status
