@@ -17,21 +17,28 @@ year before, in one query each: 365 days for 24 h, 52 ISO weeks for 7 d, 12 mont
 than a sum of cells); the current windows are the same rolling windows as on the card. Areas
 are read together, so the view costs seven queries whatever the number of areas. The light can
 differ from the card's only where the two normals differ (rolling versus calendar windows).
+
+The three normals are a year of released buckets each, the larger part of the cost (seconds at
+a million incidents), and they change only when a bucket ends: :class:`Normals` keeps them per
+reader (database, login, municipalities) for an hour at most, so the minute-by-minute refresh
+of :mod:`pax_geo.field.live` reads only the current windows and the evenings. A record that
+arrives late for a past day reaches the normal within the hour; the current counts at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from pax_geo import queries
+from pax_geo import clock, queries, tenancy
 from pax_geo.clock import TZ
 from pax_geo.horizons import queries as hq
-from pax_geo.horizons.card import window_counts
 from pax_geo.horizons.counts import Count, with_ranges
 from pax_geo.horizons.periods import Period, bucket_start, local_midnight, shift_buckets
 from pax_geo.horizons.traffic import (
@@ -159,19 +166,100 @@ def baseline_period(now: datetime, bucket: str, n: int) -> Period:
     return Period(local_midnight(first), local_midnight(current))
 
 
-def bucket_counts(cells: pd.DataFrame, n: int) -> list[Count]:
+def slot_counts(
+    cells: pd.DataFrame, slot: str, keys: Sequence[str]
+) -> dict[tuple, dict[object, Count]]:
+    """Totals per ``keys`` (e.g. area, or area and kind) and per ``slot`` (a window index or a
+    bucket), summed over everything else, in one grouping: {key values: {slot: Count}}."""
+    out: dict[tuple, dict[object, Count]] = defaultdict(dict)
+    if len(cells):
+        tot = cells.groupby([*keys, slot])[["lo", "hi"]].sum()
+        for idx, lo, hi in zip(tot.index, tot["lo"], tot["hi"], strict=True):
+            out[tuple(idx[:-1])][idx[-1]] = Count(int(lo), int(hi))
+    return out
+
+
+def bucket_counts(totals: dict[object, Count], n: int) -> list[Count]:
     """The n buckets' totals (buckets without cells are exact 0; order does not matter for a
     baseline)."""
-    if len(cells):
-        tot = cells.groupby("bucket")[["lo", "hi"]].sum()
-        counts = [Count(int(lo), int(hi)) for lo, hi in zip(tot["lo"], tot["hi"], strict=True)]
-    else:
-        counts = []
+    counts = list(totals.values())
     return counts + [Count.exact(0)] * max(0, n - len(counts))
 
 
-def build(conn: Connection, area_ids: Sequence[int], now: datetime) -> list[AreaStatus]:
-    """The status of each area (in the given order; unknown ids are left out)."""
+def window_list(totals: dict[object, Count], n: int) -> list[Count]:
+    """Windows 0..n-1 in order (windows without cells are exact 0)."""
+    return [totals.get(i, Count.exact(0)) for i in range(n)]
+
+
+class Normals:
+    """Released normals (a year of calendar buckets) kept per reader and period.
+
+    The key is everything the release depends on: the database, the login (the role), the
+    municipalities the connection is given, the kinds, the areas, the bucket and the period
+    (which moves when a bucket ends). Entries older than ``max_age`` are read again, so that
+    late records reach the normal; at most ``size`` are kept (the oldest go first)."""
+
+    def __init__(
+        self,
+        max_age: timedelta = timedelta(hours=1),
+        size: int = 64,
+        now: Callable[[], datetime] = clock.now,
+    ) -> None:
+        self.max_age, self.size, self._now = max_age, size, now
+        self._entries: dict[tuple, tuple[datetime, pd.DataFrame]] = {}
+        self._guard = threading.Lock()
+        self.reads = 0  # how many were read from the database (for tests and benches)
+
+    @staticmethod
+    def reader(conn: Connection) -> tuple:
+        url = conn.engine.url
+        login = conn.execute(text("select current_user")).scalar_one()
+        return (url.host, url.port, url.database, login, tenancy.scope_of(conn))
+
+    def cells(
+        self,
+        conn: Connection,
+        period: Period,
+        bucket: str,
+        kinds: Sequence[str],
+        area_ids: Sequence[int],
+        reader: tuple | None = None,
+    ) -> pd.DataFrame:
+        """``hq.incident_cells`` of the period, read once per max_age."""
+        key = (
+            reader or self.reader(conn),
+            bucket,
+            period.start,
+            period.end,
+            tuple(kinds),
+            tuple(sorted(int(a) for a in area_ids)),
+        )
+        now = self._now()
+        with self._guard:
+            hit = self._entries.get(key)
+        if hit is not None and now - hit[0] < self.max_age:
+            return hit[1].copy()
+        cells = hq.incident_cells(conn, period, bucket, kinds, area_ids)
+        with self._guard:
+            self.reads += 1
+            self._entries[key] = (now, cells)
+            while len(self._entries) > self.size:
+                del self._entries[min(self._entries, key=lambda k: self._entries[k][0])]
+        return cells.copy()
+
+
+#: the process's normals (pax_geo.field.live serves every session of a process)
+NORMALS = Normals()
+
+
+def build(
+    conn: Connection,
+    area_ids: Sequence[int],
+    now: datetime,
+    normals: Normals | None = NORMALS,
+) -> list[AreaStatus]:
+    """The status of each area (in the given order; unknown ids are left out). The normals come
+    from ``normals`` (None: read them now)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     areas = queries.area_table(conn)
@@ -184,33 +272,42 @@ def build(conn: Connection, area_ids: Sequence[int], now: datetime) -> list[Area
         key: hq.incident_window_cells(conn, now, length, 1, kinds, ids)
         for key, (length, _n) in STATUS_WINDOWS.items()
     }
+    reader = normals.reader(conn) if normals else None
     normal = {
-        key: hq.incident_cells(conn, baseline_period(now, bucket, n), bucket, kinds, ids)
+        key: (
+            normals.cells(conn, baseline_period(now, bucket, n), bucket, kinds, ids, reader)
+            if normals
+            else hq.incident_cells(conn, baseline_period(now, bucket, n), bucket, kinds, ids)
+        )
         for key, (bucket, n) in BASELINE_BUCKETS.items()
     }
     evenings = evening_windows(now)
     tonight = window_cells(conn, evenings, kinds, ids)
     threshold = hq.incident_threshold(conn, kinds)
+    # every total the statuses need, grouped once per read (not filtered per area and kind)
+    cur_area = {k: slot_counts(c, "window", ["area_id"]) for k, c in current.items()}
+    cur_kind = {k: slot_counts(c, "window", ["area_id", "kind"]) for k, c in current.items()}
+    base_area = {k: slot_counts(c, "bucket", ["area_id"]) for k, c in normal.items()}
+    base_kind = {k: slot_counts(c, "bucket", ["area_id", "kind"]) for k, c in normal.items()}
+    eve_area = slot_counts(tonight, "window", ["area_id"])
+    eve_kind = slot_counts(tonight, "window", ["area_id", "kind"])
     out = []
     for area_id in ids:
         statuses = []
         for key in STATUS_WINDOWS:
-            cur, base = current[key], normal[key]
-            count = window_counts(cur[cur["area_id"] == area_id], 1)[0]
             n = BASELINE_BUCKETS[key][1]
-            statuses.append(status(key, count, bucket_counts(base[base["area_id"] == area_id], n)))
-        tc = window_counts(tonight[tonight["area_id"] == area_id], len(evenings))
+            count = window_list(cur_area[key][(area_id,)], 1)[0]
+            statuses.append(status(key, count, bucket_counts(base_area[key][(area_id,)], n)))
+        tc = window_list(eve_area[(area_id,)], len(evenings))
         kind_counts = []
         for kind in kinds:
-            t = tonight[(tonight["area_id"] == area_id) & (tonight["kind"] == kind)]
-            kc = window_counts(t, len(evenings))
+            kc = window_list(eve_kind[(area_id, kind)], len(evenings))
             kind_counts.append(KindCount(kind, "tonight", kc[0], baseline(kc[1:]).mean))
             for key in ("24h", "7d"):
-                cur, base = current[key], normal[key]
-                now_k = window_counts(cur[(cur["area_id"] == area_id) & (cur["kind"] == kind)], 1)
                 n = BASELINE_BUCKETS[key][1]
-                b = bucket_counts(base[(base["area_id"] == area_id) & (base["kind"] == kind)], n)
-                kind_counts.append(KindCount(kind, key, now_k[0], baseline(b).mean))
+                now_k = window_list(cur_kind[key][(area_id, kind)], 1)[0]
+                b = bucket_counts(base_kind[key][(area_id, kind)], n)
+                kind_counts.append(KindCount(kind, key, now_k, baseline(b).mean))
         out.append(
             AreaStatus(
                 area_id=area_id,

@@ -114,16 +114,36 @@ def test_the_buckets_of_the_status_windows():
 
 def test_bucket_counts_fill_missing_buckets_with_zero():
     cells = pd.DataFrame(
-        {"bucket": ["a", "a", "b"], "lo": [1, 3, 0], "hi": [2, 3, 0]},
+        {
+            "area_id": [1, 1, 1, 2],
+            "kind": ["a", "b", "a", "a"],
+            "bucket": ["x", "x", "y", "x"],
+            "lo": [1, 3, 0, 5],
+            "hi": [2, 3, 0, 5],
+        },
     )
-    got = status.bucket_counts(cells, 4)
+    per_area = status.slot_counts(cells, "bucket", ["area_id"])
+    assert per_area == {(1,): {"x": Count(4, 5), "y": Count(0, 0)}, (2,): {"x": Count(5, 5)}}
+    got = status.bucket_counts(per_area[(1,)], 4)
     assert sorted(got, key=lambda c: (c.lo, c.hi)) == [
         Count(0, 0),
         Count(0, 0),
         Count(0, 0),
         Count(4, 5),
     ]
-    assert status.bucket_counts(cells.iloc[0:0], 2) == [Count(0, 0), Count(0, 0)]
+    per_kind = status.slot_counts(cells, "bucket", ["area_id", "kind"])
+    assert per_kind[(1, "a")] == {"x": Count(1, 2), "y": Count(0, 0)}
+    assert status.bucket_counts(per_kind[(3, "a")], 2) == [Count(0, 0), Count(0, 0)]
+    assert status.slot_counts(cells.iloc[0:0], "bucket", ["area_id"]) == {}
+
+
+def test_window_list_keeps_the_window_order():
+    assert status.window_list({2: Count(1, 2), 0: Count(3, 3)}, 4) == [
+        Count(3, 3),
+        Count(0, 0),
+        Count(1, 2),
+        Count(0, 0),
+    ]
 
 
 # --- build -----------------------------------------------------------------------------------
@@ -199,3 +219,37 @@ def test_police_7d_counts_are_the_true_counts(field_accounts, geo, owner_engine)
     seven = next(s for s in a.statuses if s.window == "7d")
     assert seven.count == Count.exact(sum(truth.get(k, 0) for k in kinds))
     assert not seven.uncertain
+
+
+# --- the normals kept between refreshes ---------------------------------------------------------
+
+
+def test_normals_are_read_once_per_reader_and_equal_a_fresh_read(field_accounts, geo):
+    """The normals kept by Normals give the same statuses as a build that reads them now; they
+    are kept per login (the field worker never gets the police's exact normal), read again when
+    they are older than max_age or when the period moves (a bucket ended)."""
+    clock_now = [clock.now()]
+    normals = status.Normals(max_age=timedelta(hours=1), now=lambda: clock_now[0])
+    now = clock_now[0]
+    fw, police = field_accounts["fw_two"], field_accounts["police"]
+    with fw.connect() as c:
+        fresh_fw = status.build(c, fw.area_ids, now, normals=None)
+        kept_fw = status.build(c, fw.area_ids, now, normals=normals)
+        assert normals.reads == 3  # day, week and month buckets
+        assert status.build(c, fw.area_ids, now, normals=normals) == kept_fw == fresh_fw
+        assert normals.reads == 3
+    with police.connect() as c:
+        fresh_police = status.build(c, fw.area_ids, now, normals=None)
+        assert status.build(c, fw.area_ids, now, normals=normals) == fresh_police
+        assert normals.reads == 6  # another login: its own normals
+    assert fresh_police != fresh_fw  # exact counts against ranges: the keys must differ
+    with fw.connect() as c:
+        clock_now[0] = now + timedelta(minutes=59)
+        status.build(c, fw.area_ids, now, normals=normals)
+        assert normals.reads == 6
+        clock_now[0] = now + timedelta(minutes=61)  # too old: read again
+        status.build(c, fw.area_ids, now, normals=normals)
+        assert normals.reads == 9
+        # a day later the day, and perhaps the week and month, buckets have moved on
+        status.build(c, fw.area_ids, now + timedelta(days=1), normals=normals)
+        assert normals.reads >= 10
