@@ -312,6 +312,17 @@ elif method == "nearrepeat":
                         zones=len(nr.zones),
                     )
                 )
+            if nr.note == "recent" and nr.tested_from is not None:
+                since = clock.local(nr.tested_from).strftime("%Y-%m-%d")
+                st.caption(
+                    t(
+                        "an_find_nearrepeat_recent",
+                        kind=kl,
+                        tested=nr.n_tested,
+                        n=nr.n_events,
+                        since=since,
+                    )
+                )
         legend(bundle.legend)
     for nr in results:
         if nr.knox is None:

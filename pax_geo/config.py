@@ -65,6 +65,11 @@ class Settings:
     gi_permutations: int = field(
         default=999_999, metadata=_env("PAX_GI_PERMUTATIONS", lo=99, hi=10_000_000)
     )
+    #: close pairs a near-repeat (Knox) test counts at most; above it the most recent events
+    #: that fit are tested (pax_geo.analysis.service.near_repeat)
+    near_repeat_max_pairs: int = field(
+        default=500_000, metadata=_env("PAX_NEAR_REPEAT_MAX_PAIRS", lo=1000, hi=10**9)
+    )
     lang: Lang = field(default="sv", metadata=_env("PAX_LANG"))
     #: the street map under every map (pax_geo.basemap): a tile service, the municipality's own
     #: XYZ tiles (url), a self-hosted MBTiles file (mbtiles), or none

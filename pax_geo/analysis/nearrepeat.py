@@ -177,6 +177,46 @@ def close_pairs(x: np.ndarray, y: np.ndarray, max_distance: float, chunk: int = 
                 yield order[m["i"][keep] + a], order[m["j"][keep] + b], m["v"][keep]
 
 
+def count_close_pairs(x: np.ndarray, y: np.ndarray, max_distance: float) -> int:
+    """How many pairs i < j are at most ``max_distance`` apart, counted without listing them
+    (a KD-tree's dual-tree count; pairs exactly at the distance count too, so this is an upper
+    bound of what :func:`close_pairs` lists)."""
+    n = len(x)
+    if n < 2:
+        return 0
+    tree = cKDTree(np.column_stack([np.asarray(x, float), np.asarray(y, float)]))
+    return (int(tree.count_neighbors(tree, max_distance)) - n) // 2
+
+
+def recent_within(
+    x: np.ndarray, y: np.ndarray, max_distance: float, max_pairs: int, min_events: int = 10
+) -> int:
+    """For events in time order: the first index from which the rest (the most recent events)
+    have at most ``max_pairs`` close pairs, so that the Knox test's work (pairs x simulations)
+    and memory stay bounded. 0 when all of them fit; never more than ``len(x) - min_events``.
+
+    The recent run is doubled until it no longer fits and then halved in between, so the counts
+    cost about what the run found has, not what the whole period has (a year at a million
+    incidents has billions of close pairs)."""
+    n = len(x)
+    fits, size = min(n, min_events), min(n, min_events)
+    while size < n:
+        size = min(n, size * 2)
+        if count_close_pairs(x[n - size :], y[n - size :], max_distance) > max_pairs:
+            break
+        fits = size
+    else:
+        return 0
+    too_many = size  # a run of this length does not fit; one of `fits` does
+    while too_many - fits > 1:
+        mid = (fits + too_many) // 2
+        if count_close_pairs(x[n - mid :], y[n - mid :], max_distance) <= max_pairs:
+            fits = mid
+        else:
+            too_many = mid
+    return n - fits
+
+
 def knox(
     x: np.ndarray,
     y: np.ndarray,

@@ -53,10 +53,18 @@ def emerging(role: str, start: str, end: str, kinds: tuple[str, ...], size: int,
         return service.emerging(conn, _flt(start, end, kinds), size, step)
 
 
-@scope.shared(ttl=TTL, show_spinner=False, max_entries=32)
 def near_repeat(role: str, start: str, end: str, kinds: tuple[str, ...]):
+    """Near repeat with the configured bound on the pairs tested (part of the cache key)."""
+    return _near_repeat(role, start, end, kinds, settings().near_repeat_max_pairs)
+
+
+@scope.shared(ttl=TTL, show_spinner=False, max_entries=32)
+def _near_repeat(role: str, start: str, end: str, kinds: tuple[str, ...], max_pairs: int):
+    params = service.NearRepeatParams(max_pairs=max_pairs)
     with scope.reader(role) as conn:
-        return service.near_repeat(conn, _flt(start, end, kinds), now=datetime.fromisoformat(end))
+        return service.near_repeat(
+            conn, _flt(start, end, kinds), params, now=datetime.fromisoformat(end)
+        )
 
 
 @scope.shared(ttl=TTL, show_spinner=False, max_entries=32)

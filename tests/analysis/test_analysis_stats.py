@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import tracemalloc
+from dataclasses import replace
 from fractions import Fraction
 
 import libpysal
@@ -373,6 +374,67 @@ def test_knox_bands_use_exact_times():
     x2 = np.array([0.0, 0.0])
     res2 = nearrepeat.knox(x2, np.zeros(2), pd.Series([a, c]), 100, 1, 7, 2, simulations=3)
     assert res2.observed[0, 0] == 0 and res2.observed[0, 1] == 1
+
+
+def test_close_pairs_are_counted_as_brute_force_counts_them():
+    rng = np.random.default_rng(5)
+    # clustered points, some exactly 500 m apart (on the distance itself) and some repeated
+    x = np.concatenate([rng.normal(0, 300, 300), [0.0, 500.0, 0.0], rng.uniform(-2e3, 2e3, 50)])
+    y = np.concatenate([rng.normal(0, 300, 300), [9e3, 9e3, 9e3], rng.uniform(-2e3, 2e3, 50)])
+    d = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
+    iu = np.triu_indices(len(x), 1)
+    assert nearrepeat.count_close_pairs(x, y, 500.0) == int((d[iu] <= 500.0).sum())
+    listed = sum(len(i) for i, _, _ in nearrepeat.close_pairs(x, y, 500.0))
+    assert listed == int((d[iu] < 500.0).sum()) <= nearrepeat.count_close_pairs(x, y, 500.0)
+    assert nearrepeat.count_close_pairs(x[:1], y[:1], 500.0) == 0
+
+
+def test_recent_within_keeps_the_longest_recent_run_that_fits():
+    """Events in time order: the index found is the smallest from which the rest have at most
+    max_pairs close pairs (checked against every index), and all fit when they can."""
+    rng = np.random.default_rng(8)
+    x, y = rng.normal(0, 400, 120), rng.normal(0, 400, 120)
+
+    def pairs_from(i: int) -> int:
+        d = np.hypot(x[i:, None] - x[None, i:], y[i:, None] - y[None, i:])
+        return int((d[np.triu_indices(len(x) - i, 1)] <= 500.0).sum())
+
+    total = pairs_from(0)
+    assert nearrepeat.recent_within(x, y, 500.0, total) == 0
+    for budget in (45, 300, total // 3, total - 1):
+        first = nearrepeat.recent_within(x, y, 500.0, budget)
+        assert pairs_from(first) <= budget < pairs_from(first - 1), budget
+    # never fewer than min_events: ten events have at most 45 pairs
+    assert nearrepeat.recent_within(x, y, 500.0, 0) == len(x) - 10
+
+
+def test_near_repeat_tests_only_the_most_recent_events_that_fit():
+    """Above max_pairs the Knox test counts the most recent events whose close pairs fit, and
+    says so; the risk zones still come from every event."""
+    rng = np.random.default_rng(3)
+    n = 400
+    t0 = pd.Timestamp("2026-01-01", tz="UTC")
+    times = (t0 + pd.to_timedelta(np.sort(rng.uniform(0, 300, n)), unit="D")).round("s")
+    pts = pd.DataFrame(
+        {
+            "kind": "car_fire",
+            "x": rng.normal(650_000, 300, n),
+            "y": rng.normal(6_560_000, 300, n),
+            "occurred_at": times[rng.permutation(n)],  # not in time order
+            "precision": "exact",
+        }
+    )
+    flt_end = (t0 + pd.Timedelta(days=301)).to_pydatetime()
+    params = service.NearRepeatParams(simulations=19, max_pairs=5_000, kinds=("car_fire",))
+    [nr] = service.near_repeat_of(pts, params, flt_end)
+    assert nr.note == "recent" and 10 <= nr.n_tested < n == nr.n_events
+    assert nr.knox is not None and nr.knox.n_events == nr.n_tested
+    assert nr.knox.n_pairs <= 5_000
+    tested = pts.sort_values("occurred_at").iloc[n - nr.n_tested :]
+    assert nr.tested_from == tested["occurred_at"].iloc[0].to_pydatetime()
+    [whole] = service.near_repeat_of(pts, replace(params, max_pairs=10**9), flt_end)
+    assert whole.note == "" and whole.n_tested == n and whole.knox.n_events == n
+    assert whole.tested_from == times[0].to_pydatetime()
 
 
 def test_knox_memory_is_bounded_by_the_block_size():

@@ -3,6 +3,7 @@ that may open it, and a refusal for one that may not."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlalchemy import text
@@ -83,6 +84,22 @@ def test_security_chief_near_repeat_and_compstat(demo_loaded):
         if col in df.value.columns:
             seen |= set(df.value[col])
     assert seen and seen <= verdicts | {tr("an_verdict_suppressed")}
+
+
+def test_near_repeat_says_when_it_tested_only_the_latest_events(env_settings, demo_loaded):
+    """With a bound the demo's car fires exceed, the findings say how many of the latest
+    events the test counted and from when."""
+    env_settings(PAX_NEAR_REPEAT_MAX_PAIRS="1000")
+    at = open_hotspots("police_analyst")
+    at.segmented_control(key="an_method").set_value("nearrepeat").run()
+    assert_clean(at)
+    kind = tr("kind_car_fire")
+    pieces = tr("an_find_nearrepeat_recent", kind=kind, tested="§", n="§", since="§").split("§")
+    pattern = "(.+)".join(re.escape(p) for p in pieces)
+    [found] = [m for c in at.caption if (m := re.fullmatch(pattern, c.value))]
+    tested, total, since = found.groups()
+    assert 10 <= int(tested) < int(total)
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", since)
 
 
 def test_english_interface(demo_loaded):
