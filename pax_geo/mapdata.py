@@ -163,7 +163,7 @@ def settled_span(start: datetime, end: datetime) -> tuple[datetime, datetime] | 
     return (a, b) if a < b else None
 
 
-def _parts(flt: Filter, span: tuple[datetime, datetime]) -> list[Filter]:
+def window_parts(flt: Filter, span: tuple[datetime, datetime]) -> list[Filter]:
     """The filter's window before and after the settled span (the parts read each time)."""
     a, b = span
     out = []
@@ -188,7 +188,7 @@ def _split_counts(
     body = body[body["kind"].isin(flt.kinds)]
     if flt.area_ids:
         body = body[body["area_id"].isin(flt.area_ids)]
-    parts = [queries.incident_counts(conn, part) for part in _parts(flt, span)]
+    parts = [queries.incident_counts(conn, part) for part in window_parts(flt, span)]
     summed = _sum_parts([body, *parts], ["area_id", "kind"])
     return summed.assign(bucket=None, suppressed=False)[list(body.columns)]
 
@@ -202,7 +202,7 @@ def _split_hex(
 ) -> pd.DataFrame:
     body = settled.hex(*span, size, flt.area_ids, flt.subtypes, flt.verifications)
     body = body[body["kind"].isin(flt.kinds)]
-    parts = [hex_counts(conn, part, size) for part in _parts(flt, span)]
+    parts = [hex_counts(conn, part, size) for part in window_parts(flt, span)]
     cells = _sum_parts([body, *parts], ["kind", "q", "r"])
     x, y = hex_centre(cells["q"].to_numpy(float), cells["r"].to_numpy(float), size)
     return cells.assign(x=x, y=y)

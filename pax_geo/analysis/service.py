@@ -8,7 +8,7 @@ exact points for police, 250 m grid-snapped points for municipal roles. Results 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -34,6 +34,7 @@ from pax_geo.analysis.nearrepeat import (
 )
 from pax_geo.analysis.temporal import HourWeekday, Seasonality, hour_weekday, seasonality
 from pax_geo.config import TIMEZONE, settings
+from pax_geo.mapdata import settled_span, window_parts
 
 
 def precision_of(points: pd.DataFrame) -> str:
@@ -46,6 +47,40 @@ def precision_of(points: pd.DataFrame) -> str:
 
 def load_points(conn: Connection, flt: queries.Filter) -> pd.DataFrame:
     return queries.incident_points(conn, flt)
+
+
+#: Where a method gets its points: (connection, filter) -> incident_points' columns. The pages
+#: pass one that keeps the whole past days (pax_geo.ui.analysis_data.points_source).
+PointSource = Callable[[Connection, queries.Filter], pd.DataFrame]
+
+
+def split_points(
+    conn: Connection,
+    flt: queries.Filter,
+    settled: Callable[[datetime, datetime], pd.DataFrame],
+) -> pd.DataFrame:
+    """The filter's points with its whole past days (mapdata.settled_span) taken from
+    ``settled(start, end)`` (every point kind the role sees, kept by the caller) and the hours
+    before its first midnight and after the last read now: the rows one read of the window
+    gives, in its order (exact positions first, each newest first). A filter on areas, subtypes
+    or verification is read whole."""
+    span = settled_span(flt.start, flt.end)
+    if span is None or flt.area_ids or flt.subtypes or flt.verifications:
+        return load_points(conn, flt)
+    body = settled(*span)
+    body = body[body["kind"].isin(flt.kinds)]
+    parts = [load_points(conn, part) for part in window_parts(flt, span)]
+    frames = [f for f in (*parts, body) if len(f)]
+    if not frames:
+        return body.iloc[0:0].reset_index(drop=True)
+    out = pd.concat(frames, ignore_index=True)
+    grid_last = out["precision"].ne("exact").astype(int) * -1
+    return (
+        out.assign(_o=grid_last)
+        .sort_values(["_o", "occurred_at"], ascending=False, kind="stable")
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
 
 
 def study_region(conn: Connection):
@@ -147,10 +182,9 @@ def hot_spots(
     size: float = 250.0,
     rings: int = 1,
     permutations: int = 99_999,
+    points: PointSource = load_points,
 ) -> HotSpots:
-    return hot_spots_from_points(
-        load_points(conn, flt), study_region(conn), size, rings, permutations
-    )
+    return hot_spots_from_points(points(conn, flt), study_region(conn), size, rings, permutations)
 
 
 @dataclass
@@ -165,8 +199,9 @@ def density(
     flt: queries.Filter,
     bandwidth: float | str = DEFAULT_BANDWIDTH_M,
     grid: int = 512,  # a minimum: the spacing is at most half the bandwidth (density.kde)
+    points: PointSource = load_points,
 ) -> DensityResult:
-    pts = load_points(conn, flt)
+    pts = points(conn, flt)
     if len(pts) < 2:
         return DensityResult(None, len(pts), precision_of(pts))
     region = study_region(conn)
@@ -200,11 +235,12 @@ def emerging(
     step: str | None = None,
     time_window: int = 1,
     alpha: float = 0.10,
+    points: PointSource = load_points,
 ) -> tuple[Emerging, str]:
     """Emerging hot spots over the filter's period; ``step`` None picks the longest step giving
     at least 10 (see :func:`emerging.choose_step`); too few steps raise ``TooFewSteps``."""
     step = step or choose_step(flt.start, flt.end)
-    pts = load_points(conn, flt)
+    pts = points(conn, flt)
     x, y = pts.x.to_numpy(dtype=float), pts.y.to_numpy(dtype=float)
     lattice = lattice_for(size, study_region(conn), x, y)
     cube = build_cube(lattice, x, y, pts["occurred_at"], flt.end, step, start=flt.start)
@@ -249,15 +285,18 @@ def near_repeat(
     flt: queries.Filter,
     params: NearRepeatParams | None = None,
     now: datetime | None = None,
+    points: PointSource | None = None,
 ) -> list[NearRepeat]:
     """Knox test per kind over the filter's period; risk zones active at ``now``.
 
-    The events of the zones' horizon (the last ``n_time`` time bands before ``now``) are read
+    With ``points`` the period's points come from there. Otherwise the events of the zones' horizon (the last ``n_time`` time bands before ``now``) are read
     first. A kind whose most recent events already fill ``max_pairs`` there needs nothing older
     but its number (counted, not read); the others are read over the whole period. So a year
     at a million incidents reads its last five weeks, not its 300,000 points."""
     params = params or NearRepeatParams()
     now = now or min(pd.Timestamp.now(tz=TIMEZONE).to_pydatetime(), flt.end)
+    if points is not None:
+        return near_repeat_of(points(conn, flt), params, now, flt.kinds)
     horizon = now - timedelta(days=params.time_band_days * params.n_time)
     if horizon <= flt.start:
         return near_repeat_of(load_points(conn, flt), params, now, flt.kinds)
@@ -355,10 +394,15 @@ class Temporal:
     n_points: int
 
 
-def temporal(conn: Connection, flt: queries.Filter, aoristic: bool = True) -> Temporal:
+def temporal(
+    conn: Connection,
+    flt: queries.Filter,
+    aoristic: bool = True,
+    points: PointSource = load_points,
+) -> Temporal:
     """Hour x weekday and seasonality. Uses every incident the role may see with a time, also
     those without a position (read through the same point views)."""
-    pts = load_points(conn, flt)
+    pts = points(conn, flt)
     return Temporal(
         hour_weekday(pts, aoristic), seasonality(pts["occurred_at"], flt.start, flt.end), len(pts)
     )
@@ -376,8 +420,9 @@ def coverage(
     permutations: int = 99_999,
     min_level: int = 2,
     max_route_distance_m: float = DEFAULT_ROUTE_DISTANCE_M,
+    points: PointSource = load_points,
 ) -> tuple[HotSpots, CoverageGaps]:
-    pts = load_points(conn, flt)
+    pts = points(conn, flt)
     hs = hot_spots_from_points(pts, study_region(conn), size, rings, permutations)
     gaps = coverage_gaps(
         hs.lattice,

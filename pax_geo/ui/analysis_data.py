@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pandas as pd
+
 from pax_geo import queries
 from pax_geo.analysis import service
 from pax_geo.config import settings
 from pax_geo.ui import scope
 
 TTL = 600
+#: How long the whole past days' points are kept (pax_geo.ui.data.SETTLED_TTL: records that
+#: arrive late for a past day reach the analyses within it; today's records at once).
+SETTLED_TTL = 600
 
 
 def _flt(start: str, end: str, kinds: tuple[str, ...]) -> queries.Filter:
@@ -35,22 +40,48 @@ def areas(role: str):
         return queries.areas(conn)
 
 
+@scope.shared(ttl=SETTLED_TTL, show_spinner=False, max_entries=4)
+def _settled_points(role: str, start: datetime, end: datetime) -> pd.DataFrame:
+    """Every point the role sees over whole past days (each analysis window has one such span:
+    90 days, a year, three years). At a million incidents a year is 38 MiB, three years about
+    105 MiB: at most four are kept per process."""
+    with scope.reader(role) as conn:
+        return queries.incident_points(conn, queries.Filter(start, end, point_kinds(role)))
+
+
+def points_source(role: str) -> service.PointSource:
+    """The analyses' points, their whole past days from :func:`_settled_points` (read once per
+    ten minutes and shared by every method and session of the scope; service.split_points)."""
+    return lambda conn, flt: service.split_points(
+        conn, flt, lambda start, end: _settled_points(role, start, end)
+    )
+
+
 @scope.shared(ttl=TTL, show_spinner=False, max_entries=32)
 def hot_spots(role: str, start: str, end: str, kinds: tuple[str, ...], size: int):
     with scope.reader(role) as conn:
-        return service.hot_spots(conn, _flt(start, end, kinds), size, 1, settings().gi_permutations)
+        return service.hot_spots(
+            conn,
+            _flt(start, end, kinds),
+            size,
+            1,
+            settings().gi_permutations,
+            points=points_source(role),
+        )
 
 
 @scope.shared(ttl=TTL, show_spinner=False, max_entries=32)
 def density(role: str, start: str, end: str, kinds: tuple[str, ...]):
     with scope.reader(role) as conn:
-        return service.density(conn, _flt(start, end, kinds))
+        return service.density(conn, _flt(start, end, kinds), points=points_source(role))
 
 
 @scope.shared(ttl=TTL, show_spinner=False, max_entries=32)
 def emerging(role: str, start: str, end: str, kinds: tuple[str, ...], size: int, step: str):
     with scope.reader(role) as conn:
-        return service.emerging(conn, _flt(start, end, kinds), size, step)
+        return service.emerging(
+            conn, _flt(start, end, kinds), size, step, points=points_source(role)
+        )
 
 
 def near_repeat(role: str, start: str, end: str, kinds: tuple[str, ...]):
@@ -63,14 +94,18 @@ def _near_repeat(role: str, start: str, end: str, kinds: tuple[str, ...], max_pa
     params = service.NearRepeatParams(max_pairs=max_pairs)
     with scope.reader(role) as conn:
         return service.near_repeat(
-            conn, _flt(start, end, kinds), params, now=datetime.fromisoformat(end)
+            conn,
+            _flt(start, end, kinds),
+            params,
+            now=datetime.fromisoformat(end),
+            points=points_source(role),
         )
 
 
 @scope.shared(ttl=TTL, show_spinner=False, max_entries=32)
 def temporal(role: str, start: str, end: str, kinds: tuple[str, ...]):
     with scope.reader(role) as conn:
-        return service.temporal(conn, _flt(start, end, kinds))
+        return service.temporal(conn, _flt(start, end, kinds), points=points_source(role))
 
 
 @scope.shared(ttl=TTL, show_spinner=False, max_entries=32)
@@ -84,6 +119,13 @@ def compstat(role: str, end: str, kinds: tuple[str, ...]):
 def coverage(role: str, start: str, end: str, kinds: tuple[str, ...], size: int, dist: int):
     with scope.reader(role) as conn:
         hs, gaps = service.coverage(
-            conn, _flt(start, end, kinds), size, 1, settings().gi_permutations, 2, float(dist)
+            conn,
+            _flt(start, end, kinds),
+            size,
+            1,
+            settings().gi_permutations,
+            2,
+            float(dist),
+            points=points_source(role),
         )
         return hs, gaps, queries.cameras(conn), queries.routes(conn)

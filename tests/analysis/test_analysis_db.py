@@ -183,6 +183,53 @@ def test_near_repeat_reads_only_the_recent_events_it_needs(reader_engines, three
         assert all(r.n_tested == r.n_events for r in got)
 
 
+def _rows(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows in one order (by every column: grid rows can differ in one column only), every
+    missing value as None (a column read with no value in it is None, beside a time's NaT)."""
+    out = df.astype(object)
+    out = out.where(out.notna(), None)
+    if out.empty:
+        return out.reset_index(drop=True)
+    text = out.map(repr).agg("|".join, axis=1)
+    return out.iloc[text.argsort(kind="stable")].reset_index(drop=True)
+
+
+@pytest.mark.parametrize("role", ["police_analyst", "municipal_staff", "security_chief"])
+def test_split_points_are_the_rows_of_one_read(reader_engines, three_years, role):
+    """The analyses' points with the whole past days from a kept read (split_points) are the
+    rows one read of the window gives, for exact and grid positions, for windows whose first
+    and last hours hold records, a window from a midnight and one inside a single day."""
+    end = pd.Timestamp(three_years.end).tz_convert("Europe/Stockholm")
+    evening = (end - pd.Timedelta(days=2)).normalize() + pd.Timedelta(hours=18)
+    windows = [
+        (evening - pd.Timedelta(days=365), evening),
+        (evening - pd.Timedelta(days=90), evening),
+        ((evening - pd.Timedelta(days=30)).normalize(), evening),  # from a midnight
+        (evening - pd.Timedelta(hours=10), evening),  # within one day: no whole day
+        (pd.Timestamp(three_years.start), pd.Timestamp(three_years.end)),
+    ]
+    with reader_engines[role].connect() as conn:
+        kinds = service.queries.visible_kinds(conn, service.queries.POSITION_PRECISIONS)
+        reads = []
+
+        def settled(a, b):
+            reads.append((a, b))
+            return service.load_points(conn, service.queries.Filter(a, b, kinds))
+
+        first_and_last = 0
+        for start, stop in windows:
+            flt = service.queries.Filter(start.to_pydatetime(), stop.to_pydatetime(), kinds[:2])
+            one = service.load_points(conn, flt)
+            split = service.split_points(conn, flt, settled)
+            pd.testing.assert_frame_equal(_rows(split), _rows(one))
+            span = service.settled_span(flt.start, flt.end)
+            if span is not None:
+                assert len(one) > 0
+                outside = (one["occurred_at"] < span[0]) | (one["occurred_at"] >= span[1])
+                first_and_last += int(outside.any())
+        assert len(reads) == 4 and first_and_last >= 2  # the parts were read, and held rows
+
+
 def test_demo_compstat_and_coverage(reader_engines, three_years):
     with reader_engines["police_analyst"].connect() as conn:
         cs = service.compstat(conn, three_years, three_years.end)
