@@ -15,11 +15,9 @@ from pax_geo import queries
 from pax_geo.analysis import service
 from pax_geo.config import settings
 from pax_geo.ui import scope
+from pax_geo.ui.data import SETTLED_TTL
 
 TTL = 600
-#: How long the whole past days' points are kept (pax_geo.ui.data.SETTLED_TTL: records that
-#: arrive late for a past day reach the analyses within it; today's records at once).
-SETTLED_TTL = 600
 
 
 def _flt(start: str, end: str, kinds: tuple[str, ...]) -> queries.Filter:
