@@ -8,9 +8,9 @@ exact points for police, 250 m grid-snapped points for municipal roles. Results 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -285,37 +285,12 @@ def near_repeat(
     flt: queries.Filter,
     params: NearRepeatParams | None = None,
     now: datetime | None = None,
-    points: PointSource | None = None,
+    points: PointSource = load_points,
 ) -> list[NearRepeat]:
-    """Knox test per kind over the filter's period; risk zones active at ``now``.
-
-    With ``points`` the period's points come from there. Otherwise the events of the zones' horizon (the last ``n_time`` time bands before ``now``) are read
-    first. A kind whose most recent events already fill ``max_pairs`` there needs nothing older
-    but its number (counted, not read); the others are read over the whole period. So a year
-    at a million incidents reads its last five weeks, not its 300,000 points."""
+    """Knox test per kind over the filter's period; risk zones active at ``now``."""
     params = params or NearRepeatParams()
     now = now or min(pd.Timestamp.now(tz=TIMEZONE).to_pydatetime(), flt.end)
-    if points is not None:
-        return near_repeat_of(points(conn, flt), params, now, flt.kinds)
-    horizon = now - timedelta(days=params.time_band_days * params.n_time)
-    if horizon <= flt.start:
-        return near_repeat_of(load_points(conn, flt), params, now, flt.kinds)
-    pts = load_points(conn, replace(flt, start=horizon))
-    max_d = params.distance_band * params.n_distance
-    counted: dict[str, int] = {}
-    whole = []
-    for kind in (k for k in params.kinds if k in flt.kinds):
-        ev = pts[pts["kind"] == kind].sort_values("occurred_at", kind="stable")
-        x, y = ev.x.to_numpy(dtype=float), ev.y.to_numpy(dtype=float)
-        if len(ev) >= 10 and recent_within(x, y, max_d, params.max_pairs) > 0:
-            older = replace(flt, end=horizon, kinds=(kind,))
-            counted[kind] = len(ev) + queries.incident_point_count(conn, older)
-        else:
-            whole.append(kind)
-    if whole:
-        older = load_points(conn, replace(flt, end=horizon, kinds=tuple(whole)))
-        pts = pd.concat([older, pts], ignore_index=True) if len(older) else pts
-    return near_repeat_of(pts, params, now, flt.kinds, counted)
+    return near_repeat_of(points(conn, flt), params, now, flt.kinds)
 
 
 def near_repeat_of(
@@ -323,13 +298,11 @@ def near_repeat_of(
     params: NearRepeatParams,
     now: datetime,
     kinds: Sequence[str] | None = None,
-    n_events: Mapping[str, int] | None = None,
 ) -> list[NearRepeat]:
     """:func:`near_repeat` of points already read (columns kind, x, y, occurred_at,
     precision), for the kinds of ``params`` that are among ``kinds`` (None: all of them). Per
     kind, the Knox test counts the most recent events whose close pairs fit ``params.max_pairs``
-    (all of them, normally); the risk zones come from every event. ``n_events`` gives a kind's
-    number of events when ``pts`` holds only its most recent ones (near_repeat)."""
+    (all of them, normally); the risk zones come from every event."""
     out = []
     for kind in params.kinds:
         if kinds is not None and kind not in kinds:
@@ -377,7 +350,7 @@ def near_repeat_of(
                 k,
                 spec,
                 zones,
-                (n_events or {}).get(kind, len(ev)),
+                len(ev),
                 precision_of(ev),
                 "recent" if first else "",
                 len(tested),

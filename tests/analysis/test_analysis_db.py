@@ -153,36 +153,6 @@ def test_demo_emerging_and_near_repeat_and_time(reader_engines, three_years):
     assert tp.season.p < 0.05
 
 
-@pytest.mark.parametrize("max_pairs", [40, 400, 10**9])
-def test_near_repeat_reads_only_the_recent_events_it_needs(reader_engines, three_years, max_pairs):
-    """near_repeat reads the zones' horizon first and the rest of the period only for kinds
-    whose budget is not filled there; the result equals the test on every event of the period
-    (the same events tested in the same order, so the same draws: identical tables)."""
-    params = service.NearRepeatParams(simulations=49, max_pairs=max_pairs)
-    with reader_engines["police_analyst"].connect() as conn:
-        got = service.near_repeat(conn, three_years, params, now=three_years.end)
-        ref = service.near_repeat_of(
-            service.load_points(conn, three_years), params, three_years.end, three_years.kinds
-        )
-    assert [r.kind for r in got] == [r.kind for r in ref] == list(params.kinds)
-    for a, b in zip(got, ref, strict=True):
-        assert (a.n_events, a.n_tested, a.note, a.tested_from) == (
-            b.n_events,
-            b.n_tested,
-            b.note,
-            b.tested_from,
-        )
-        assert (a.knox.observed == b.knox.observed).all()
-        assert (a.knox.n_at_least == b.knox.n_at_least).all()
-        assert a.spec == b.spec and len(a.zones) == len(b.zones)
-    notes = {r.kind: r.note for r in got}
-    if max_pairs == 40:  # the car fires' budget is filled within the horizon, the shootings' not
-        assert notes["car_fire"] == "recent"
-    if max_pairs == 10**9:
-        assert set(notes.values()) == {""}
-        assert all(r.n_tested == r.n_events for r in got)
-
-
 def _rows(df: pd.DataFrame) -> pd.DataFrame:
     """The rows in one order (by every column: grid rows can differ in one column only), every
     missing value as None (a column read with no value in it is None, beside a time's NaT)."""
