@@ -202,7 +202,7 @@ class Normals:
     def __init__(
         self,
         max_age: timedelta = timedelta(hours=1),
-        size: int = 64,
+        size: int = 32,
         now: Callable[[], datetime] = clock.now,
     ) -> None:
         self.max_age, self.size, self._now = max_age, size, now
