@@ -106,7 +106,7 @@ def compstat_table(
     key = ["area_id", "kind"]
     cur = current.groupby(key, dropna=False).agg(n=("n", "sum"), sup=("suppressed", "any"))
     prev = previous.groupby(key, dropna=False).agg(n=("n", "sum"), sup=("suppressed", "any"))
-    both = cur.join(prev, how="outer", lsuffix="_now", rsuffix="_before").reset_index()
+    both = cur.join(prev, how="outer", suffixes=("_now", "_before")).reset_index()
     rows = []
     for r in both.itertuples(index=False):
         sup = bool(r.sup_now is True or r.sup_before is True)

@@ -395,7 +395,9 @@ def risk_zones(
     ev = events.loc[active.to_numpy()].copy()
     ev["until"] = until[active].to_numpy()
     ev["radius_m"] = spec.radius_m
-    ev["geometry"] = shapely.buffer(shapely.points(ev["x"], ev["y"]), spec.radius_m, resolution)
+    ev["geometry"] = shapely.buffer(
+        shapely.points(ev["x"], ev["y"]), spec.radius_m, quad_segs=resolution
+    )
     cols = [
         c
         for c in ("id", "kind", "occurred_at", "until", "x", "y", "radius_m", "geometry")

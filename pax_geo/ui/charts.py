@@ -623,7 +623,8 @@ def indicator_lines(
         chosen = values[values["area"].isin(area_names)]
         rows.append(chosen.assign(series=chosen["area"])[["key", "year", "value", "series"]])
     d = pd.concat(rows, ignore_index=True)
-    d["panel"] = d["key"].map(facet_labels or {}).fillna(d["key"])
+    labels = facet_labels or {}
+    d["panel"] = [labels.get(k, k) for k in d["key"]]
     d["value_text"] = [i18n_num(v, lang) for v in d["value"]]
     d["year_s"] = d["year"].astype(int).astype(str)
     domain = [avg_label, *area_names]

@@ -248,7 +248,7 @@ def test_knox_finds_near_repeats_and_a_risk_zone():
     spec = nearrepeat.risk_spec(res)
     assert spec is not None and spec.radius_m >= 100 and spec.days >= 7
     ev = pd.DataFrame({"x": x, "y": y, "occurred_at": t, "id": np.arange(len(x))})
-    now = t.max() + pd.Timedelta(hours=1)
+    now = (t.max() + pd.Timedelta(hours=1)).ceil("s")  # a datetime holds microseconds
     zones = nearrepeat.risk_zones(ev, spec, now.to_pydatetime())
     assert len(zones) > 0
     assert (zones["until"] > now).all()
