@@ -56,7 +56,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from pax_geo.demo import load_demo
-    from pax_geo.demo.load import is_empty
+    from pax_geo.demo.load import LARGE_TABLES, is_empty
 
     migrate.check_current()
     with db.owner_engine().begin() as conn:
@@ -71,6 +71,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             codes = [c for c in args.municipalities.split(",") if c.strip()]
             summary["municipalities"] = load_municipalities(conn, codes, seed=args.seed)
             ensure_demo_users(conn)  # the regional coordinator gets every municipality
+    db.vacuum_analyze(db.owner_engine(), LARGE_TABLES)
     print(json.dumps(summary, ensure_ascii=False, indent=1))
     return 0
 

@@ -32,6 +32,10 @@ LAYER_TABLES = (
 COPY_CHUNK = 200_000
 
 
+#: the data set's large tables: vacuumed once it has committed (pax demo, db.vacuum_analyze)
+LARGE_TABLES = ("pax_data.incident", "pax_data.observation", "pax_data.night_walk")
+
+
 def copy_frame(conn: Connection, table: str, columns: list[str], frame: pd.DataFrame) -> None:
     """COPY a DataFrame (already in column order) into table, in chunks."""
     raw = conn.connection.driver_connection

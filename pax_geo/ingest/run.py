@@ -71,6 +71,10 @@ def check_request(layer: str, opts: ImportOptions, name: str) -> None:
             raise file_error(name, "bad_crs", crs=opts.crs) from exc
 
 
+def _target_table(layer: str) -> str:
+    return "pax_data.incident" if layer in F.FEED_LAYERS else F.target(layer).table
+
+
 def import_file(
     path: Path | str,
     layer: str,
@@ -109,7 +113,7 @@ def import_file(
     prog(0.15, "validate")
 
     def body(c: Connection) -> None:
-        tgt_table = "pax_data.incident" if layer in F.FEED_LAYERS else F.target(layer).table
+        tgt_table = _target_table(layer)
         c.execute(text("select pg_advisory_xact_lock(hashtext(:t))"), {"t": tgt_table})
         if isinstance(payload, list):  # the feed layers
             _run_feed(c, payload, opts, report, prog)
@@ -147,6 +151,9 @@ def import_file(
                     tx.rollback()
                 else:
                     tx.commit()
+            if not opts.dry_run and report.inserted + report.updated >= db.VACUUM_AFTER_ROWS:
+                prog(0.97, "vacuum")
+                db.vacuum_analyze(eng, [_target_table(layer)])
     except (DBAPIError, psycopg.Error) as exc:
         orig = getattr(exc, "orig", exc)
         detail = str(orig).strip().splitlines()
