@@ -8,6 +8,7 @@ opens its own owner connection and commits only when everything is in.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -36,6 +37,8 @@ from pax_geo.sqlident import qualified
 
 #: progress(fraction 0..1, stage) with stage one of read, validate, load, index, done
 ProgressFn = Callable[[float, str], None]
+
+LOG = logging.getLogger(__name__)
 
 
 def _sha256(path: Path) -> str:
@@ -151,9 +154,6 @@ def import_file(
                     tx.rollback()
                 else:
                     tx.commit()
-            if not opts.dry_run and report.inserted + report.updated >= db.VACUUM_AFTER_ROWS:
-                prog(0.97, "vacuum")
-                db.vacuum_analyze(eng, [_target_table(layer)])
     except (DBAPIError, psycopg.Error) as exc:
         orig = getattr(exc, "orig", exc)
         detail = str(orig).strip().splitlines()
@@ -167,9 +167,25 @@ def import_file(
                 **database_place(eng_or_conn(conn, engine)),
             ) from exc
         raise file_error(name, "database_error", detail=first) from exc
+    if (
+        conn is None
+        and not opts.dry_run
+        and report.inserted + report.updated >= db.VACUUM_AFTER_ROWS
+    ):
+        prog(0.97, "vacuum")
+        _vacuum(engine or db.owner_engine(), _target_table(layer))
     report.seconds = time.perf_counter() - t0
     prog(1.0, "done")
     return report
+
+
+def _vacuum(engine: Engine, table: str) -> None:
+    """Vacuum a table after an import has committed (db.vacuum_analyze). The import stands
+    whatever happens here: a failure is logged, and autovacuum does the same work later."""
+    try:
+        db.vacuum_analyze(engine, [table])
+    except (DBAPIError, psycopg.Error) as exc:
+        LOG.warning("%s not vacuumed after the import: %s", table, type(exc).__name__)
 
 
 def _check_municipalities(c: Connection, table: str, opts: ImportOptions, name: str) -> str | None:

@@ -359,3 +359,31 @@ def test_a_large_import_leaves_the_table_vacuumed(owner_engine, demo_loaded, tmp
         c.execute(text("analyze pax_data.incident"))
         visible, pages = c.execute(q).one()
     assert visible < pages
+
+
+def test_an_import_stands_when_the_vacuum_after_it_fails(
+    owner_engine, demo_loaded, tmp_path, cleanup, monkeypatch, caplog
+):
+    """The vacuum runs after the commit: when it fails, the import is still reported and kept,
+    and the failure is logged (autovacuum does the same work later)."""
+    import psycopg
+
+    from pax_geo import db
+    from pax_geo.ingest import import_file
+    from pax_geo.ingest.options import ImportOptions
+
+    def refuse(engine, tables, tries=5):
+        raise psycopg.errors.LockNotAvailable("could not obtain lock")
+
+    monkeypatch.setattr(db, "VACUUM_AFTER_ROWS", 1)
+    monkeypatch.setattr(db, "vacuum_analyze", refuse)
+    cleanup.append("vacuum_fails")
+    p = write_csv(tmp_path / "three.csv", incident_rows(3, prefix="VF"))
+    report = import_file(p, "incident", ImportOptions(source="vacuum_fails"), engine=owner_engine)
+    assert report.inserted == 3 and report.status != "refused"
+    with owner_engine.connect() as c:
+        n = c.execute(
+            text("select count(*) from pax_data.incident where source = 'vacuum_fails'")
+        ).scalar()
+    assert n == 3
+    assert "not vacuumed after the import: LockNotAvailable" in caplog.text
