@@ -30,6 +30,7 @@ from support import scratch_arguments, scratch_database, signed_in
 from pax_geo import queries
 from pax_geo.analysis import nearrepeat, service
 from pax_geo.config import settings
+from pax_geo.horizons import periods
 
 DB = "pax_bench_hotspots"
 KINDS = ("car_fire", "shooting")
@@ -78,7 +79,7 @@ def main() -> int:
             print("\nmethod, seconds: own read of the points / past days kept")
             for period, days in PERIODS.items():
                 flt = queries.Filter(end - timedelta(days=days), end, KINDS)
-                span = service.settled_span(flt.start, flt.end)
+                span = periods.settled_span(flt.start, flt.end)
                 assert span is not None
                 secs, pts = timed(lambda span=span: settled(*span))
                 print(

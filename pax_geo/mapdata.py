@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from pax_geo import clock, i18n, queries
+from pax_geo import i18n, queries
 from pax_geo.analysis import hexgrid
 from pax_geo.horizons.counts import Count, with_ranges
 from pax_geo.layers import INCIDENT_KINDS, load_layers
@@ -151,29 +151,6 @@ class SettledReads:
     hex: Callable[[datetime, datetime, float, tuple, tuple, tuple], pd.DataFrame]
 
 
-def settled_span(start: datetime, end: datetime) -> tuple[datetime, datetime] | None:
-    """The whole days of ``[start, end)`` before the day ``end`` falls in (midnights in
-    Europe/Stockholm), or None when there are none."""
-    first = clock.local(start)
-    a = datetime.combine(first.date(), time.min, clock.TZ)
-    if a < first:
-        a = datetime.combine(first.date() + timedelta(days=1), time.min, clock.TZ)
-    last = clock.local(end)
-    b = datetime.combine(last.date(), time.min, clock.TZ)
-    return (a, b) if a < b else None
-
-
-def window_parts(flt: Filter, span: tuple[datetime, datetime]) -> list[Filter]:
-    """The filter's window before and after the settled span (the parts read each time)."""
-    a, b = span
-    out = []
-    if flt.start < a:
-        out.append(replace(flt, end=a))
-    if b < flt.end:
-        out.append(replace(flt, start=b))
-    return out
-
-
 def _sum_parts(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
     """``n`` summed per ``keys`` over the parts of a window (a missing area is a key too)."""
     both = pd.concat([f[[*keys, "n"]] for f in frames], ignore_index=True)
@@ -181,14 +158,20 @@ def _sum_parts(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
     return summed[summed["n"] > 0].reset_index(drop=True)
 
 
-def _split_counts(
-    conn: Connection, flt: Filter, span: tuple[datetime, datetime], settled: SettledReads
-) -> pd.DataFrame:
+def _in_parts(flt: Filter) -> tuple[tuple[datetime, datetime], list[Filter]]:
+    split = flt.split_settled()
+    if split is None:
+        raise ValueError("this window holds no whole day")
+    return split
+
+
+def _split_counts(conn: Connection, flt: Filter, settled: SettledReads) -> pd.DataFrame:
+    span, windows = _in_parts(flt)
     body = settled.counts(*span)
     body = body[body["kind"].isin(flt.kinds)]
     if flt.area_ids:
         body = body[body["area_id"].isin(flt.area_ids)]
-    parts = [queries.incident_counts(conn, part) for part in window_parts(flt, span)]
+    parts = [queries.incident_counts(conn, part) for part in windows]
     summed = _sum_parts([body, *parts], ["area_id", "kind"])
     return summed.assign(bucket=None, suppressed=False)[list(body.columns)]
 
@@ -197,12 +180,12 @@ def _split_hex(
     conn: Connection,
     flt: Filter,
     size: float,
-    span: tuple[datetime, datetime],
     settled: SettledReads,
 ) -> pd.DataFrame:
+    span, windows = _in_parts(flt)
     body = settled.hex(*span, size, flt.area_ids, flt.subtypes, flt.verifications)
     body = body[body["kind"].isin(flt.kinds)]
-    parts = [hex_counts(conn, part, size) for part in window_parts(flt, span)]
+    parts = [hex_counts(conn, part, size) for part in windows]
     cells = _sum_parts([body, *parts], ["kind", "q", "r"])
     x, y = hex_centre(cells["q"].to_numpy(float), cells["r"].to_numpy(float), size)
     return cells.assign(x=x, y=y)
@@ -334,15 +317,11 @@ def build(
             text("select coalesce(max(suppress_below), 0) from pax_api.my_precision")
         ).scalar_one()
     )
-    # (span, reads) when this window is read in parts (see SettledReads), else None
-    split = (
-        (span, settled)
-        if settled is not None and suppress == 0 and (span := settled_span(flt.start, flt.end))
-        else None
-    )
+    # read in parts (its settled span kept, see SettledReads) or whole
+    parted = settled if suppress == 0 and flt.split_settled() is not None else None
     # Suppressed per-area counts are ranges [1, suppress-1]; sums over them stay ranges.
     counts_df = with_ranges(
-        _split_counts(conn, flt, *split) if split else queries.incident_counts(conn, flt),
+        _split_counts(conn, flt, parted) if parted else queries.incident_counts(conn, flt),
         suppress,
     )
     counts = {
@@ -401,8 +380,8 @@ def build(
         else:
             size = hex_size_m if chosen == "hex" else max(40.0, hex_size_m / 3)
             cells = (
-                _split_hex(conn, f_exact, size, *split)
-                if split
+                _split_hex(conn, f_exact, size, parted)
+                if parted
                 else hex_counts(conn, f_exact, size)
             )
             lon, lat = xy_to_lonlat(cells["x"], cells["y"])

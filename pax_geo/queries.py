@@ -7,7 +7,7 @@ All SQL here uses bound parameters; geometry stays in EPSG:3006 unless a functio
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import geopandas as gpd
@@ -55,6 +55,17 @@ class Filter:
             raise ValueError(f"unknown window {window!r}")
         end = now or clock.now()
         return cls(start=end - length, end=end, **kw)
+
+    def split_settled(self) -> tuple[tuple[datetime, datetime], list[Filter]] | None:
+        """``(span, parts)``: the window's whole past days (periods.settled_span) and the
+        filters of what lies before and after them (read each time), or None when the window
+        holds no whole day."""
+        span = _periods.settled_span(self.start, self.end)
+        if span is None:
+            return None
+        a, b = span
+        parts = [replace(self, end=a)] if self.start < a else []
+        return span, parts + ([replace(self, start=b)] if b < self.end else [])
 
     def as_dict(self) -> dict:
         return {

@@ -34,7 +34,6 @@ from pax_geo.analysis.nearrepeat import (
 )
 from pax_geo.analysis.temporal import HourWeekday, Seasonality, hour_weekday, seasonality
 from pax_geo.config import TIMEZONE, settings
-from pax_geo.mapdata import settled_span, window_parts
 
 
 def precision_of(points: pd.DataFrame) -> str:
@@ -59,26 +58,23 @@ def split_points(
     flt: queries.Filter,
     settled: Callable[[datetime, datetime], pd.DataFrame],
 ) -> pd.DataFrame:
-    """The filter's points with its whole past days (mapdata.settled_span) taken from
+    """The filter's points with its whole past days (queries.Filter.split_settled) taken from
     ``settled(start, end)`` (every point kind the role sees, kept by the caller) and the hours
     before its first midnight and after the last read now: the rows one read of the window
     gives, in its order (exact positions first, each newest first). A filter on areas, subtypes
     or verification is read whole."""
-    span = settled_span(flt.start, flt.end)
-    if span is None or flt.area_ids or flt.subtypes or flt.verifications:
+    split = flt.split_settled()
+    if split is None or flt.area_ids or flt.subtypes or flt.verifications:
         return load_points(conn, flt)
+    span, windows = split
     body = settled(*span)
     body = body[body["kind"].isin(flt.kinds)]
-    parts = [load_points(conn, part) for part in window_parts(flt, span)]
-    frames = [f for f in (*parts, body) if len(f)]
+    frames = [f for f in (*(load_points(conn, w) for w in windows), body) if len(f)]
     if not frames:
         return body.iloc[0:0].reset_index(drop=True)
-    out = pd.concat(frames, ignore_index=True)
-    grid_last = out["precision"].ne("exact").astype(int) * -1
     return (
-        out.assign(_o=grid_last)
-        .sort_values(["_o", "occurred_at"], ascending=False, kind="stable")
-        .drop(columns="_o")
+        pd.concat(frames, ignore_index=True)
+        .sort_values(["precision", "occurred_at"], ascending=[True, False], kind="stable")
         .reset_index(drop=True)
     )
 

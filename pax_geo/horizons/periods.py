@@ -192,6 +192,19 @@ def series_window(now: datetime, bucket: str, n_buckets: int) -> Period:
     return Period(local_midnight(first), now)
 
 
+def settled_span(start: datetime, end: datetime) -> tuple[datetime, datetime] | None:
+    """The whole days of ``[start, end)`` before the day ``end`` falls in (local midnights), or
+    None when there are none. A window ending now holds the same settled span all day, so what
+    is read for it can be kept (the map's and the analyses' past days); see
+    pax_geo.queries.Filter.split_settled."""
+    first = start.astimezone(TZ)
+    a = local_midnight(first.date())
+    if a < first:
+        a = local_midnight(first.date() + timedelta(days=1))
+    b = local_midnight(end.astimezone(TZ).date())
+    return (a, b) if a < b else None
+
+
 def split_at_open_bucket(period: Period, bucket: str) -> tuple[Period | None, Period | None]:
     """The period cut where the bucket holding its end begins: (the finished buckets, the
     bucket in progress), either None where empty. The released counts of a finished bucket do

@@ -15,6 +15,7 @@ from pyproj import Transformer
 from pax_geo import queries
 from pax_geo.analysis import hexgrid, nearrepeat, service
 from pax_geo.demo import geography as geo
+from pax_geo.horizons import periods
 from tests.conftest import SHARED_DATA
 
 NYC_CRS = 32618  # UTM 18N, metres
@@ -192,7 +193,7 @@ def test_split_points_are_the_rows_of_one_read(reader_engines, three_years, role
             one = service.load_points(conn, flt)
             split = service.split_points(conn, flt, settled)
             pd.testing.assert_frame_equal(_rows(split), _rows(one))
-            span = service.settled_span(flt.start, flt.end)
+            span = periods.settled_span(flt.start, flt.end)
             if span is not None:
                 assert len(one) > 0
                 outside = (one["occurred_at"] < span[0]) | (one["occurred_at"] >= span[1])

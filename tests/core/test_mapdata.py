@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from pax_geo import mapdata, queries
 from pax_geo.demo.generate import default_end
+from pax_geo.horizons import periods
 from pax_geo.layers import INCIDENT_KINDS
 from pax_geo.ui.deck import build_deck
 from pax_geo.wgs84 import xy_to_lonlat
@@ -267,25 +268,5 @@ def test_a_window_read_in_parts_is_the_window_read_whole(reader_engines, demo_lo
                     conn, flt, mode=mode, budget=50, include_context=False, settled=settled
                 )
                 assert _comparable(parts) == _comparable(whole), (role, start, end, extra, mode)
-                split += mapdata.settled_span(start, end) is not None
+                split += periods.settled_span(start, end) is not None
     assert split >= 15  # most cases have a settled span to read apart
-
-
-def test_the_settled_span_is_the_whole_days_before_the_last_one():
-    from datetime import datetime
-
-    from pax_geo.clock import TZ
-
-    def at(*a) -> datetime:
-        return datetime(*a, tzinfo=TZ)
-
-    # across the change to summer time: midnights in Stockholm, the night of 23 hours inside
-    assert mapdata.settled_span(at(2026, 3, 27, 13, 5), at(2026, 3, 31, 9, 0)) == (
-        at(2026, 3, 28),
-        at(2026, 3, 31),
-    )
-    # a start exactly at midnight is the span's start; an end exactly at midnight its end
-    assert mapdata.settled_span(at(2026, 5, 1), at(2026, 5, 3)) == (at(2026, 5, 1), at(2026, 5, 3))
-    # within one day, or from one evening to the next morning: no whole day
-    assert mapdata.settled_span(at(2026, 5, 1, 1), at(2026, 5, 1, 23)) is None
-    assert mapdata.settled_span(at(2026, 5, 1, 20), at(2026, 5, 2, 8)) is None

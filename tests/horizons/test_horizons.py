@@ -432,3 +432,44 @@ def test_regional_rates_keep_a_row_for_a_kind_suppressed_everywhere():
     per = out[out["municipality_code"] != rg.REGION].set_index(["municipality_code", "kind"])
     assert per.loc[("0140", "car_fire"), "per_10k"] == 5.0
     assert per.loc[("0140", "explosion"), "suppressed"]
+
+
+def test_the_settled_span_is_the_whole_days_before_the_last_one():
+    from pax_geo.clock import TZ
+
+    def at(*a) -> datetime:
+        return datetime(*a, tzinfo=TZ)
+
+    # across the change to summer time: midnights in Stockholm, the night of 23 hours inside
+    assert periods.settled_span(at(2026, 3, 27, 13, 5), at(2026, 3, 31, 9, 0)) == (
+        at(2026, 3, 28),
+        at(2026, 3, 31),
+    )
+    # a start exactly at midnight is the span's start; an end exactly at midnight its end
+    assert periods.settled_span(at(2026, 5, 1), at(2026, 5, 3)) == (at(2026, 5, 1), at(2026, 5, 3))
+    # within one day, or from one evening to the next morning: no whole day
+    assert periods.settled_span(at(2026, 5, 1, 1), at(2026, 5, 1, 23)) is None
+    assert periods.settled_span(at(2026, 5, 1, 20), at(2026, 5, 2, 8)) is None
+
+
+def test_a_filter_splits_into_its_settled_span_and_the_parts_around_it():
+    from pax_geo.clock import TZ
+    from pax_geo.queries import Filter
+
+    def at(*a) -> datetime:
+        return datetime(*a, tzinfo=TZ)
+
+    flt = Filter(at(2026, 5, 1, 13), at(2026, 5, 4, 9), ("car_fire",), area_ids=(3,))
+    span, parts = flt.split_settled()
+    assert span == (at(2026, 5, 2), at(2026, 5, 4))
+    assert [(p.start, p.end) for p in parts] == [
+        (at(2026, 5, 1, 13), at(2026, 5, 2)),
+        (at(2026, 5, 4), at(2026, 5, 4, 9)),
+    ]
+    assert all(p.kinds == ("car_fire",) and p.area_ids == (3,) for p in parts)
+    # from a midnight to a midnight: the span is the whole window, nothing around it
+    assert Filter(at(2026, 5, 1), at(2026, 5, 3)).split_settled() == (
+        (at(2026, 5, 1), at(2026, 5, 3)),
+        [],
+    )
+    assert Filter(at(2026, 5, 1, 20), at(2026, 5, 2, 8)).split_settled() is None
