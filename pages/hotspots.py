@@ -299,7 +299,8 @@ elif method == "nearrepeat":
             if nr.knox is None:
                 st.markdown("- " + t("an_find_nearrepeat_few", kind=kl, n=nr.n_events))
             elif nr.spec is None:
-                st.markdown("- " + t("an_find_nearrepeat_none", kind=kl, n=nr.n_events))
+                none = "an_find_nearrepeat_none" + ("_recent" if nr.note == "recent" else "")
+                st.markdown("- " + t(none, kind=kl, n=nr.n_events))
             else:
                 st.markdown(
                     "- "

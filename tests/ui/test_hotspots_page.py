@@ -99,6 +99,9 @@ def test_near_repeat_says_when_it_tested_only_the_latest_events(env_settings, de
     [found] = [m for c in at.caption if (m := re.fullmatch(pattern, c.value))]
     tested, total, since = found.groups()
     assert 10 <= int(tested) < int(total)
+    # and the finding above it does not speak of the whole period
+    shown = page_text(at)
+    assert tr("an_find_nearrepeat_none", kind=kind, n=total) not in shown
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", since)
 
 
